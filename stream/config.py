@@ -1,0 +1,53 @@
+"""Configuration from the environment (12-factor): every setting is ``ARTICLE_STREAM_<NAME>``.
+
+The README's configuration table is generated from this class (``article-stream config``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ARTICLE_STREAM_", extra="ignore")
+
+    # --- Kafka -----------------------------------------------------------------------------
+    broker: str = Field("", description="Kafka bootstrap address host:port. Empty: the CLI starts the embedded broker.")
+    app_id: str = Field("article-stream", description="Faust app id: consumer group and prefix of internal topics.")
+    topic_raw: str = Field("articles.raw", description="Input topic publishers write to.")
+    topic_enriched: str = Field("articles.enriched", description="Enriched articles, keyed by article id.")
+    topic_stories: str = Field("stories", description="Story updates, keyed by story id (compacted).")
+    topic_dlq: str = Field("articles.dlq", description="Dead letters: inputs that could not be processed.")
+    partitions: int = Field(2, ge=1, description="Partitions of the service topics when it creates them.")
+    replication: int = Field(1, ge=1, description="Replication factor of the service topics when it creates them.")
+
+    # --- Worker ----------------------------------------------------------------------------
+    web_host: str = Field("127.0.0.1", description="Interface the worker's HTTP server binds to.")
+    web_port: int = Field(6066, ge=0, le=65535, description="HTTP port: metrics, health, look-ups.")
+    store: str = Field("memory://", description="Faust table store: memory:// (tests) or rocksdb:// (production).")
+    data_dir: str = Field("", description="Directory for worker state (RocksDB). Empty: a temp dir per worker.")
+    log_format: str = Field("text", description="Log format: text or json (one JSON object a line).")
+    log_level: str = Field("INFO", description="Log level.")
+
+    # --- Validation ------------------------------------------------------------------------
+    max_message_bytes: int = Field(4 * 1024 * 1024, description="Largest raw message accepted (bytes).")
+    max_body_bytes: int = Field(1024 * 1024, description="Largest body or html accepted (bytes, UTF-8).")
+
+    # --- Normalization ---------------------------------------------------------------------
+    default_timezone: str = Field("UTC", description="Zone for zone-less dates when the source has none configured.")
+    source_timezones: dict[str, str] = Field(
+        default_factory=lambda: {"Korea JoongAng Daily": "Asia/Seoul", "Yonhap": "Asia/Seoul"},
+        description="JSON object: source name -> IANA zone used for that source's zone-less dates.",
+    )
+
+    # --- Related stories -------------------------------------------------------------------
+    window_days: float = Field(7.0, gt=0, description="Related-story window over published_at, in days.")
+    related_k: int = Field(10, ge=1, description="How many related articles to emit.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The pure pipeline core: validate -> normalize -> tag -> relate. Knows nothing of Kafka."""
