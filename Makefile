@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv bench schemas clean
+.PHONY: run test venv system-deps bench schemas clean
+
+# Debian tools the tests use to validate deploy/ files: docker-compose (config check, no engine) and
+# prometheus (promtool and a real server in an integration test). Installed only when missing.
+SYSTEM_TOOLS := docker-compose:docker-compose promtool:prometheus prometheus:prometheus
 
 venv: $(STAMP)
 
@@ -17,7 +21,16 @@ $(STAMP): pyproject.toml
 run: venv
 	$(BIN)/article-stream demo $(ARGS)
 
-test: venv
+system-deps:
+	@missing=""; for pair in $(SYSTEM_TOOLS); do tool=$${pair%%:*}; pkg=$${pair##*:}; \
+	  command -v $$tool >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test: venv system-deps
 	$(BIN)/python -m pytest -q -ra $(PYTEST_ARGS)
 
 bench: venv

@@ -51,3 +51,15 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_table() -> str:
+    """The README's configuration table, generated from the fields above (a test keeps them in sync)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, info in Settings.model_fields.items():
+        default = info.default_factory() if info.default_factory else info.default
+        shown = f"`{default}`" if default not in ("", None) else "(empty)"
+        if isinstance(default, dict):
+            shown = "`" + ", ".join(f"{k}={v}" for k, v in default.items()) + "`"
+        rows.append(f"| `ARTICLE_STREAM_{name.upper()}` | {shown} | {info.description or ''} |")
+    return "\n".join(rows)

@@ -1,0 +1,80 @@
+"""``article-stream process`` (the offline twin of the worker) and ``article-stream schemas``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+
+from stream.contracts.schemas import SCHEMA_DIR, drift, write
+from stream.sources import iter_inputs
+
+
+def process(
+    inputs: Annotated[list[str], typer.Argument(help="JSONL files (one RawArticle a line), pages (.html/.txt), directories, or - for stdin.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Enriched JSONL; default stdout.")] = None,
+    dlq: Annotated[Path | None, typer.Option("--dlq", help="Dead letters as JSONL; default stderr summary only.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+) -> None:
+    """Run the pipeline core on files, no Kafka: one enriched line per good input, in input order."""
+    from stream.core.pipeline import Origin, Pipeline
+
+    pipeline = Pipeline()
+    out = output.open("wb") if output else sys.stdout.buffer
+    dead = dlq.open("wb") if dlq else None
+    counts = {"enriched": 0, "dead_lettered": 0, "unchanged": 0}
+    try:
+        for number, (where, value) in enumerate(iter_inputs(inputs), start=1):
+            outcome = pipeline.process(value, Origin(topic=where.rsplit(":", 1)[0], offset=number))
+            if outcome.enriched is not None:
+                out.write(orjson.dumps(outcome.enriched.model_dump(mode="json")) + b"\n")
+                counts["enriched"] += 1
+            elif outcome.dead_letter is not None:
+                counts["dead_lettered"] += 1
+                if dead:
+                    dead.write(orjson.dumps(outcome.dead_letter.model_dump(mode="json")) + b"\n")
+                if not quiet:
+                    typer.echo(f"{where}: {outcome.dead_letter.error_code.value}: {outcome.dead_letter.reason}", err=True)
+            else:
+                counts["unchanged"] += 1
+            if not quiet and number % 1000 == 0:
+                typer.echo(f"... {number} inputs", err=True)
+    finally:
+        if output:
+            out.close()
+        if dead:
+            dead.close()
+    if not quiet:
+        typer.echo(" ".join(f"{k}={v}" for k, v in counts.items()), err=True)
+
+
+def schemas(
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 if the committed schemas differ from the models.")] = False,
+    directory: Annotated[Path, typer.Option(help="Where the schema files live.")] = SCHEMA_DIR,
+) -> None:
+    """Regenerate the JSON Schema files of every message type from the pydantic models."""
+    if check:
+        stale = drift(directory)
+        if stale:
+            typer.echo(f"schemas out of date: {', '.join(stale)} (run: article-stream schemas)", err=True)
+            raise typer.Exit(1)
+        typer.echo("schemas up to date")
+        return
+    for path in write(directory):
+        typer.echo(str(path))
+
+
+def config(
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the documentation table instead.")] = False,
+) -> None:
+    """Show the effective configuration (from ARTICLE_STREAM_* environment variables)."""
+    from stream.config import Settings, settings_table
+
+    if markdown:
+        typer.echo(settings_table())
+        return
+    for name, value in Settings().model_dump().items():
+        typer.echo(f"ARTICLE_STREAM_{name.upper()}={value}")

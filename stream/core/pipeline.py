@@ -1,0 +1,174 @@
+"""The pipeline core: bytes in, an ``Outcome`` out. The Faust worker and ``article-stream process`` share it.
+
+Two halves, so the worker can run them in separate agents:
+
+- ``prepare`` (validate -> normalize -> tag) is stateless and CPU-heavy: it scales with partitions.
+- ``link`` (relate) owns the window state: related articles, stories, duplicates, revisions.
+
+``process`` runs both, for offline use and tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from stream.config import Settings, get_settings
+from stream.contracts import DeadLetter, EnrichedArticle, ErrorCode, StoryUpdate
+from stream.contracts.topics import iso_utc, utc_now_iso
+from stream.core.normalize import normalize
+from stream.core.relate import RelateInput, Relator, RelateConfig
+from stream.core.tag import Tagger
+from stream.core.validate import Rejected, decode_raw
+
+
+@dataclass(slots=True)
+class Origin:
+    """Where an input came from, for dead letters (all None offline)."""
+
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    timestamp_ms: int | None = None
+    key: bytes | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """Exactly one of: ``enriched`` (new or revised article), ``dead_letter``, or ``unchanged``
+    (an identical re-send, recognised and not re-emitted)."""
+
+    enriched: EnrichedArticle | None = None
+    dead_letter: DeadLetter | None = None
+    story_updates: list[StoryUpdate] = field(default_factory=list)
+    unchanged: bool = False
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+
+
+def dead_letter_for(value: bytes, code: ErrorCode, reason: str, stage: str, origin: Origin | None) -> DeadLetter:
+    origin = origin or Origin()
+    try:
+        original, encoding = value.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        original, encoding = base64.b64encode(value).decode("ascii"), "base64"
+    key = None
+    if origin.key is not None:
+        key = origin.key.decode("utf-8", errors="backslashreplace")
+    stamp = None
+    if origin.timestamp_ms is not None:
+        stamp = iso_utc(datetime.fromtimestamp(origin.timestamp_ms / 1000, UTC))
+    return DeadLetter(
+        error_code=code,
+        reason=reason,
+        stage=stage,
+        original_value=original,
+        original_encoding=encoding,
+        original_key=key,
+        original_topic=origin.topic,
+        original_partition=origin.partition,
+        original_offset=origin.offset,
+        original_timestamp=stamp,
+        failed_at=utc_now_iso(),
+    )
+
+
+class Pipeline:
+    def __init__(self, settings: Settings | None = None, *, tagger: Tagger | None = None, relator: Relator | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.tagger = tagger or Tagger()
+        self.relator = relator or Relator(RelateConfig(window_days=self.settings.window_days, k=self.settings.related_k))
+
+    # -- stateless half ----------------------------------------------------------------------
+    def prepare(self, value: bytes, origin: Origin | None = None) -> Outcome:
+        """validate -> normalize -> tag. Returns an enriched article without relate fields, or a dead letter."""
+        timings: dict[str, float] = {}
+        stage = "validate"
+        t0 = time.perf_counter()
+        try:
+            raw = decode_raw(
+                value, max_message_bytes=self.settings.max_message_bytes, max_body_bytes=self.settings.max_body_bytes
+            )
+            t1 = time.perf_counter()
+            stage = "normalize"
+            article = normalize(raw, self.settings)
+            t2 = time.perf_counter()
+            stage = "tag"
+            tagging = self.tagger.tag(article)
+            t3 = time.perf_counter()
+        except Rejected as exc:
+            return Outcome(dead_letter=dead_letter_for(value, exc.code, exc.reason, exc.stage, origin))
+        except ValueError as exc:  # normalization found nothing to keep (e.g. a page of chrome only)
+            if stage != "normalize":
+                raise
+            return Outcome(dead_letter=dead_letter_for(value, ErrorCode.missing_content, str(exc), stage, origin))
+        except Exception as exc:  # a bug must not stop the stream: keep the input and say where it failed
+            reason = f"{type(exc).__name__}: {exc}"[:1000]
+            return Outcome(dead_letter=dead_letter_for(value, ErrorCode.processing_error, reason, stage, origin))
+        timings.update(validate=t1 - t0, normalize=t2 - t1, tag=t3 - t2)
+        enriched = EnrichedArticle(
+            id=article.id,
+            url=article.url,
+            source=article.source,
+            title=article.title,
+            body=article.body,
+            published_at=iso_utc(article.published_at) if article.published_at else None,
+            published_at_original=article.published_at_original,
+            language=article.language,
+            authors=article.authors,
+            credits=article.credits,
+            section=article.section,
+            topics=tagging.topics,
+            regions=tagging.regions,
+            entities=tagging.entities,
+            tags=tagging.tags,
+            publisher_tags=article.publisher_tags,
+            fingerprint=article.fingerprint,
+            simhash=f"{article.simhash:016x}",
+            processed_at=utc_now_iso(),
+            warnings=article.warnings,
+        )
+        return Outcome(enriched=enriched, timings=timings)
+
+    # -- stateful half -----------------------------------------------------------------------
+    def link(self, prepared: EnrichedArticle, *, now: datetime | None = None) -> Outcome:
+        """relate: fill related, story_id, duplicate_of and revision from the window state."""
+        t0 = time.perf_counter()
+        published = datetime.fromisoformat(prepared.published_at) if prepared.published_at else None
+        result = self.relator.relate(
+            RelateInput(
+                id=prepared.id,
+                title=prepared.title,
+                published_at=published,
+                tags=prepared.tags,
+                simhash=int(prepared.simhash, 16),
+                fingerprint=prepared.fingerprint,
+            ),
+            now=now,
+        )
+        timings = {"relate": time.perf_counter() - t0}
+        if result.unchanged:
+            return Outcome(unchanged=True, timings=timings)
+        enriched = prepared.model_copy(
+            update={
+                "related": result.related,
+                "story_id": result.story_id,
+                "duplicate_of": result.duplicate_of,
+                "duplicate_similarity": result.duplicate_similarity,
+                "revision": result.revision,
+            }
+        )
+        return Outcome(enriched=enriched, story_updates=result.story_updates, timings=timings)
+
+    def process(self, value: bytes, origin: Origin | None = None, *, now: datetime | None = None) -> Outcome:
+        prepared = self.prepare(value, origin)
+        if prepared.enriched is None:
+            return prepared
+        try:
+            linked = self.link(prepared.enriched, now=now)
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"[:1000]
+            return Outcome(dead_letter=dead_letter_for(value, ErrorCode.processing_error, reason, "relate", origin))
+        linked.timings = {**prepared.timings, **linked.timings}
+        return linked

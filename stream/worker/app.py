@@ -1,0 +1,61 @@
+"""The Faust app: a thin shell that runs the pipeline core on Kafka.
+
+Data flow (topic names from the environment, see ``stream.config``):
+
+    articles.raw ──enrich (validate, normalize, tag; N partitions)──> <app>-articles.tagged
+         │                                                                │
+         └──> articles.dlq <── bad input                  relate (window state in tables)
+                                                                          │
+                                                  articles.enriched <─────┴────> stories
+
+``enrich`` is stateless and CPU-bound, so it scales with the input's partitions. ``relate`` holds
+the related-story window and the stories; it reads one partition so every article is related
+against every earlier one in one total order (see docs/design.md for the measurement behind this).
+Its state lives in changelog-backed tables and the in-memory index is rebuilt from them on recovery.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import faust
+
+from stream.config import get_settings
+from stream.core.pipeline import Pipeline
+from stream.core.relate import RelateConfig, Relator
+from stream.metrics import Metrics
+
+log = logging.getLogger("article_stream.worker")
+settings = get_settings()
+
+app = faust.App(
+    settings.app_id,
+    broker=f"kafka://{settings.broker or '127.0.0.1:9092'}",
+    store=settings.store,
+    datadir=settings.data_dir or tempfile.mkdtemp(prefix=f"{settings.app_id}-"),
+    web_host=settings.web_host,
+    web_bind=settings.web_host,
+    web_port=settings.web_port,
+    topic_partitions=settings.partitions,
+    topic_replication_factor=settings.replication,
+    key_serializer="raw",
+    value_serializer="raw",
+    consumer_auto_offset_reset="earliest",
+    web_in_thread=False,
+)
+
+raw_topic = app.topic(settings.topic_raw, partitions=settings.partitions)
+tagged_topic = app.topic(f"{settings.app_id}-articles.tagged", partitions=1, internal=True)
+enriched_topic = app.topic(settings.topic_enriched, partitions=settings.partitions)
+stories_topic = app.topic(settings.topic_stories, partitions=settings.partitions)
+dlq_topic = app.topic(settings.topic_dlq, partitions=settings.partitions)
+
+# The relate stage's durable state; co-partitioned with tagged_topic (one partition).
+articles_table = app.Table("relate-articles", partitions=1, key_serializer="json", value_serializer="json")
+stories_table = app.Table("relate-stories", partitions=1, key_serializer="json", value_serializer="json")
+
+metrics = Metrics()
+relator = Relator(
+    RelateConfig(window_days=settings.window_days, k=settings.related_k), articles=articles_table, stories=stories_table
+)
+pipeline = Pipeline(settings, relator=relator)

@@ -1,0 +1,147 @@
+"""Run real worker processes against the session's broker, and talk to them through Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Deployment:
+    """One app id and its topics: what a set of workers share."""
+
+    bootstrap: str
+    app_id: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex[:8]}")
+    partitions: int = 2
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def topics(self) -> dict[str, str]:
+        return {name: f"{self.app_id}.{name}" for name in ("raw", "enriched", "stories", "dlq")}
+
+    def env(self, web_port: int) -> dict[str, str]:
+        t = self.topics
+        return {
+            **os.environ,
+            "ARTICLE_STREAM_BROKER": self.bootstrap,
+            "ARTICLE_STREAM_APP_ID": self.app_id,
+            "ARTICLE_STREAM_TOPIC_RAW": t["raw"],
+            "ARTICLE_STREAM_TOPIC_ENRICHED": t["enriched"],
+            "ARTICLE_STREAM_TOPIC_STORIES": t["stories"],
+            "ARTICLE_STREAM_TOPIC_DLQ": t["dlq"],
+            "ARTICLE_STREAM_PARTITIONS": str(self.partitions),
+            "ARTICLE_STREAM_WEB_PORT": str(web_port),
+            "ARTICLE_STREAM_LOG_LEVEL": "WARNING",
+            **self.extra_env,
+        }
+
+
+@dataclass
+class WorkerProcess:
+    proc: subprocess.Popen
+    web_port: int
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    def get(self, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=timeout) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read()
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"worker exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                if self.get("/ready", timeout=2)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise TimeoutError(f"worker not ready after {timeout}s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start_worker(deployment: Deployment, log_dir: Path, name: str = "worker") -> WorkerProcess:
+    port = free_port()
+    log_path = log_dir / f"{name}-{port}.log"
+    handle = log_path.open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stream", "worker"], env=deployment.env(port), stdout=handle, stderr=subprocess.STDOUT
+    )
+    return WorkerProcess(proc, port, log_path)
+
+
+async def publish(bootstrap: str, topic: str, values: list[bytes], keys: list[bytes | None] | None = None) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, max_request_size=16 << 20)
+    await producer.start()
+    try:
+        futures = [await producer.send(topic, value, key=(keys[i] if keys else None)) for i, value in enumerate(values)]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def collect(bootstrap: str, topics: list[str], expected: int, timeout: float = 120.0, idle: float = 0.0) -> dict[str, list]:
+    """Read from the beginning of ``topics`` until ``expected`` records arrived (then ``idle`` more
+    seconds, to catch extras) or ``timeout`` passed. Returns topic -> list of (key, value dict, headers)."""
+    consumer = AIOKafkaConsumer(
+        *topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False,
+        group_id=None, metadata_max_age_ms=1000,
+    )
+    await consumer.start()
+    found: dict[str, list] = {t: [] for t in topics}
+    try:
+        deadline = time.monotonic() + timeout
+        settle_until = None
+        while time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for tp, records in batch.items():
+                for r in records:
+                    found[tp.topic].append((r.key, orjson.loads(r.value), dict(r.headers)))
+            total = sum(len(v) for v in found.values())
+            if total >= expected:
+                if settle_until is None:
+                    settle_until = time.monotonic() + idle
+                if time.monotonic() >= settle_until:
+                    break
+    finally:
+        await consumer.stop()
+    return found
