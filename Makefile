@@ -6,9 +6,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test venv system-deps bench schemas clean
 
-# Debian tools the tests use to validate deploy/ files: docker-compose (config check, no engine) and
+# Debian tools: Java and Maven for the embedded Kafka broker; docker-compose (config check, no engine) and
 # prometheus (promtool and a real server in an integration test). Installed only when missing.
-SYSTEM_TOOLS := docker-compose:docker-compose promtool:prometheus prometheus:prometheus
+SYSTEM_TOOLS := java:openjdk-17-jre-headless mvn:maven docker-compose:docker-compose promtool:prometheus prometheus:prometheus
 
 venv: $(STAMP)
 
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
-run: venv
+run: venv system-deps
 	$(BIN)/article-stream demo $(ARGS)
 
 system-deps:

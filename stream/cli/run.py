@@ -28,7 +28,17 @@ def worker() -> None:
     if not settings.broker:
         typer.echo("ARTICLE_STREAM_BROKER is not set (host:port of a Kafka broker)", err=True)
         raise typer.Exit(2)
-    Worker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
+    from stream.contracts.topics import ensure_service_topics
+    from stream.logs import logging_config
+
+    asyncio.run(ensure_service_topics(settings.broker, settings))
+
+    Worker(
+        app,
+        loglevel=settings.log_level.lower(),
+        logging_config=logging_config(settings.log_format, settings.log_level),
+        quiet=True,
+    ).execute_from_commandline()
 
 
 def summary_line(record: dict) -> str:
@@ -45,12 +55,10 @@ def summary_line(record: dict) -> str:
 async def _feed_and_follow(bootstrap: str, inputs: list[tuple[str, bytes]], *, stop_after: bool, as_json: bool, timeout: float) -> int:
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-    from stream.broker.admin import create_topics
-    from stream.contracts.topics import service_topics
+    from stream.contracts.topics import ensure_service_topics
 
     settings = get_settings()
-    for name, (partitions, configs) in service_topics(settings).items():
-        await create_topics(bootstrap, {name: partitions}, replication=settings.replication, configs=configs)
+    await ensure_service_topics(bootstrap, settings)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:

@@ -66,3 +66,12 @@ def service_topics(settings) -> dict[str, tuple[int, dict[str, str]]]:
         settings.topic_stories: (settings.partitions, {"cleanup.policy": "compact"}),
         settings.topic_dlq: (settings.partitions, {"retention.ms": str(30 * 24 * 3600 * 1000)}),
     }
+
+
+async def ensure_service_topics(bootstrap: str, settings) -> None:
+    """Create the public topics that do not exist yet. The worker does this before it subscribes:
+    a consumer does not see a topic auto-created after it started until its next metadata refresh."""
+    from stream.broker.admin import create_topics
+
+    for name, (partitions, configs) in service_topics(settings).items():
+        await create_topics(bootstrap, {name: partitions}, replication=settings.replication, configs=configs)

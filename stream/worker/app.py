@@ -51,8 +51,9 @@ stories_topic = app.topic(settings.topic_stories, partitions=settings.partitions
 dlq_topic = app.topic(settings.topic_dlq, partitions=settings.partitions)
 
 # The relate stage's durable state; co-partitioned with tagged_topic (one partition).
-articles_table = app.Table("relate-articles", partitions=1, key_serializer="json", value_serializer="json")
-stories_table = app.Table("relate-stories", partitions=1, key_serializer="json", value_serializer="json")
+json_records = faust.Schema(key_type=str, key_serializer="json", value_serializer="json")
+articles_table = app.Table("relate-articles", partitions=1, schema=json_records)
+stories_table = app.Table("relate-stories", partitions=1, schema=json_records)
 
 metrics = Metrics()
 relator = Relator(

@@ -32,7 +32,7 @@ GOOD = {
 }
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False) | st.text(max_size=50),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=20,
 )
@@ -81,7 +81,7 @@ def test_identical_resend_is_unchanged_and_changed_resend_is_a_revision():
 
 def test_seed_page_through_the_whole_core():
     pipeline = Pipeline(Settings())
-    [(where, value)] = [item for item in iter_inputs([SAMPLES]) if "joongang" in item[0]]
+    [(where, value)] = [item for item in iter_inputs([SAMPLES]) if item[0].endswith("joongang-2024-12-05-nk-russia-treaty.txt")]
     outcome = pipeline.process(value)
     article = outcome.enriched
     assert article is not None, outcome.dead_letter

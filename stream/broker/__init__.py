@@ -1,0 +1,34 @@
+"""An embedded, real Apache Kafka broker (KRaft, one node) for development, demos and tests.
+
+    from stream.broker import BrokerConfig, EmbeddedBroker
+    with EmbeddedBroker(BrokerConfig()) as broker:
+        use(broker.bootstrap)          # "127.0.0.1:PORT"
+
+``ensure_broker()`` returns ``$ARTICLE_STREAM_BROKER`` or starts/reuses the CLI-managed broker.
+"""
+
+from stream.broker.admin import create_topics, probe, wait_until_ready
+from stream.broker.config import BrokerConfig, ListenerSpec, free_ports, render_properties, server_properties
+from stream.broker.distribution import BrokerSetupError, KafkaDistribution, ensure_kafka
+from stream.broker.embedded import BrokerStartError, EmbeddedBroker
+from stream.broker.managed import ensure_broker, running_broker, start_managed, stop_managed
+
+__all__ = [
+    "BrokerConfig",
+    "BrokerSetupError",
+    "BrokerStartError",
+    "EmbeddedBroker",
+    "KafkaDistribution",
+    "ListenerSpec",
+    "create_topics",
+    "ensure_broker",
+    "ensure_kafka",
+    "free_ports",
+    "probe",
+    "render_properties",
+    "running_broker",
+    "server_properties",
+    "start_managed",
+    "stop_managed",
+    "wait_until_ready",
+]
