@@ -31,6 +31,22 @@ class Settings(BaseSettings):
     data_dir: str = Field("", description="Directory for worker state (RocksDB). Empty: a temp dir per worker.")
     log_format: str = Field("text", description="Log format: text or json (one JSON object a line).")
     log_level: str = Field("INFO", description="Log level.")
+    progress_interval_seconds: float = Field(
+        5.0, gt=0, description="How often the worker asks the broker for offsets (lag gauges, readiness)."
+    )
+    stall_seconds: float = Field(
+        60.0, gt=0, description="Readiness: not ready when records wait in a partition whose offset has not moved this long."
+    )
+    broker_timeout_seconds: float = Field(
+        30.0, gt=0, description="Readiness: not ready when no offset query to the broker succeeded for this long."
+    )
+    produce_retries: int = Field(
+        5, ge=0, description="Retries of a failed or timed-out produce before the record is dead-lettered (produce_failed)."
+    )
+    produce_backoff_ms: float = Field(
+        200.0, ge=0, description="Backoff before the first produce retry; doubles each retry (capped at 10 s, with jitter)."
+    )
+    produce_timeout_s: float = Field(30.0, gt=0, description="How long one produce attempt may wait for the broker's ack.")
 
     # --- Validation ------------------------------------------------------------------------
     max_message_bytes: int = Field(4 * 1024 * 1024, description="Largest raw message accepted (bytes).")

@@ -9,3 +9,42 @@ import typer
 eval_app = typer.Typer(no_args_is_help=True, help="Score tagging and story detection on labelled corpora.")
 
 DEFAULT_DATA = Path("../shared/eval-data")
+
+
+@eval_app.command("tags")
+def tags(
+    data: Path = typer.Option(DEFAULT_DATA, "--data", help="Folder holding reuters21578/ and bbc-news/."),
+    split: str = typer.Option("train", "--split", help="Reuters LEWISSPLIT to score regions on: train or test (held out)."),
+    limit: int = typer.Option(0, "--limit", help="Score only this many documents (per BBC folder); 0 = all."),
+    only: str = typer.Option("", "--only", help="regions or topics; empty = both."),
+) -> None:
+    """Regions against Reuters-21578 PLACES, topics against the BBC News folders."""
+    from stream.eval.tags import run
+
+    if split.lower() not in ("train", "test"):
+        raise typer.BadParameter("--split must be train or test")
+    if not (data / "reuters21578").is_dir() and not (data / "bbc-news").is_dir():
+        typer.echo(f"no eval data under {data}", err=True)
+        raise typer.Exit(2)
+    what = (only,) if only else ("regions", "topics")
+    typer.echo(run(data, split=split, limit=limit or None, what=what))
+
+
+@eval_app.command("stories")
+def stories(
+    data: Path = typer.Option(DEFAULT_DATA, "--data", help="Folder holding stories/*.jsonl."),
+    corpus: str = typer.Option("all", "--corpus", help="gvc, np4e or all."),
+) -> None:
+    """Story threading (B-cubed of story_id) and related precision@1 on story-labelled corpora."""
+    from stream.eval.stories import corpus_names, evaluate, format_scores
+
+    try:
+        names = list(corpus_names(corpus))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    try:
+        results = evaluate(data, names)
+    except FileNotFoundError as exc:
+        typer.echo(f"no story corpus at {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(format_scores(results))

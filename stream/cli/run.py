@@ -33,12 +33,15 @@ def worker() -> None:
 
     asyncio.run(ensure_service_topics(settings.broker, settings))
 
-    Worker(
+    faust_worker = Worker(
         app,
         loglevel=settings.log_level.lower(),
         logging_config=logging_config(settings.log_format, settings.log_level),
         quiet=True,
-    ).execute_from_commandline()
+    )
+    if settings.log_format == "json" or not sys.stdout.isatty():
+        faust_worker.spinner = None  # its terminal escape codes would corrupt the first log line
+    faust_worker.execute_from_commandline()
 
 
 def summary_line(record: dict) -> str:

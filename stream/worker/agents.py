@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from datetime import datetime
 from typing import Any
 
 import faust
@@ -10,7 +12,9 @@ import orjson
 
 from stream.contracts import DeadLetter, EnrichedArticle, ErrorCode, StoryEvent, StoryUpdate
 from stream.contracts.topics import headers_for
+from stream.config import get_settings
 from stream.core.pipeline import Origin, Outcome, dead_letter_for
+from stream.core.relate import RelateInput
 from stream.worker.app import (
     app,
     articles_table,
@@ -23,6 +27,7 @@ from stream.worker.app import (
     stories_topic,
     tagged_topic,
 )
+from stream.worker.emit import Emitter, Outgoing, RetryPolicy, truncated
 
 log = logging.getLogger("article_stream.worker")
 
@@ -42,10 +47,91 @@ def _observe(outcome: Outcome) -> None:
         metrics.stage_seconds.labels(stage).observe(seconds)
 
 
-async def send_dead_letter(letter: DeadLetter) -> None:
+# The raw record's timestamp (ms), carried from enrich to relate for the end-to-end latency.
+INGEST_HEADER = "x-article-stream-ingest-ms"
+
+
+def _ingest_headers(event: faust.EventT) -> dict[str, bytes]:
+    stamp = event.message.timestamp
+    return {INGEST_HEADER: str(int(stamp * 1000)).encode()} if stamp else {}
+
+
+def _observe_emitted(article: EnrichedArticle, event: faust.EventT, emit_seconds: float) -> None:
+    now = time.time()
+    metrics.stage_seconds.labels("emit").observe(emit_seconds)
+    ingest_ms = dict(event.message.headers or ()).get(INGEST_HEADER)
+    started = int(ingest_ms) / 1000 if ingest_ms else event.message.timestamp
+    if started:
+        metrics.end_to_end_seconds.observe(max(now - started, 0.0))
+    if article.published_at:
+        published = datetime.fromisoformat(article.published_at.replace("Z", "+00:00")).timestamp()
+        if published <= now:  # a date in the future is a publisher's error, not a latency
+            metrics.freshness_seconds.observe(now - published)
+    metrics.observe_tags(article.topics, article.regions)
+    log.debug("emitted revision %d", article.revision, extra={"article_id": article.id, "stage": "emit", "story_id": article.story_id})
+
+
+def dead_letter_record(letter: DeadLetter) -> Outgoing:
     metrics.dead_lettered.labels(letter.error_code.value).inc()
-    log.warning("dead letter %s at %s: %s", letter.error_code.value, letter.stage, letter.reason)
-    await dlq_topic.send(key=letter.original_key, value=_json(letter), headers=headers_for(DeadLetter))
+    log.warning(
+        "dead letter %s at %s: %s", letter.error_code.value, letter.stage, letter.reason,
+        extra={"stage": letter.stage, "error_code": letter.error_code.value, "offset": letter.original_offset},
+    )
+    key = letter.original_key.encode() if letter.original_key is not None else None
+    return Outgoing(dlq_topic, key, _json(letter), headers_for(DeadLetter), "dlq")
+
+
+def _produce_failed(record: Outgoing, error: BaseException) -> Outgoing:
+    """The dead letter for a record the broker kept refusing (see stream.worker.emit)."""
+    value, cut = truncated(record.value)
+    reason = f"producing to {record.kind} failed after retries: {type(error).__name__}: {error}"[:900]
+    if cut:
+        reason += f" (record of {len(record.value)} bytes, kept {len(value)})"
+    origin = Origin(topic=record.topic.get_topic_name(), key=record.key)
+    return dead_letter_record(dead_letter_for(value, ErrorCode.produce_failed, reason, "emit", origin))
+
+
+_settings = get_settings()
+emitter = Emitter(
+    RetryPolicy(_settings.produce_retries, _settings.produce_backoff_ms, _settings.produce_timeout_s),
+    _produce_failed,
+    on_retry=lambda kind: metrics.produce_retries.labels(kind).inc(),
+)
+
+# Articles this process emitted. After a crash, Faust reprocesses from the last committed offset and
+# the recovered relate table may already hold an article whose enriched record never reached the
+# broker; relate then calls it "unchanged". Such an article is emitted again, with the same id and
+# revision (so an idempotent consumer sees it once), unless this process already emitted it.
+EMITTED_MEMORY = 200_000
+_emitted_here: dict[str, None] = {}
+
+
+def _remember_emitted(article_id: str) -> None:
+    _emitted_here[article_id] = None
+    if len(_emitted_here) > EMITTED_MEMORY:  # forgetting only costs a harmless same-revision re-emit
+        del _emitted_here[next(iter(_emitted_here))]
+
+
+def _as_last_emitted(prepared: EnrichedArticle) -> EnrichedArticle | None:
+    """The article as the relate state says it was emitted: same id, revision, story and links."""
+    published = datetime.fromisoformat(prepared.published_at) if prepared.published_at else None
+    result = relator.relate(  # an identical input changes nothing in the state
+        RelateInput(
+            id=prepared.id, title=prepared.title, published_at=published, tags=prepared.tags,
+            simhash=int(prepared.simhash, 16), fingerprint=prepared.fingerprint,
+        )
+    )  # fmt: skip
+    if not result.unchanged:
+        return None
+    return prepared.model_copy(
+        update={
+            "related": result.related,
+            "story_id": result.story_id,
+            "duplicate_of": result.duplicate_of,
+            "duplicate_similarity": result.duplicate_similarity,
+            "revision": result.revision,
+        }
+    )
 
 
 @articles_table.on_recover
@@ -57,46 +143,66 @@ async def rebuild_window() -> None:
 
 @app.agent(raw_topic)
 async def enrich(stream: faust.StreamT) -> None:
-    async for event in stream.events():
+    # noack: the emitter acknowledges each input once its output is delivered (or dead-lettered).
+    async for event in stream.noack().events():
         metrics.consumed.inc()
         outcome = pipeline.prepare(event.value or b"", _origin(event))
         _observe(outcome)
         if outcome.dead_letter is not None:
-            await send_dead_letter(outcome.dead_letter)
+            await emitter.emit([dead_letter_record(outcome.dead_letter)], event.ack)
             continue
         article = outcome.enriched
         assert article is not None
-        await tagged_topic.send(key=article.id.encode(), value=_json(article))
+        tagged = Outgoing(tagged_topic, article.id.encode(), _json(article), _ingest_headers(event), "tagged")
+        await emitter.emit([tagged], event.ack)
 
 
 @app.agent(tagged_topic)
 async def relate(stream: faust.StreamT) -> None:
-    async for event in stream.events():
+    async for event in stream.noack().events():
         try:
-            outcome = pipeline.link(EnrichedArticle.model_validate_json(event.value))
+            prepared = EnrichedArticle.model_validate_json(event.value)
+            outcome = pipeline.link(prepared)
+            if outcome.unchanged and prepared.id not in _emitted_here:
+                restated = _as_last_emitted(prepared)  # a replay after a crash: emit it again
+                if restated is not None:
+                    outcome = Outcome(enriched=restated, timings=outcome.timings)
         except Exception as exc:  # keep the stream moving; the record goes to the DLQ with the reason
-            log.exception("relate failed")
+            log.exception("relate failed", extra={"stage": "relate"})
             reason = f"{type(exc).__name__}: {exc}"[:1000]
-            await send_dead_letter(dead_letter_for(event.value, ErrorCode.processing_error, reason, "relate", _origin(event)))
+            letter = dead_letter_for(event.value, ErrorCode.processing_error, reason, "relate", _origin(event))
+            await emitter.emit([dead_letter_record(letter)], event.ack)
             continue
         _observe(outcome)
         if outcome.unchanged:
             metrics.unchanged.inc()
+            await emitter.emit([], event.ack)
             continue
         article = outcome.enriched
         assert article is not None
-        await enriched_topic.send(
-            key=article.id.encode(),
-            value=_json(article),
-            headers=headers_for(EnrichedArticle, event_id=f"{article.id}:{article.revision}", time=article.processed_at),
-        )
+        _remember_emitted(article.id)
+        emit_started = time.perf_counter()
+        records = [
+            Outgoing(
+                enriched_topic,
+                article.id.encode(),
+                _json(article),
+                headers_for(EnrichedArticle, event_id=f"{article.id}:{article.revision}", time=article.processed_at),
+                "enriched",
+            )
+        ]
+        records += [
+            Outgoing(stories_topic, update.story_id.encode(), _json(update), headers_for(StoryUpdate), "stories")
+            for update in outcome.story_updates
+        ]
+        await emitter.emit(records, event.ack)
         metrics.enriched.inc()
         metrics.related_links.inc(len(article.related))
         if article.duplicate_of:
             metrics.duplicates.inc()
         for update in outcome.story_updates:
-            await stories_topic.send(key=update.story_id.encode(), value=_json(update), headers=headers_for(StoryUpdate))
             if update.event is StoryEvent.created:
                 metrics.stories_created.inc()
             elif update.event is StoryEvent.merged:
                 metrics.stories_merged.inc()
+        _observe_emitted(article, event, time.perf_counter() - emit_started)

@@ -23,6 +23,7 @@ import faust
 from stream.config import get_settings
 from stream.core.pipeline import Pipeline
 from stream.core.relate import RelateConfig, Relator
+from stream.kafka_security import KafkaSecurity, faust_credentials
 from stream.metrics import Metrics
 
 log = logging.getLogger("article_stream.worker")
@@ -31,6 +32,8 @@ settings = get_settings()
 app = faust.App(
     settings.app_id,
     broker=f"kafka://{settings.broker or '127.0.0.1:9092'}",
+    # SASL (PLAIN, SCRAM) and TLS from ARTICLE_STREAM_SECURITY_PROTOCOL etc.; None for PLAINTEXT.
+    broker_credentials=faust_credentials(KafkaSecurity.from_env()),
     store=settings.store,
     datadir=settings.data_dir or tempfile.mkdtemp(prefix=f"{settings.app_id}-"),
     web_host=settings.web_host,

@@ -1,24 +1,145 @@
 """HTTP endpoints on the worker's web port: metrics, health probes and look-ups from the tables.
 
 Look-ups are routed by Faust to the worker that owns the table partition, so any worker answers.
+
+Probes (for Kubernetes): ``/health`` answers while the event loop runs (liveness). ``/ready`` is 200
+only when partitions are assigned, the tables are recovered, the broker answered an offset query
+recently, and no assigned partition is stalled (records waiting, committed offset not moving for
+``ARTICLE_STREAM_STALL_SECONDS``): Faust consumers are known to stall with the port still open.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from typing import Any
 
+from faust.exceptions import ConsumerNotStarted
+from faust.sensors import Sensor
 from faust.web import Request, Response, View
 
+from stream.config import get_settings
+from stream.metrics import ProgressWatchdog
 from stream.worker.app import app, articles_table, metrics, relator
+
+log = logging.getLogger("article_stream.worker")
+settings = get_settings()
+
+
+class Progress:
+    """Offsets of the assigned input partitions, refreshed from the broker on a timer and on demand."""
+
+    def __init__(self) -> None:
+        self.watchdog = ProgressWatchdog(settings.stall_seconds)
+        self.last_broker_ok: float | None = None  # monotonic time of the last successful offset query
+        self.last_refresh = float("-inf")
+        self._lock = asyncio.Lock()
+
+    def _assigned_inputs(self) -> list[Any]:
+        """Assigned partitions the agents consume (not changelogs or Faust's assignor topic)."""
+        inputs = {name for agent in app.agents.values() for name in getattr(agent.channel, "topics", ())}
+        return [tp for tp in app.consumer.assignment() if tp.topic in inputs]
+
+    async def refresh(self) -> None:
+        async with self._lock:
+            self.last_refresh = time.monotonic()
+            try:
+                tps = self._assigned_inputs()
+            except ConsumerNotStarted:
+                tps = []
+            if tps:
+                try:
+                    highwaters = await asyncio.wait_for(app.consumer.highwaters(*tps), timeout=settings.broker_timeout_seconds)
+                except Exception as exc:
+                    log.warning("offset query to the broker failed: %s", exc)
+                    metrics.broker_reachable.set(0)
+                    return
+                self.last_broker_ok = time.monotonic()
+                # Faust's own record of what it committed (offset of the next record to process).
+                committed = getattr(app.consumer, "_committed_offset", {})
+                self.watchdog.update({(tp.topic, tp.partition): (committed.get(tp), highwaters.get(tp, 0)) for tp in tps})
+            else:
+                self.watchdog.update({})
+            metrics.set_lag(self.watchdog.lags())
+            metrics.consumer_stalled.set(len(self.watchdog.stalled()))
+            metrics.broker_reachable.set(1 if self.broker_reachable() else 0)
+
+    async def refresh_if_stale(self, max_age: float = 1.0) -> None:
+        if time.monotonic() - self.last_refresh >= max_age:
+            try:
+                await self.refresh()
+            except Exception:  # a probe answers with what it knows; the failure is in the log
+                log.exception("progress check failed")
+
+    def broker_reachable(self) -> bool:
+        return self.last_broker_ok is not None and time.monotonic() - self.last_broker_ok <= settings.broker_timeout_seconds
+
+
+progress = Progress()
+
+
+@app.timer(settings.progress_interval_seconds)
+async def check_progress() -> None:
+    await progress.refresh_if_stale(max_age=0)  # never raises: the watchdog must not kill the worker
 
 
 def readiness() -> dict[str, Any]:
-    """What the readiness probe checks: partitions assigned and tables recovered."""
-    assignment = app.consumer.assignment() if app.consumer else set()
+    """What the readiness probe checks."""
+    try:
+        assignment = app.consumer.assignment() if app.consumer else set()
+    except Exception:  # consumer not started yet
+        assignment = set()
     recovered = app.tables.recovery.completed.is_set() if app.tables else False
-    checks = {"partitions_assigned": len(assignment), "tables_recovered": recovered}
-    checks["ready"] = bool(assignment) and recovered
+    stalled = progress.watchdog.stalled()
+    checks: dict[str, Any] = {
+        "partitions_assigned": len(assignment),
+        "tables_recovered": recovered,
+        "broker_reachable": progress.broker_reachable(),
+        "stalled_partitions": [f"{topic}[{partition}]" for topic, partition in stalled],
+        "lag": sum(progress.watchdog.lags().values()),
+    }
+    checks["ready"] = bool(assignment) and recovered and checks["broker_reachable"] and not stalled
     return checks
+
+
+class FaustSensor(Sensor):
+    """Faust's own events that matter to an operator: rebalances, commit time, failed sends."""
+
+    def on_rebalance_start(self, app_: Any) -> dict:
+        metrics.rebalances.inc()
+        return super().on_rebalance_start(app_)
+
+    def on_commit_initiated(self, consumer: Any) -> float:
+        return time.perf_counter()
+
+    def on_commit_completed(self, consumer: Any, state: Any) -> None:
+        if isinstance(state, float):
+            metrics.commit_seconds.observe(time.perf_counter() - state)
+
+    def on_send_initiated(self, producer: Any, topic: str, message: Any, keysize: int, valsize: int) -> str:
+        return topic_kind(topic)
+
+    def on_send_error(self, producer: Any, exc: BaseException, state: Any) -> None:
+        metrics.send_errors.labels(state if isinstance(state, str) else "other").inc()
+
+
+def topic_kind(topic: str) -> str:
+    """A bounded label for a topic name."""
+    kinds = {
+        settings.topic_raw: "raw",
+        settings.topic_enriched: "enriched",
+        settings.topic_stories: "stories",
+        settings.topic_dlq: "dlq",
+    }
+    if topic in kinds:
+        return kinds[topic]
+    if topic.endswith("-changelog"):
+        return "changelog"
+    return "internal" if topic.startswith(settings.app_id) else "other"
+
+
+app.sensors.add(FaustSensor())
 
 
 @app.page("/health")
@@ -30,6 +151,7 @@ class Health(View):
 @app.page("/ready")
 class Ready(View):
     async def get(self, request: Request) -> Response:
+        await progress.refresh_if_stale()
         checks = readiness()
         metrics.ready.set(1 if checks["ready"] else 0)
         return self.json(checks, status=200 if checks["ready"] else 503)
@@ -38,8 +160,20 @@ class Ready(View):
 @app.page("/metrics")
 class MetricsView(View):
     async def get(self, request: Request) -> Response:
+        await progress.refresh_if_stale()
         metrics.window_articles.set(len(relator))
-        return self.bytes(metrics.expose(), content_type="text/plain; version=0.0.4; charset=utf-8")
+        metrics.window_tags.set(window_tag_count())
+        metrics.ready.set(1 if readiness()["ready"] else 0)
+        # The exposition format is UTF-8 by definition; aiohttp refuses a charset inside content_type.
+        return self.bytes(metrics.expose(), content_type="text/plain; version=0.0.4")
+
+
+def window_tag_count() -> int:
+    """Distinct tags in the window (the relator's tag index)."""
+    count = getattr(relator, "tag_count", None)
+    if callable(count):
+        return count()
+    return len(getattr(relator, "_tag_ids", ()))
 
 
 @app.page("/articles/{article_id}")

@@ -19,3 +19,8 @@ class Tagging:
     regions: list[TagItem] = field(default_factory=list)
     entities: list[TagItem] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)  # flat typed tags the relate stage matches on
+
+
+from stream.core.tag.tagger import Tagger  # noqa: E402  (after Tagging: tagger imports it)
+
+__all__ = ["Tagger", "Tagging"]

@@ -1,0 +1,113 @@
+"""Relate stage benchmark: ``python -m stream.bench.relate [--held 100000] [--probe 2000]``.
+
+Fills a window with synthetic articles whose tags follow Zipf-like distributions per kind (a few
+regions and topics on most articles, a long tail of people, places and organisations), then times
+``relate`` per article on a further stream and reports the RSS the held window costs per article.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import resource
+from datetime import UTC, datetime, timedelta
+from itertools import accumulate
+
+from stream.bench.timing import per_item_us
+from stream.core.relate import RelateConfig, RelateInput, Relator
+
+# kind -> (vocabulary size, Zipf exponent, tags per article (min, max))
+TAG_KINDS = {
+    "region": (200, 1.3, (1, 3)),
+    "topic": (120, 1.1, (1, 3)),
+    "entity:person": (200_000, 1.05, (1, 5)),
+    "entity:org": (50_000, 1.05, (0, 3)),
+    "place": (20_000, 1.1, (0, 2)),
+}
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * resource.getpagesize()
+
+
+class SyntheticStream:
+    def __init__(self, seed: int = 7, per_day: int = 14_000) -> None:
+        self.rng = random.Random(seed)
+        self.per_day = per_day
+        self.start = datetime(2024, 1, 1, tzinfo=UTC)
+        self.count = 0
+        self.kinds = []
+        for kind, (size, exponent, span) in TAG_KINDS.items():
+            weights = [1.0 / (rank**exponent) for rank in range(1, size + 1)]
+            self.kinds.append((kind, size, list(accumulate(weights)), span))
+
+    def next(self) -> RelateInput:
+        rng = self.rng
+        tags: list[str] = []
+        for kind, size, cumulative, (low, high) in self.kinds:
+            picks = rng.choices(range(size), cum_weights=cumulative, k=rng.randint(low, high))
+            tags.extend(f"{kind}:{kind[:1]}{rank}" for rank in set(picks))
+        i = self.count
+        self.count += 1
+        # Mostly in order, some late by up to 6 hours.
+        seconds = i * 86400 / self.per_day - rng.random() * 6 * 3600 * (rng.random() < 0.1)
+        return RelateInput(
+            id=f"article-{i:08d}-{rng.getrandbits(32):08x}",
+            title=f"Synthetic headline number {i} about {tags[0] if tags else 'nothing'}",
+            published_at=self.start + timedelta(seconds=seconds),
+            tags=tags,
+            simhash=rng.getrandbits(64),
+            fingerprint=f"{rng.getrandbits(128):032x}",
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--held", type=int, default=100_000, help="articles pre-filled into the window")
+    parser.add_argument("--probe", type=int, default=2_000, help="articles timed after the fill")
+    args = parser.parse_args(argv)
+
+    # All held articles fit the default 7-day window: 100,000 over ~7 days at 14,000 a day.
+    stream = SyntheticStream(per_day=max(args.held // 7, 1))
+    fill = [stream.next() for _ in range(args.held)]
+    probe = [stream.next() for _ in range(args.probe)]
+    gc.collect()
+    before = _rss_bytes()
+    relator = Relator(RelateConfig())
+    for item in fill:
+        relator.relate(item)
+    del fill
+    gc.collect()
+    held = len(relator)
+    rss_per_article = (_rss_bytes() - before) / max(held, 1)
+
+    # Time relate on fresh articles; each probe round re-sends with a changed fingerprint so every
+    # call does the full work (score, assign, index) rather than the unchanged short-cut.
+    round_no = [0]
+
+    def run(item: RelateInput) -> None:
+        item.fingerprint = f"{item.fingerprint[:24]}{round_no[0]:08x}"
+        relator.relate(item)
+
+    def timed(items: list[RelateInput]) -> dict[str, float]:
+        return per_item_us(run, items, rounds=3, warmup=1)
+
+    first = [0.0]
+    for _ in range(1):
+        t = timed(probe)
+        first[0] = t["median_us"]
+        round_no[0] += 1
+    stats = timed(probe)
+    candidates = sum(len(relator.relate(item).related) for item in probe[:200]) / 200
+    print(f"held articles:       {held:,}")
+    print(f"stories:             {len(relator.stories):,}")
+    print(f"relate:              {stats['median_us']:.1f} µs/article median, {stats['best_us']:.1f} best "
+          f"({stats['items']} articles x {stats['rounds']} rounds)")
+    print(f"related per article: {candidates:.1f}")
+    print(f"RSS per held article: {rss_per_article:,.0f} bytes (window + stories + indexes)")
+
+
+if __name__ == "__main__":
+    main()

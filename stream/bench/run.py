@@ -1,0 +1,433 @@
+"""``article-stream bench``: the pipeline against the ceiling, in one run on one broker.
+
+Phases (each is a function below; ``run_bench`` strings them together):
+
+1. corpus      realistic raw articles (3-5 KB bodies of real news text, see ``stream.bench.corpus``),
+               written once as RawArticle JSON bytes: the ceiling and the pipeline move the same bytes.
+2. prefill     the related-story window of the pipeline's app id pre-filled with ``prefill`` articles
+               through the tables' changelogs (see ``stream.bench.prefill``): the worker recovers them.
+3. ceiling     a bare aiokafka consumer -> producer process copies the N raw records (``passthrough``).
+4. pipeline    the real worker (``article-stream worker``) consumes the same N raw records as a
+               backlog: throughput from the first to the last output record's producer timestamp.
+5. latency     publish -> receive of the enriched record at a fixed offered rate, and for a burst
+               (saturation), on the same worker with its full window.
+6. scale       1 and 2 workers on a 2-partition input (fresh app ids, empty windows).
+7. offline     ``Pipeline.process`` in this process (articles/s on one core, per-stage µs), and the
+               ``article-stream process`` command on a JSONL file (wall time, including start-up).
+8. memory      worker RSS with an empty window and with the pre-filled one: bytes per article held.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from stream.bench import corpus, prefill
+from stream.bench.workers import (
+    Deployment,
+    Worker,
+    count_records,
+    publish,
+    record_timestamps,
+    start_worker,
+    wait_for_records,
+)
+
+MB = 1024 * 1024
+
+
+@dataclass
+class BenchOptions:
+    articles: int = 2000  # backlog for the throughput phases (ceiling, pipeline)
+    prefill: int = 100_000  # articles held in the window before the pipeline starts
+    rate: float = 500.0  # offered rate of the fixed-rate latency phase (articles/s)
+    rate_seconds: float = 6.0  # how long it is offered
+    burst: int = 1000  # articles published at once for the saturation latency
+    scale_articles: int = 1000  # per 1-worker / 2-worker run
+    offline_articles: int = 1000
+    cli_articles: int = 300
+    timeout: float = 300.0  # per phase: give up waiting for outputs after this long
+    broker: str = ""  # empty: start an embedded broker for the run
+    log: Any = None
+
+    @classmethod
+    def quick(cls) -> BenchOptions:
+        return cls(articles=400, prefill=10_000, rate_seconds=2.0, burst=200, scale_articles=200,
+                   offline_articles=200, cli_articles=100, timeout=120.0)
+
+    @classmethod
+    def large(cls) -> BenchOptions:
+        return cls(prefill=1_000_000, timeout=900.0)
+
+
+@dataclass
+class Report:
+    figures: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def put(self, section: str, **values: Any) -> None:
+        self.figures.setdefault(section, {}).update(values)
+
+
+def quantiles(samples: list[float]) -> dict[str, float | None]:
+    if not samples:
+        return {"p50_ms": None, "p99_ms": None, "max_ms": None, "count": 0}
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return {"p50_ms": round(at(0.50) * 1000, 1), "p99_ms": round(at(0.99) * 1000, 1),
+            "max_ms": round(ordered[-1] * 1000, 1), "count": len(ordered)}
+
+
+def rate_from_stamps(stamps: list[int]) -> float | None:
+    """Records per second between the first and the last producer timestamp (ms)."""
+    if len(stamps) < 2:
+        return None
+    span = (max(stamps) - min(stamps)) / 1000
+    return (len(stamps) - 1) / span if span > 0 else None
+
+
+def article_key(value: bytes) -> bytes:
+    return orjson.loads(value)["id"].encode()
+
+
+def _log(options: BenchOptions, message: str) -> None:
+    (options.log or (lambda m: print(m, file=sys.stderr, flush=True)))(message)
+
+
+# ------------------------------------------------------------------------------------- phases
+
+async def ceiling(bootstrap: str, deployment: Deployment, expected: int, timeout: float) -> dict[str, Any]:
+    """Copy the raw topic with a bare consumer -> producer process; rate from the sink's timestamps."""
+    from stream.broker.admin import create_topics
+
+    sink = f"{deployment.app_id}.passthrough"
+    await create_topics(bootstrap, {sink: deployment.partitions})
+    cmd = [sys.executable, "-m", "stream.bench.passthrough", "--bootstrap", bootstrap, "--source",
+           deployment.topics["raw"], "--sink", sink, "--expected", str(expected),
+           "--group", f"{deployment.app_id}-passthrough", "--timeout", str(timeout)]
+    proc = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.PIPE)
+    out, _ = await proc.communicate()
+    inside = orjson.loads(out.splitlines()[-1]) if out.strip() else {}
+    stamps = await record_timestamps(bootstrap, sink, expected)
+    return {
+        "records": len(stamps),
+        "articles_per_s": rate_from_stamps(stamps),
+        "mb_per_s": None,
+        "process_elapsed_s": inside.get("elapsed_s"),
+    }
+
+
+async def pipeline_backlog(bootstrap: str, deployment: Deployment, worker: Worker, expected: int, timeout: float) -> dict[str, Any]:
+    """Wait until every backlog record has an output (enriched or dead letter); rate from output timestamps."""
+    t = deployment.topics
+    started = time.monotonic()
+    seen = await wait_for_records(bootstrap, [t["enriched"], t["dlq"]], expected, timeout)
+    waited = time.monotonic() - started
+    enriched = await record_timestamps(bootstrap, t["enriched"], seen)
+    dead = await record_timestamps(bootstrap, t["dlq"], max(seen - len(enriched), 0), timeout=5) if seen > len(enriched) else []
+    return {
+        "outputs": seen,
+        "enriched": len(enriched),
+        "dead_lettered": len(dead),
+        "complete": seen >= expected,
+        "articles_per_s": rate_from_stamps(enriched + dead),
+        "waited_s": round(waited, 1),
+    }
+
+
+async def latency(
+    bootstrap: str, deployment: Deployment, values: list[bytes], *, rate: float | None, timeout: float
+) -> dict[str, Any]:
+    """Publish ``values`` (at ``rate`` per second, or all at once when None) and time each until its
+    enriched record (or dead letter) is received here."""
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+    t = deployment.topics
+    keys = [article_key(v) for v in values]
+    wanted = {k.decode() for k in keys}
+    sent: dict[str, float] = {}
+    received: dict[str, float] = {}
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=5)
+    await consumer.start()
+    tps = [TopicPartition(topic, p) for topic in (t["enriched"], t["dlq"]) for p in range(deployment.partitions)]
+    consumer.assign(tps)
+    await consumer.seek_to_end(*tps)
+    for tp in tps:
+        await consumer.position(tp)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0, max_request_size=16 << 20)
+    await producer.start()
+    done = asyncio.Event()
+
+    async def receive() -> None:
+        while not done.is_set():
+            batch = await consumer.getmany(timeout_ms=100)
+            now = time.time()
+            for records in batch.values():
+                for record in records:
+                    # Enriched keys are the article id "pub:<source>:<publisher id>"; dead letters keep the raw key.
+                    key = (record.key or b"").decode(errors="replace").rsplit(":", 1)[-1]
+                    if key in wanted and key not in received:
+                        received[key] = now
+            if len(received) >= len(wanted):
+                done.set()
+
+    receiver = asyncio.create_task(receive())
+    try:
+        t0 = time.monotonic()
+        futures = []
+        for i, (key, value) in enumerate(zip(keys, values)):
+            if rate:
+                delay = t0 + i / rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            sent[key.decode()] = time.time()
+            futures.append(await producer.send(t["raw"], value, key=key))
+        await asyncio.gather(*futures)
+        offered = len(values) / (time.monotonic() - t0)
+        try:
+            await asyncio.wait_for(done.wait(), timeout)
+        except TimeoutError:
+            pass
+        done.set()
+        await receiver
+    finally:
+        await producer.stop()
+        await consumer.stop()
+    samples = [received[k] - sent[k] for k in received]
+    result = quantiles(samples)
+    result.update(published=len(values), received=len(received), offered_per_s=round(offered, 1))
+    if received:
+        span = max(received.values()) - min(sent.values())
+        result["delivered_per_s"] = round(len(received) / span, 1) if span > 0 else None
+    return result
+
+
+async def scale(bootstrap: str, values: list[bytes], workers: int, log_dir: Path, timeout: float, partitions: int = 2) -> dict[str, Any]:
+    """``workers`` workers on a fresh ``partitions``-partition deployment; backlog published once all are ready."""
+    deployment = Deployment(bootstrap, name=f"scale{workers}", partitions=partitions)
+    await deployment.create_topics()
+    procs = [start_worker(deployment, log_dir, name=f"w{i}") for i in range(workers)]
+    try:
+        ready_s = [round(await asyncio.to_thread(w.wait_ready), 1) for w in procs]
+        await asyncio.sleep(3.0)  # let the group settle after the last join
+        rss_idle = [w.rss for w in procs]
+        await publish(bootstrap, deployment.topics["raw"], values)
+        result = await pipeline_backlog(bootstrap, deployment, procs[0], len(values), timeout)
+        result.update(workers=workers, partitions=partitions, ready_s=ready_s, rss_idle_mb=[round(r / MB, 1) for r in rss_idle])
+        return result
+    finally:
+        for w in procs:
+            await asyncio.to_thread(w.stop)
+
+
+def offline(values: list[bytes]) -> dict[str, Any]:
+    """``Pipeline.process`` over ``values`` in this process: articles/s on one core, µs per stage."""
+    from stream.core.pipeline import Pipeline
+
+    pipeline = Pipeline()
+    pipeline.process(values[0])  # load lexicons and matchers outside the timing
+    pipeline = Pipeline(tagger=pipeline.tagger)
+    stages: dict[str, float] = {}
+    dead = 0
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    for value in values:
+        outcome = pipeline.process(value)
+        dead += outcome.dead_letter is not None
+        for stage, seconds in outcome.timings.items():
+            stages[stage] = stages.get(stage, 0.0) + seconds
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    return {
+        "articles": len(values),
+        "dead_lettered": dead,
+        "articles_per_s": round(len(values) / wall, 1),
+        "articles_per_cpu_s": round(len(values) / cpu, 1) if cpu > 0 else None,
+        "stage_us": {stage: round(seconds / len(values) * 1e6) for stage, seconds in stages.items()},
+    }
+
+
+def offline_cli(values: list[bytes], workdir: Path) -> dict[str, Any]:
+    """``article-stream process`` on a JSONL file, as a user would run it (wall time includes start-up)."""
+    source = workdir / "bench-input.jsonl"
+    source.write_bytes(b"\n".join(values) + b"\n")
+    target = workdir / "bench-output.jsonl"
+    exe = shutil.which("article-stream", path=str(Path(sys.executable).parent)) or ""
+    cmd = [exe] if exe else [sys.executable, "-m", "stream"]
+    t0 = time.perf_counter()
+    done = subprocess.run([*cmd, "process", str(source), "-o", str(target), "--quiet"], capture_output=True)
+    wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        return {"error": done.stderr.decode(errors="replace")[-500:]}
+    outputs = sum(1 for _ in target.open("rb"))
+    return {"articles": len(values), "enriched": outputs, "wall_s": round(wall, 2),
+            "articles_per_s_incl_startup": round(len(values) / wall, 1)}
+
+
+# ------------------------------------------------------------------------------------ the run
+
+async def _run(options: BenchOptions, bootstrap: str, report: Report, workdir: Path) -> None:
+    log = lambda m: _log(options, m)  # noqa: E731
+    log_dir = workdir / "logs"
+    log_dir.mkdir(exist_ok=True)
+
+    # 1. corpus: one list, sliced per phase, so no article is sent twice to one deployment.
+    t0 = time.perf_counter()
+    docs, used = corpus.load_documents()
+    now = datetime.now(UTC).replace(microsecond=0)
+    total = options.articles + int(options.rate * options.rate_seconds) + options.burst
+    values = corpus.generate(total, start=now, spacing_s=2.0, documents=docs)
+    backlog = values[: options.articles]
+    at_rate = values[options.articles : options.articles + int(options.rate * options.rate_seconds)]
+    burst = values[options.articles + len(at_rate) :]
+    sizes = [len(orjson.loads(v)["body"].encode()) for v in backlog]
+    report.put("corpus", documents=used, articles=total, body_bytes_median=statistics.median(sizes),
+               body_bytes_min=min(sizes), body_bytes_max=max(sizes),
+               record_bytes_mean=round(sum(map(len, backlog)) / len(backlog)))
+    log(f"corpus: {total} articles from {used} in {time.perf_counter() - t0:.1f}s")
+
+    # 2. prefill the pipeline deployment's window.
+    deployment = Deployment(bootstrap, name="pipeline", partitions=2)
+    await deployment.create_topics()
+    if options.prefill > 0:
+        t0 = time.perf_counter()
+        pool = prefill.tag_pool(backlog, limit=300)
+        # Held articles span 6.5 days ending a minute before the first benchmark article: all stay in
+        # the 7-day window while the benchmark runs.
+        end = (now - timedelta(minutes=1)).timestamp()
+        state = prefill.synthesize(options.prefill, pool, end_epoch=end, span_s=6.5 * 86400)
+        written = await prefill.write_changelogs(bootstrap, deployment.app_id, state)
+        report.put("prefill", articles=len(state.articles), stories=len(state.stories), records=written,
+                   tag_lists=len(pool), seconds=round(time.perf_counter() - t0, 1))
+        del state
+        log(f"prefill: {written} changelog records in {time.perf_counter() - t0:.1f}s")
+
+    # 3. the same bytes on the raw topic, keyed by article id.
+    await asyncio.gather(publish_keyed(bootstrap, deployment.topics["raw"], backlog))
+    log(f"published {len(backlog)} raw articles")
+
+    # 4. ceiling
+    result = await ceiling(bootstrap, deployment, len(backlog), options.timeout)
+    report.put("ceiling", **result)
+    log(f"ceiling: {result['articles_per_s'] or 0:.0f} articles/s")
+
+    # 5. pipeline on the same records, with the full window.
+    worker = start_worker(deployment, log_dir, name="pipeline")
+    try:
+        ready_s = await asyncio.to_thread(worker.wait_ready, options.timeout)
+        rss_ready = worker.rss
+        held = worker.metric("article_stream_window_articles")
+        log(f"worker ready in {ready_s:.1f}s, window {held}, RSS {rss_ready / MB:.0f} MB")
+        result = await pipeline_backlog(bootstrap, deployment, worker, len(backlog), options.timeout)
+        result.update(ready_s=round(ready_s, 1), window_at_ready=held)
+        report.put("pipeline", **result)
+        ceiling_rate = report.figures["ceiling"].get("articles_per_s")
+        if result["articles_per_s"] and ceiling_rate:
+            report.put("pipeline", ratio_to_ceiling=round(result["articles_per_s"] / ceiling_rate, 4))
+        log(f"pipeline: {result['articles_per_s'] or 0:.0f} articles/s ({result['outputs']}/{len(backlog)} outputs)")
+        report.put("memory", worker_rss_ready_mb=round(rss_ready / MB, 1), window_held=held,
+                   worker_rss_after_backlog_mb=round(worker.rss / MB, 1))
+
+        # 6. latency on the same worker.
+        if at_rate:
+            result = await latency(bootstrap, deployment, at_rate, rate=options.rate, timeout=options.timeout)
+            report.put("latency_fixed_rate", rate=options.rate, **result)
+            log(f"latency at {options.rate:.0f}/s: {result}")
+        if burst:
+            result = await latency(bootstrap, deployment, burst, rate=None, timeout=options.timeout)
+            report.put("latency_saturation", **result)
+            log(f"latency at saturation: {result}")
+        report.put("memory", worker_rss_end_mb=round(worker.rss / MB, 1),
+                   window_end=worker.metric("article_stream_window_articles"))
+    finally:
+        await asyncio.to_thread(worker.stop)
+
+    # 7. scale: 1 and 2 workers, 2 input partitions, empty windows.
+    scale_values = backlog[: options.scale_articles]
+    for workers in (1, 2):
+        result = await scale(bootstrap, scale_values, workers, log_dir, options.timeout)
+        report.put("scale", **{f"workers_{workers}": result})
+        log(f"scale: {workers} worker(s): {result['articles_per_s'] or 0:.0f} articles/s")
+
+    # 8. memory per article held: pre-filled worker at ready vs. an empty one at ready.
+    empty = report.figures["scale"]["workers_1"]["rss_idle_mb"][0]
+    memory = report.figures["memory"]
+    if memory.get("window_held"):
+        per_article = (memory["worker_rss_ready_mb"] - empty) * MB / memory["window_held"]
+        report.put("memory", worker_rss_empty_window_mb=empty, bytes_per_article_held=round(per_article))
+
+
+async def publish_keyed(bootstrap: str, topic: str, values: list[bytes]) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=10, max_batch_size=1 << 20, max_request_size=16 << 20)
+    await producer.start()
+    try:
+        futures = [await producer.send(topic, value, key=article_key(value)) for value in values]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+def floors(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The issue's floors, each with the measured value and whether it holds."""
+    pipeline = figures.get("pipeline", {})
+    offline_ = figures.get("offline", {})
+    fixed = figures.get("latency_fixed_rate", {})
+    memory = figures.get("memory", {})
+    checks = {
+        "pipeline / ceiling >= 0.5": pipeline.get("ratio_to_ceiling"),
+        "offline core >= 5000 articles/s": offline_.get("articles_per_cpu_s"),
+        "p99 at 500/s <= 100 ms": fixed.get("p99_ms") if fixed.get("received") == fixed.get("published") else None,
+        "window RSS <= 1536 B/article": memory.get("bytes_per_article_held"),
+    }
+    limits = {"pipeline / ceiling >= 0.5": (0.5, ">="), "offline core >= 5000 articles/s": (5000, ">="),
+              "p99 at 500/s <= 100 ms": (100, "<="), "window RSS <= 1536 B/article": (1536, "<=")}
+    out = {}
+    for name, value in checks.items():
+        limit, op = limits[name]
+        holds = None if value is None else (value >= limit if op == ">=" else value <= limit)
+        out[name] = {"value": value, "holds": holds}
+    return out
+
+
+def run_bench(options: BenchOptions) -> dict[str, Any]:
+    report = Report()
+    workdir = Path(tempfile.mkdtemp(prefix="article-stream-bench-"))
+    started = time.perf_counter()
+    broker = None
+    bootstrap = options.broker or os.environ.get("ARTICLE_STREAM_BROKER", "")
+    try:
+        if not bootstrap:
+            from stream.broker import BrokerConfig, EmbeddedBroker
+
+            broker = EmbeddedBroker(BrokerConfig(data_dir=workdir / "kafka"), log=lambda m: _log(options, m))
+            bootstrap = broker.start()
+        report.put("run", broker=bootstrap, embedded_broker=broker is not None, cpus=os.cpu_count(),
+                   load_avg_start=[round(x, 2) for x in os.getloadavg()], python=sys.version.split()[0],
+                   started_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        asyncio.run(_run(options, bootstrap, report, workdir))
+    finally:
+        if broker is not None:
+            broker.stop()
+    # Offline last, with the broker stopped: one process, one core.
+    docs_values = corpus.generate(max(options.offline_articles, options.cli_articles), seed=99, prefix="offline")
+    report.put("offline", **offline(docs_values[: options.offline_articles]))
+    report.put("offline_cli", **offline_cli(docs_values[: options.cli_articles], workdir))
+    report.put("run", seconds=round(time.perf_counter() - started, 1), load_avg_end=[round(x, 2) for x in os.getloadavg()])
+    report.figures["floors"] = floors(report.figures)
+    shutil.rmtree(workdir, ignore_errors=True)
+    return report.figures

@@ -1,0 +1,512 @@
+"""Page-chrome removal for scraped text, line by line (the HTML path feeds its blocks in here too).
+
+Method (nothing here knows one site's exact lines):
+
+1. **Lines.** Scraped text puts one block per line; hard-wrapped prose (all lines of a block of
+   similar length, most not ending a sentence) is joined back into paragraphs, and a line that
+   starts in lower case continues the line before it.
+2. **Known chrome** (``data/chrome_patterns.json``): breadcrumbs, share/print bars, "Published:"
+   and "tags" lines, "Related Stories" / "More in X" headers, log-in and comment-policy lines,
+   copyright. Their metadata (date, tags, crumbs) is kept for the article fields.
+3. **Lone credit lines** (an agency name alone, ``By Jane Doe``), **photo captions** (a line ending
+   in a bracketed all-caps credit such as ``[KOREAN CENTRAL NEWS AGENCY]``), the **headline** and
+   the **site name** are not body paragraphs either.
+4. **Duplicates.** A line of three words or more printed twice is a scraping artefact (sticky photo
+   captions, repeated teasers): *every* copy is dropped, so a repeated line is never kept twice and
+   never kept once at random.
+5. **Scoring.** Each remaining line is *good* (prose: enough words, ends a sentence, a normal share
+   of function words), *near* (medium length prose-ish) or *short* (few words, no sentence end).
+   Function-word density is used only when the page as a whole looks English.
+6. **Link lists.** A run of three or more short, sentence-less lines is a list of headlines
+   (``More in North Korea``, ``Related Stories``): dropped, and it splits the page into segments.
+7. **Main content.** Good lines form segments separated by link lists, tail markers (comment
+   areas) or long runs of non-good lines; the segment with the most good text is the story, other
+   segments are kept only when they are substantial (a story interrupted by a related-links box).
+   Inside a kept segment, near and short lines between good ones (sub-headings) are kept.
+8. **No prose at all** (a one-line flash, a few summary bullets): the lines of three words or more
+   that are neither known chrome nor under a list header are the story. Nothing left: the caller
+   raises ``NormalizationError``.
+
+Lines are capped at ``MAX_LINES`` and chrome patterns only run on lines of at most 200 characters,
+so the work stays linear and bounded on hostile text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from stream.core.normalize.text import collapse
+
+_TERMINAL = frozenset(".!?\"')]:;…»")
+_PROSE_END = frozenset(".!?\"'…")  # not ")" or "]": captions end with a bracketed credit
+_DATE_PREFIX = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}:\d{2}(?::\d{2})?))?\s+(\S.*)\Z", re.I)
+_PUBLISHED = re.compile(
+    r"\A(?:published|posted|first published|date)\s*(?:on|at)?\s*:?\s*(?P<date>\S.{0,60}?)\s*"
+    r"(?:\|\s*(?:updated|modified)\b.*)?\Z",
+    re.I,
+)
+_UPDATED = re.compile(r"\A(?:updated|last updated|modified)\s*(?:on|at)?\s*:?\s*(?P<date>\S.{0,60})\Z", re.I)
+_TAGS = re.compile(r"\A(?:tags?|keywords?|topics?)\s*:?\s+(?P<tags>.{1,300})\Z", re.I)
+_CRUMB_SPLIT = re.compile(r"\s*[>›»]\s*|\s+/\s+")
+_CAPTION = re.compile(
+    r"(?:\[[A-Z0-9][A-Z0-9 .,'&/:-]{1,60}\]|\((?:photo|image|picture|file photo|afp|ap|reuters|getty|yonhap|epa|"
+    r"ap photo|reuters photo|yonhap photo)[^)]{0,60}\))\s*\Z",
+    re.I,
+)
+_BYLINE = re.compile(
+    r"\A(?i:by|written by|reporter)\s*:?\s+(?P<names>[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}"
+    r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}){0,4})"
+    r"(?:\s*[,/|-]\s*(?P<rest>.{0,60}))?\Z"
+)
+_SEPARATORS = re.compile(r"\s+[|·•]\s+|\s*[|·•]\s*(?=[^\d])")
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_NAME_SPLIT = re.compile(r"\s*(?:,|\band\b|&)\s*")
+
+
+@dataclass(slots=True)
+class Line:
+    """One block of page text; ``link_ratio`` (HTML only) is the share of its characters in links."""
+
+    text: str
+    link_ratio: float = 0.0
+    tag: str = ""
+
+
+@dataclass(slots=True)
+class Page:
+    """What the cleaner found: the story paragraphs and the metadata printed around them."""
+
+    paragraphs: list[str] = field(default_factory=list)
+    title: str | None = None
+    date_text: str | None = None  # "05 Dec. 2024, 11:27" from a "Published:" line
+    date_prefix: str | None = None  # "2024-12-05" from a scraper's "date 2024-12-05  Title" line
+    updated_text: str | None = None
+    tags_text: str | None = None  # "Korea North Korea Russia"
+    crumbs: list[str] = field(default_factory=list)  # ["Home", "National", "North Korea"]
+    credit_lines: list[str] = field(default_factory=list)  # lone agency lines, as printed
+    captions: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    masthead: list[str] = field(default_factory=list)  # short lines above the story: the site name is one
+
+
+@dataclass(slots=True, frozen=True)
+class _Patterns:
+    line: re.Pattern[str]
+    list_header: re.Pattern[str]
+    tail: re.Pattern[str]
+    contains: re.Pattern[str]
+    tail_contains: re.Pattern[str]
+    stopwords: frozenset[str]
+
+
+def _phrases(phrases: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(p.casefold()) for p in phrases))
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> _Patterns:
+    data = resources.files("stream.core.normalize") / "data"
+    chrome = json.loads((data / "chrome_patterns.json").read_text("utf-8"))
+
+    def union(patterns: list[str]) -> re.Pattern[str]:
+        return re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\Z", re.I)
+
+    stop = frozenset(
+        w.strip() for w in (data / "stopwords_en.txt").read_text("utf-8").splitlines() if w.strip() and not w.startswith("#")
+    )
+    # "line" also holds the header and tail patterns, so one match decides whether a line is chrome at
+    # all; the narrower patterns only run on the few lines that are.
+    everything = chrome["line"] + chrome["list_headers"] + chrome["tail"]
+    return _Patterns(
+        union(everything),
+        union(chrome["list_headers"]),
+        union(chrome["tail"]),
+        _phrases(chrome["contains"]),
+        _phrases(chrome["tail_contains"]),
+        stop,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Lines from scraped text
+
+
+def _ends_sentence(s: str) -> bool:
+    return s[-1] in _TERMINAL
+
+
+# No news page has this many lines; beyond it, the rest is ignored (bounded work on hostile input).
+MAX_LINES = 20_000
+
+
+def text_lines(text: str) -> list[Line]:
+    """Blocks of scraped text: one per line, hard-wrapped paragraphs joined back together."""
+    out: list[Line] = []
+    block: list[str] = []
+    for raw in text.split("\n", MAX_LINES)[:MAX_LINES]:
+        if raw and not raw.isspace():
+            block.append(raw)
+            continue
+        if block:
+            _flush_block(block, out)
+            block = []
+    if block:
+        _flush_block(block, out)
+    return out
+
+
+_BULLETS = frozenset("-*•–—·>")
+
+
+def _flush_block(block: list[str], out: list[Line]) -> None:
+    """One block of consecutive non-blank lines -> lines of ``out``.
+
+    In a hard-wrapped block (see ``_hard_wrapped``) a line continues the one before unless it is
+    indented (a new paragraph or a table row), starts with a bullet, or the line before was short
+    and ended a sentence (a paragraph's last line). Elsewhere, a line continues the one before only
+    when that one stopped mid-sentence and this one starts in lower case (a wrapped sentence).
+    """
+    if len(block) == 1:  # the common case on scraped pages: one paragraph, blank lines around it
+        out.append(Line(collapse(block[0])))
+        return
+    stripped = [collapse(raw) for raw in block]
+    wrapped = len(block) >= 3 and _hard_wrapped(block, stripped)
+    width = max(len(s) for s in stripped)
+    for idx, s in enumerate(stripped):
+        if idx == 0 or not out:
+            out.append(Line(s))
+            continue
+        prev = out[-1].text
+        prev_line = stripped[idx - 1]
+        if wrapped:
+            starts_paragraph = block[idx][:1] in (" ", "\t") or s[0] in _BULLETS
+            ended_paragraph = _ends_sentence(prev_line) and len(prev_line) < 0.7 * width
+            join = not starts_paragraph and not ended_paragraph
+        else:
+            join = (
+                len(prev_line) >= 30
+                and (prev[-1].isalpha() or prev[-1] == ",")
+                and (s[0].islower() or (s[0].isdigit() and prev[-1] != prev[-1].upper()))
+            )
+        if join:
+            out[-1] = Line(prev + " " + s)
+        else:
+            out.append(Line(s))
+
+
+def _hard_wrapped(block: list[str], stripped: list[str]) -> bool:
+    """Prose broken at a fixed width: lines at most ~110 wide, and many of the unindented following
+    lines start mid-sentence (lower case, a digit, punctuation). Headline lists and menus start
+    every line with a capital, and scraped pages put whole paragraphs on one long line."""
+    width = max(len(s) for s in stripped)
+    if width < 40 or width > 110:
+        return False
+    following = [s for raw, s in zip(block[1:], stripped[1:], strict=True) if raw[:1] not in (" ", "\t")]
+    if not following:
+        return False
+    mid_sentence = sum(1 for s in following if not s[0].isupper() and s[0] not in _BULLETS)
+    return mid_sentence >= 0.3 * len(following)
+
+
+# --------------------------------------------------------------------------------------------
+# 2-7. Classification
+
+
+_CHROME, _SHORT, _NEAR, _GOOD = 0, 1, 2, 3
+
+
+def _key(s: str) -> str:
+    return " ".join(s.casefold().split())
+
+
+def clean(
+    lines: list[Line],
+    *,
+    title: str | None,
+    source: str | None,
+    agency_aliases: dict[str, str],
+) -> Page:
+    """Story paragraphs and the metadata printed around them; see the module docstring."""
+    pats = _patterns()
+    page = Page(title=title)
+    n = len(lines)
+    if not n:
+        return page
+
+    # Title: a scraper's "date 2024-12-05  Title" first line gives the title and a date.
+    first = _DATE_PREFIX.match(lines[0].text)
+    if first:
+        page.date_prefix = first.group(1) + (" " + first.group(2) if first.group(2) else "")
+        if not page.title:
+            page.title = first.group(3).strip()
+        lines = lines[1:]
+        n -= 1
+
+    # English-looking page? Then function-word density is a feature; otherwise it would punish prose.
+    is_stop = pats.stopwords.__contains__
+    word_counts: list[int] = []
+    stop_counts: list[int] = []
+    keys: list[str] = []
+    counts: dict[str, int] = {}
+    for ln in lines:
+        tokens = ln.text.casefold().split()
+        k = " ".join(tokens)  # the line's identity for duplicate and title checks
+        keys.append(k)
+        counts[k] = counts.get(k, 0) + 1
+        nw = len(tokens)
+        # Scripts written without spaces (Chinese, Japanese, Thai): about one word per 2 characters.
+        if nw and len(ln.text) > 12 * nw:
+            nw = len(ln.text) // 2
+        word_counts.append(nw)
+        stop_counts.append(sum(map(is_stop, tokens)))
+    total_words = sum(word_counts)
+    english = total_words > 0 and sum(stop_counts) / total_words > 0.2
+
+    site_keys = {_key(source)} if source else set()
+    title_key = _key(page.title) if page.title else None
+    label = [_SHORT] * n
+    list_header = [False] * n
+    tail = [False] * n
+    repeated = [False] * n  # chrome only because printed twice: may still be the headline
+
+    for i, ln in enumerate(lines):
+        s = ln.text
+        k = keys[i]
+        if len(s) > 200 and counts[k] == 1 and s[-1] in _PROSE_END and ln.link_ratio <= 0.5:
+            # Long, unique, ends a sentence: no chrome pattern applies to it (they stop at 200).
+            label[i] = _score(s, word_counts[i], stop_counts[i], english)
+            continue
+        if k == title_key or k in site_keys:
+            label[i] = _CHROME
+            continue
+        if word_counts[i] >= 3 and counts[k] > 1:
+            label[i] = _CHROME
+            repeated[i] = True
+            if s[-1] in ")]" and _CAPTION.search(s):
+                page.captions.append(s)
+            continue
+        if len(s) <= 200 and _metadata(s, page, agency_aliases):
+            label[i] = _CHROME
+            continue
+        if s[-1] in ")]" and _CAPTION.search(s):
+            page.captions.append(s)
+            label[i] = _CHROME
+            continue
+        if len(s) <= 200:
+            if pats.line.match(s):
+                label[i] = _CHROME
+                if pats.tail.match(s):
+                    tail[i] = True
+                elif pats.list_header.match(s):
+                    list_header[i] = True
+                continue
+            if pats.contains.search(k):
+                label[i] = _CHROME
+                tail[i] = pats.tail_contains.search(k) is not None
+                continue
+        if len(s) <= 200 and ("|" in s or "·" in s or "•" in s) and _separated_chrome(s, pats.line):
+            label[i] = _CHROME
+            continue
+        if ln.link_ratio > 0.5:
+            label[i] = _CHROME
+            continue
+        label[i] = _score(s, word_counts[i], stop_counts[i], english)
+
+    # Title from the page when none was given: the first headline-like line before the story.
+    if not page.title:
+        page.title = _find_title(lines, label, repeated)
+        if page.title:
+            tk = _key(page.title)
+            for i in range(n):
+                if keys[i] == tk:
+                    label[i] = _CHROME
+
+    for i in range(n):
+        if label[i] == _GOOD:
+            break
+        if word_counts[i] <= 8:
+            page.masthead.append(lines[i].text)
+
+    # 6. Link lists: runs of >= 3 short sentence-less lines, or any run right after a list header.
+    is_list = [False] * n
+    headed_list = [False] * n  # under a "Related Stories"-like header: certainly links
+    i = 0
+    while i < n:
+        j = i
+        while j < n and label[j] in (_SHORT, _NEAR) and not _ends_sentence(lines[j].text) and word_counts[j] <= 20:
+            j += 1
+        after_header = i > 0 and list_header[i - 1]
+        if j - i >= 3 or (after_header and j > i):
+            for k in range(i, j):
+                is_list[k] = True
+                headed_list[k] = after_header
+                label[k] = _CHROME
+        i = max(j, i + 1)
+
+    # 7. Segments of good lines.
+    segments: list[list[int]] = []
+    current: list[int] = []
+    gap = 0
+    for i in range(n):
+        header_of_list = list_header[i] and i + 1 < n and is_list[i + 1]
+        if is_list[i] or tail[i] or header_of_list or gap >= 4:
+            if current:
+                segments.append(current)
+            current = []
+            gap = 0
+            if tail[i]:
+                # Comment areas and the like: what follows is no longer the story.
+                break
+            if is_list[i] or header_of_list:
+                continue
+        if label[i] == _GOOD:
+            current.append(i)
+            gap = 0
+        elif current:
+            current.append(i)
+            # Known chrome inside a story ("Related Article", an ad label) does not end it;
+            # a run of unexplained short lines does.
+            if label[i] != _CHROME:
+                gap += 1
+    if current:
+        segments.append(current)
+
+    seg_chars = [sum(len(lines[i].text) for i in seg if label[i] == _GOOD) for seg in segments]
+
+    if not segments:
+        # No prose-like line at all: a short clean article ("Breaking: ...", a few summary
+        # bullets). Keep lines of 3+ words that are not known chrome nor under a list header
+        # (an unheaded "list" without any story around it is the story); the caller raises when
+        # even that is empty.
+        page.paragraphs = [
+            lines[i].text
+            for i in range(n)
+            if (label[i] != _CHROME or (is_list[i] and not headed_list[i])) and word_counts[i] >= 3
+        ]
+        return page
+    best_index = max(range(len(segments)), key=seg_chars.__getitem__)
+    best = seg_chars[best_index]
+    keep: list[int] = []
+    for j, seg in enumerate(segments):
+        goods = [i for i in seg if label[i] == _GOOD]
+        # Other segments: a story interrupted by a related-links box. Substantial ones are kept; a
+        # lone paragraph only before the main run (a lead), never after it (footer blurbs).
+        substantial = seg_chars[j] >= 0.3 * best and (len(goods) >= 2 or j < best_index)
+        if j == best_index or substantial:
+            last_good = goods[-1]
+            keep.extend(
+                i for i in seg if i <= last_good and label[i] != _CHROME and (label[i] != _SHORT or word_counts[i] >= 2)
+            )
+    keep.sort()
+    page.paragraphs = [lines[i].text for i in keep]
+    return page
+
+
+def _separated_chrome(s: str, line_pattern: re.Pattern[str]) -> bool:
+    """``World | Business | Markets`` (a menu) or ``Advertisement · Scroll to continue``: every part is
+    chrome, or there are three or more parts of at most four words."""
+    parts = [p for p in _SEPARATORS.split(s) if p.strip()]
+    if len(parts) < 2:
+        return False
+    if all(line_pattern.match(p.strip()) for p in parts):
+        return True
+    return len(parts) >= 3 and all(len(p.split()) <= 4 for p in parts)
+
+
+def _score(s: str, nw: int, n_stop: int, english: bool) -> int:
+    ends = _ends_sentence(s)
+    density = n_stop / nw if english and nw else 0.3  # neutral where we cannot judge
+    if nw >= 30 and density >= 0.15:
+        return _GOOD
+    if nw >= 8 and ends and density >= 0.18:
+        return _GOOD
+    if nw >= 8 and (ends or density >= 0.25):
+        return _NEAR
+    if nw >= 5 and ends and density >= 0.2:
+        return _NEAR
+    return _SHORT
+
+
+_METADATA_FIRST_WORDS = frozenset(
+    "published posted first date updated last modified tags tag keywords keyword topics topic by written reporter".split()
+)
+
+
+def _metadata(s: str, page: Page, agency_aliases: dict[str, str]) -> bool:
+    """Lines that carry article metadata rather than story text: record what they say."""
+    if len(s) <= 40:
+        bare = s.strip(" -–—/|()[]").strip()
+        if bare.startswith(("By ", "by ")) and bare[3:].strip() in agency_aliases:
+            bare = bare[3:].strip()
+        if bare in agency_aliases:
+            page.credit_lines.append(bare)
+            return True
+    first_word = s.split(None, 1)[0].rstrip(":").lower()
+    labelled = first_word in _METADATA_FIRST_WORDS
+    m = _PUBLISHED.match(s) if labelled else None
+    if m and any(c.isdigit() for c in m.group("date")):
+        if page.date_text is None:
+            page.date_text = m.group("date").strip()
+        return True
+    m = _UPDATED.match(s) if labelled else None
+    if m and any(c.isdigit() for c in m.group("date")):
+        page.updated_text = page.updated_text or m.group("date").strip()
+        return True
+    if len(s) <= 90 and not _ends_sentence(s) and _YEAR.search(s) and len(s.split()) <= 14:
+        from stream.core.normalize.dates import parse_date  # local: dates does not need this module
+
+        first_part = _SEPARATORS.split(s)[0]
+        if parse_date(first_part)[0] is not None and _mostly_date(first_part):
+            page.date_text = page.date_text or first_part.strip()
+            return True
+    m = _TAGS.match(s) if labelled else None
+    if m and not _ends_sentence(s):
+        page.tags_text = page.tags_text or m.group("tags").strip()
+        return True
+    if (">" in s or "›" in s or "»" in s or " / " in s) and len(s) <= 160 and not _ends_sentence(s):
+        parts = [p for p in _CRUMB_SPLIT.split(s) if p]
+        if len(parts) >= 2 and all(len(p.split()) <= 5 for p in parts):
+            if not page.crumbs:
+                page.crumbs = parts
+            return True
+    m = _BYLINE.match(s) if labelled else None
+    if m and len(s.split()) <= 14:
+        names = [x.strip() for x in _NAME_SPLIT.split(m.group("names")) if x.strip()]
+        for name in names:
+            if name in agency_aliases:
+                page.credit_lines.append(name)
+            elif name not in page.authors:
+                page.authors.append(name)
+        return True
+    return False
+
+
+_DATE_WORDS = re.compile(
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?,?"
+    r"|[ap]\.?m\.?|utc|gmt|[a-z]{2,4}t|at|on|\d[\d:.,/+\-]*(?:st|nd|rd|th)?,?|[+-]\d+|gmt[+-]\d+|utc[+-]\d+|\(.*\)",
+    re.I,
+)
+
+
+def _mostly_date(text: str) -> bool:
+    """A date line, not a sentence that happens to contain a date: every word is a date word."""
+    return all(_DATE_WORDS.fullmatch(w) for w in text.split())
+
+
+def _find_title(lines: list[Line], label: list[int], repeated: list[bool]) -> str | None:
+    """An ``<h1>``; else the first headline-like line above the first prose line (a headline is
+    often printed again in a "More in ..." list, so a repeated line qualifies)."""
+    for ln in lines:
+        if ln.tag == "h1":
+            return ln.text
+    for i, ln in enumerate(lines):
+        if label[i] == _GOOD:
+            break
+        nw = len(ln.text.split())
+        if (label[i] in (_SHORT, _NEAR) or repeated[i]) and 4 <= nw <= 30 and not ln.text.endswith((".", "]", ")")):
+            return ln.text
+    return None

@@ -1,0 +1,204 @@
+"""``normalize``: one RawArticle -> one NormalizedArticle. Rules are documented in the package docstring."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import datetime
+
+from stream.config import Settings, get_settings
+from stream.contracts import RawArticle
+from stream.core.dateline import find_dateline
+from stream.core.normalize import NormalizationError, NormalizedArticle
+from stream.core.normalize import boilerplate, credits, dates, fingerprint, language, urls
+from stream.core.normalize.text import clean_inline, repair
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+_ID_SAFE = re.compile(r"[^\w.:@/+-]+", re.UNICODE)
+_MAX_ID_CHARS = 200
+_TAG_WORD = re.compile(r"\S+")
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return _SLUG.sub("-", ascii_text).strip("-")
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def article_id(publisher_id: str | None, source: str | None, url: str | None, title: str, published: str | None, body: str) -> str:
+    """Stable id: ``pub:<source-slug>:<id>`` | ``url:<sha256(canonical url)[:16]>`` | ``doc:<sha256(...)[:16]>``."""
+    if publisher_id and publisher_id.strip():
+        pid = _ID_SAFE.sub("-", " ".join(publisher_id.split()))[:_MAX_ID_CHARS]
+        return f"pub:{_slug(source or '') or 'unknown'}:{pid}"
+    if url:
+        return f"url:{_short_hash(url)}"
+    basis = "\x1f".join([_slug(source or ""), " ".join(title.casefold().split()), published or "", "" if published else body[:2000]])
+    return f"doc:{_short_hash(basis)}"
+
+
+def split_publisher_tags(text: str, phrases: frozenset[str], longest: int) -> list[str]:
+    """``Korea North Korea Russia`` -> ``[Korea, North Korea, Russia]``: greedy longest known phrase,
+    else runs of words joined while the next word is lower case or a connector (``of``, ``and``),
+    else one word per tag. A comma- or semicolon-separated line is split on those instead."""
+    if "," in text or ";" in text or "#" in text:
+        return [t.strip(" #") for t in re.split(r"[,;]|\s#", text) if t.strip(" #")]
+    words = _TAG_WORD.findall(text)
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for size in range(min(longest, len(words) - i), 0, -1):
+            candidate = " ".join(words[i : i + size])
+            if size == 1 or candidate.casefold() in phrases:
+                break
+        j = i + size
+        if size == 1:
+            # Unknown word: keep lower-case followers with it ("Nuclear weapons").
+            while j < len(words) and words[j][:1].islower():
+                j += 1
+            candidate = " ".join(words[i:j])
+        out.append(candidate)
+        i = j
+    return list(dict.fromkeys(out))
+
+
+def _tag_phrases() -> tuple[frozenset[str], int]:
+    global _PHRASES
+    if _PHRASES is None:
+        from importlib import resources
+
+        text = (resources.files("stream.core.normalize") / "data" / "tag_phrases.txt").read_text("utf-8")
+        items = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+        _PHRASES = (frozenset(i.casefold() for i in items), max(len(i.split()) for i in items))
+    return _PHRASES
+
+
+_PHRASES: tuple[frozenset[str], int] | None = None
+
+
+def _zone_name(source: str | None, settings: Settings) -> str:
+    """The IANA zone for a source's zone-less dates: its entry in ``source_timezones`` (matched
+    without regard to case), else ``default_timezone``."""
+    if source:
+        zone = settings.source_timezones.get(source)
+        if zone:
+            return zone
+        folded = source.casefold()
+        for name, zone in settings.source_timezones.items():
+            if name.casefold() == folded:
+                return zone
+    return settings.default_timezone
+
+
+def _known_source(masthead: list[str], settings: Settings) -> str | None:
+    """A source named in ``settings.source_timezones`` printed as a line above the story (the site name)."""
+    known = {name.casefold(): name for name in settings.source_timezones}
+    for line in masthead:
+        name = known.get(line.casefold())
+        if name:
+            return name
+    return None
+
+
+def normalize(raw: RawArticle, settings: Settings | None = None) -> NormalizedArticle:
+    settings = settings or get_settings()
+    warnings: list[str] = []
+    source = clean_inline(raw.source) if raw.source else None
+    given_title = clean_inline(raw.title) if raw.title else None
+    agency_aliases = credits.aliases()
+
+    html_page = None
+    page = None
+    if raw.body and raw.body.strip():
+        lines = boilerplate.text_lines(repair(raw.body))
+        page = boilerplate.clean(lines, title=given_title, source=source, agency_aliases=agency_aliases)
+    if (page is None or not page.paragraphs) and raw.html and raw.html.strip():
+        from stream.core.normalize import html as html_mod  # selectolax only when HTML comes in
+
+        html_page = html_mod.parse_html(raw.html)
+        page = boilerplate.clean(
+            html_page.lines,
+            title=given_title or html_page.title,
+            source=source or html_page.site_name,
+            agency_aliases=agency_aliases,
+        )
+        source = source or html_page.site_name
+    if page is None or not page.paragraphs:
+        raise EmptyArticleError("no story text left after removing page chrome")
+    if not source:
+        source = _known_source(page.masthead, settings)
+    body = "\n\n".join(page.paragraphs)
+
+    title = given_title or page.title or (html_page.h1 if html_page else None)
+    if not title:
+        first = page.paragraphs[0]
+        title = first if len(first) <= 120 else first[:117].rsplit(" ", 1)[0] + "…"
+        warnings.append("no title given or found: using the start of the body")
+
+    # Dates: the field, else HTML meta, else a printed "Published:" (or date-only) line, else a
+    # scraper's "date" prefix. Zone-less ones are read in the source's zone.
+    tz = dates.zone(_zone_name(source, settings))
+    date_value: str | int | float | None = raw.published_at
+    if date_value is None or (isinstance(date_value, str) and not date_value.strip()):
+        date_value = (html_page.published if html_page else None) or page.date_text or page.date_prefix
+    published_at, warning = dates.parse_date(date_value, tz)
+    if warning:
+        warnings.append(warning)
+    original = None if date_value is None else (date_value if isinstance(date_value, str) else repr(date_value))
+
+    dateline = find_dateline(body)
+    authors = [clean_inline(a) for a in raw.authors if a.strip()] or page.authors or (html_page.authors if html_page else [])
+    agency_credits = credits.find_credits(body, page.credit_lines, dateline.agency if dateline else None)
+
+    section = clean_inline(raw.section) if raw.section else None
+    if not section and html_page and html_page.section:
+        section = html_page.section
+    crumbs = page.crumbs or (html_page.crumbs if html_page else [])
+    if not section and crumbs:
+        section = crumbs[-1]
+
+    tags = [clean_inline(t) for t in raw.tags if t.strip()]
+    if page.tags_text:
+        phrases, longest = _tag_phrases()
+        tags += split_publisher_tags(page.tags_text, phrases, longest)
+    if html_page:
+        tags += html_page.keywords
+    tags = list(dict.fromkeys(tags))
+
+    lang = language.publisher_language(raw.language)
+    if not lang:
+        lang = language.detect(title, body)
+    if not lang and html_page:
+        lang = language.publisher_language(html_page.language)
+
+    url = urls.canonical_url(raw.url)
+    if raw.url and not url:
+        warnings.append(f"not an absolute http(s) URL: {raw.url[:200]!r}")
+    published_iso = published_at.isoformat() if isinstance(published_at, datetime) else None
+
+    sim = fingerprint.simhash(body)
+    return NormalizedArticle(
+        id=article_id(raw.id, source, url, title, published_iso, body),
+        url=url,
+        source=source,
+        title=title,
+        body=body,
+        published_at=published_at,
+        published_at_original=original,
+        language=lang,
+        authors=authors,
+        credits=agency_credits,
+        section=section,
+        publisher_tags=tags,
+        dateline=dateline.place if dateline else None,
+        fingerprint=fingerprint.fingerprint(title, body),
+        simhash=sim,
+        warnings=warnings,
+    )
+
+
+class EmptyArticleError(NormalizationError):
+    """Nothing of the story is left once page chrome is removed."""

@@ -1,0 +1,42 @@
+"""Relate stage settings: one configuration for every corpus (the defaults are the product's)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stream.core.relate.similarity import NEAR_DUPLICATE_THRESHOLD
+
+
+@dataclass(slots=True)
+class RelateConfig:
+    # --- window of related articles --------------------------------------------------------
+    window_days: float = 7.0  # articles are held (and related) this long after the newest seen
+    k: int = 10  # related links emitted per article
+    min_related_score: float = 0.05  # weaker links explain nothing: not emitted
+    # Time decay of every link score: exp(-ln2 * gap / half_life).
+    half_life_days: float = 7.0
+
+    # --- tag weights -----------------------------------------------------------------------
+    # idf(t) = ln((N + prior_articles) / (df(t) + 1)) over the N articles held: the prior keeps a
+    # near-empty window from calling every tag "common" (and a tag in all of 3 articles worthless).
+    prior_articles: float = 10.0
+    # A tag held by more than this share of the window (and by at least common_tag_min_df
+    # articles), or with more than max_postings postings, only scores candidates found through
+    # rarer tags: it never generates candidates itself, so "region:US" cannot flood the scorer.
+    common_tag_share: float = 0.05
+    common_tag_min_df: int = 50
+    max_postings: int = 5_000
+    max_candidates: int = 200  # best-by-rare-tags candidates scored in full
+
+    # --- stories ---------------------------------------------------------------------------
+    join_threshold: float = 0.30  # link score to join the linked article's story
+    merge_threshold: float = 0.45  # a second story linked this strongly is merged into the older
+    # Stories stay joinable through their top tags this long after their last article, so a story
+    # outlives the articles of the window that are evicted.
+    story_horizon_days: float = 30.0
+    story_top_tags: int = 12  # tags a story keeps (with counts) to be matched and shown by
+    story_join_threshold: float = 0.30  # article-to-story-profile score to join a dormant story
+
+    # --- near-duplicates -------------------------------------------------------------------
+    # SimHash similarity (1 - hamming/64) of a near-duplicate: the normalize stage's calibrated value.
+    duplicate_threshold: float = NEAR_DUPLICATE_THRESHOLD

@@ -1,0 +1,658 @@
+"""The relate stage: related articles, stories and near-duplicates over a sliding time window.
+
+Durable state is two mappings of plain JSON values (Faust tables in the worker, dicts offline):
+
+- ``articles[id]`` = {"t": epoch seconds, "g": [tags], "s": simhash, "f": fingerprint,
+  "r": revision, "st": story id, "ti": title, "w": tag-vector norm, "d": duplicate_of (optional)}
+- ``stories[id]`` = {"ti": title, "n": size, "t0": first seen, "t1": last seen,
+  "tt": [[tag, count], ...] top tags, "a": founding article id} or, once absorbed by a merge,
+  {"m": surviving story id, "t1": ...}.
+
+Derived in memory (``rebuild()`` re-creates it from the mappings): a tag vocabulary of compact
+integer ids, document frequencies over the window, posting lists tag -> articles and tag -> stories,
+the exact-fingerprint index and time buckets for expiry.
+
+Scoring. A tag's weight is its IDF over the articles held: ``ln((N + prior) / (df + 1))`` - a tag on
+every article ("region:US") weighs almost nothing, a name seen once weighs most. The link score of
+two articles is the cosine of their binary IDF-weighted tag vectors times a time decay
+``2 ** (-gap / half_life)``; it is in [0, 1]. Tags in more than ``common_tag_share`` of the window
+(or with too many postings) do not generate candidates, they only add to the score of candidates
+found through rarer tags, so a window of 100,000 articles costs tens of candidates, not thousands.
+
+Stories. An article joins the story of its best link when that link scores >= ``join_threshold``;
+when it also links another story >= ``merge_threshold`` the newer story is merged into the older.
+A story outlives its evicted articles through its top tags (with counts) for
+``story_horizon_days``: an article with no strong link in the window can still join such a dormant
+story when it matches its tag profile. Near-duplicates (SimHash similarity >= threshold, or the same
+fingerprint under another id) point to the first copy and join its story.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from stream.contracts import RelatedLink, StoryEvent, StoryUpdate
+from stream.contracts.topics import iso_utc
+from stream.core.relate.config import RelateConfig
+from stream.core.relate.similarity import simhash_similarity
+
+_BUCKET_SECONDS = 3600  # expiry granularity: an article leaves the window within the hour
+_DAY = 86400.0
+_MAX_MERGE_HOPS = 32  # merged-story chains are short; bound the walk anyway
+_LN2 = math.log(2.0)
+
+
+@dataclass(slots=True)
+class RelateInput:
+    """What the relate stage needs of an article."""
+
+    id: str
+    title: str
+    published_at: datetime | None  # aware UTC; None -> use ``now``
+    tags: list[str]
+    simhash: int
+    fingerprint: str
+
+
+@dataclass(slots=True)
+class RelateResult:
+    related: list[RelatedLink]
+    story_id: str
+    duplicate_of: str | None
+    duplicate_similarity: float | None
+    story_updates: list[StoryUpdate] = field(default_factory=list)
+    revision: int = 1
+    unchanged: bool = False  # same id re-sent with the same content: nothing to emit
+
+
+class _Entry:
+    """An article held in the window, as the in-memory index sees it."""
+
+    __slots__ = ("id", "t", "tags", "simhash", "norm", "alive")
+
+    def __init__(self, id: str, t: float, tags: tuple[int, ...], simhash: int, norm: float) -> None:
+        self.id = id
+        self.t = t
+        self.tags = tags
+        self.simhash = simhash
+        self.norm = norm
+        self.alive = True
+
+
+def _epoch(moment: datetime) -> float:
+    if moment.tzinfo is None:  # the contract says aware UTC; be lenient with naive values
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _iso(epoch: float) -> str:
+    return iso_utc(datetime.fromtimestamp(epoch, UTC))
+
+
+class Relator:
+    def __init__(
+        self,
+        config: RelateConfig | None = None,
+        *,
+        articles: MutableMapping[str, Any] | None = None,
+        stories: MutableMapping[str, Any] | None = None,
+    ) -> None:
+        self.config = config or RelateConfig()
+        self.articles: MutableMapping[str, Any] = articles if articles is not None else {}
+        self.stories: MutableMapping[str, Any] = stories if stories is not None else {}
+        self._window = self.config.window_days * _DAY
+        self._horizon = max(self.config.story_horizon_days * _DAY, self._window)
+        self._reset()
+        if self.articles or self.stories:
+            self.rebuild()
+
+    # -- index bookkeeping -------------------------------------------------------------------
+    def _reset(self) -> None:
+        self._tag_ids: dict[str, int] = {}
+        self._tag_names: list[str | None] = []
+        self._free_tag_ids: list[int] = []
+        self._df: list[int] = []  # articles held that carry the tag
+        self._sdf: list[int] = []  # live stories whose top tags hold the tag
+        self._postings: list[list[_Entry]] = []
+        self._story_postings: list[list[str]] = []
+        self._entries: dict[str, _Entry] = {}
+        self._by_fingerprint: dict[str, str] = {}
+        self._article_buckets: dict[int, list[_Entry]] = {}
+        self._article_bucket_heap: list[int] = []
+        self._story_buckets: dict[int, list[str]] = {}
+        self._story_bucket_heap: list[int] = []
+        self._clock = -math.inf  # newest published_at seen (epoch seconds)
+
+    def _tag_id(self, tag: str) -> int:
+        tid = self._tag_ids.get(tag)
+        if tid is None:
+            if self._free_tag_ids:
+                tid = self._free_tag_ids.pop()
+                self._tag_names[tid] = tag
+            else:
+                tid = len(self._tag_names)
+                self._tag_names.append(tag)
+                self._df.append(0)
+                self._sdf.append(0)
+                self._postings.append([])
+                self._story_postings.append([])
+            self._tag_ids[tag] = tid
+        return tid
+
+    def _maybe_free_tag(self, tid: int) -> None:
+        """Give the id back once no held article or live story uses the tag: the vocabulary stays bounded."""
+        if self._df[tid] == 0 and self._sdf[tid] == 0:
+            name = self._tag_names[tid]
+            if name is not None:
+                del self._tag_ids[name]
+                self._tag_names[tid] = None
+                self._postings[tid] = []
+                self._story_postings[tid] = []
+                self._free_tag_ids.append(tid)
+
+    def _idf(self, tid: int | None, held: int) -> float:
+        df = self._df[tid] if tid is not None else 0
+        return max(math.log((held + self.config.prior_articles) / (df + 1)), 0.0)
+
+    def _is_common(self, tid: int, held: int) -> bool:
+        df = self._df[tid]
+        cfg = self.config
+        if df >= cfg.common_tag_min_df and df > cfg.common_tag_share * held:
+            return True
+        return len(self._postings[tid]) > cfg.max_postings
+
+    def _index_article(self, entry: _Entry, fingerprint: str) -> None:
+        for tid in entry.tags:
+            self._df[tid] += 1
+            self._postings[tid].append(entry)
+        self._entries[entry.id] = entry
+        if fingerprint:
+            self._by_fingerprint.setdefault(fingerprint, entry.id)
+        bucket = int(entry.t // _BUCKET_SECONDS)
+        slot = self._article_buckets.get(bucket)
+        if slot is None:
+            self._article_buckets[bucket] = slot = []
+            heapq.heappush(self._article_bucket_heap, bucket)
+        slot.append(entry)
+
+    def _unindex_article(self, entry: _Entry, fingerprint: str | None) -> None:
+        entry.alive = False
+        for tid in entry.tags:
+            self._df[tid] -= 1
+            postings = self._postings[tid]
+            # Dead entries are skipped on scan and dropped when they outnumber the live ones.
+            if len(postings) > 2 * self._df[tid] + 16:
+                self._postings[tid] = [e for e in postings if e.alive]
+            self._maybe_free_tag(tid)
+        if self._entries.get(entry.id) is entry:
+            del self._entries[entry.id]
+        if fingerprint and self._by_fingerprint.get(fingerprint) == entry.id:
+            del self._by_fingerprint[fingerprint]
+
+    def _index_story(self, story_id: str, record: dict[str, Any], old_tags: set[str] | None = None) -> None:
+        """Post the story under its top tags (only tags not posted already) and schedule its expiry."""
+        for tag, _count in record.get("tt", ()):
+            if old_tags is not None and tag in old_tags:
+                continue
+            tid = self._tag_id(tag)
+            self._sdf[tid] += 1
+            self._story_postings[tid].append(story_id)
+        bucket = int(record["t1"] // _BUCKET_SECONDS)
+        slot = self._story_buckets.get(bucket)
+        if slot is None:
+            self._story_buckets[bucket] = slot = []
+            heapq.heappush(self._story_bucket_heap, bucket)
+        slot.append(story_id)
+
+    def _unpost_story_tags(self, story_id: str, tags: list[str]) -> None:
+        for tag in tags:
+            tid = self._tag_ids.get(tag)
+            if tid is None:
+                continue
+            self._sdf[tid] -= 1
+            postings = self._story_postings[tid]
+            if len(postings) > 2 * self._sdf[tid] + 16:
+                self._story_postings[tid] = [s for s in postings if self._story_posts(s, tag)]
+            self._maybe_free_tag(tid)
+
+    def _story_posts(self, story_id: str, tag: str) -> bool:
+        record = self.stories.get(story_id)
+        return record is not None and "m" not in record and any(t == tag for t, _ in record.get("tt", ()))
+
+    # -- expiry ------------------------------------------------------------------------------
+    def _advance(self, t: float) -> None:
+        if t <= self._clock:
+            return
+        self._clock = t
+        self._expire_articles(t - self._window)
+        self._expire_stories(t - self._horizon)
+
+    def _expire_articles(self, cutoff: float) -> None:
+        heap = self._article_bucket_heap
+        while heap and (heap[0] + 1) * _BUCKET_SECONDS <= cutoff:
+            bucket = heapq.heappop(heap)
+            for entry in self._article_buckets.pop(bucket, ()):
+                if not entry.alive:
+                    continue
+                record = self.articles.get(entry.id)
+                self._unindex_article(entry, record.get("f") if record else None)
+                if record is not None:
+                    del self.articles[entry.id]
+
+    def _expire_stories(self, cutoff: float) -> None:
+        heap = self._story_bucket_heap
+        while heap and (heap[0] + 1) * _BUCKET_SECONDS <= cutoff:
+            bucket = heapq.heappop(heap)
+            for story_id in self._story_buckets.pop(bucket, ()):
+                record = self.stories.get(story_id)
+                if record is None or record["t1"] >= cutoff:
+                    continue  # already gone, or active again (re-scheduled in a later bucket)
+                if "m" not in record:
+                    self._unpost_story_tags(story_id, [tag for tag, _ in record.get("tt", ())])
+                del self.stories[story_id]
+
+    # -- public API --------------------------------------------------------------------------
+    def rebuild(self) -> None:
+        """Re-derive every in-memory index from the ``articles`` and ``stories`` mappings."""
+        self._reset()
+        for article_id, record in sorted(self.articles.items(), key=lambda kv: (kv[1]["t"], kv[0])):
+            tags = tuple(self._tag_id(tag) for tag in record["g"])
+            entry = _Entry(article_id, float(record["t"]), tags, int(record["s"]), float(record.get("w", 1.0)))
+            self._index_article(entry, record.get("f", ""))
+            self._clock = max(self._clock, entry.t)
+        for story_id, record in self.stories.items():
+            if "m" in record:
+                self._index_story(story_id, {"t1": record["t1"]})
+            else:
+                self._index_story(story_id, record)
+            self._clock = max(self._clock, float(record["t1"]))
+        for tid, name in enumerate(self._tag_names):
+            if name is not None:
+                self._maybe_free_tag(tid)
+
+    def article(self, article_id: str) -> dict[str, Any] | None:
+        """The stored record of an article held in the window, in readable form."""
+        record = self.articles.get(article_id)
+        if record is None:
+            return None
+        return {
+            "id": article_id,
+            "title": record["ti"],
+            "published_at": _iso(record["t"]),
+            "tags": list(record["g"]),
+            "story_id": self.resolve_story(record["st"]),
+            "revision": record["r"],
+            "duplicate_of": record.get("d"),
+            "fingerprint": record["f"],
+            "simhash": f"{int(record['s']):016x}",
+        }
+
+    def story(self, story_id: str) -> dict[str, Any] | None:
+        """A story's record (following merges), in readable form."""
+        resolved = self.resolve_story(story_id)
+        record = self.stories.get(resolved)
+        if record is None or "m" in record:
+            return None
+        return {
+            "story_id": resolved,
+            "title": record["ti"],
+            "size": record["n"],
+            "top_tags": self._top_tag_names(record),
+            "first_seen": _iso(record["t0"]),
+            "last_seen": _iso(record["t1"]),
+            "founded_by": record.get("a"),
+        }
+
+    def recent_by_tag(self, tag: str, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest articles held that carry ``tag``, newest first."""
+        tid = self._tag_ids.get(tag)
+        if tid is None:
+            return []
+        live = [e for e in self._postings[tid] if e.alive]
+        live.sort(key=lambda e: (e.t, e.id), reverse=True)
+        out = []
+        for entry in live[: max(limit, 0)]:
+            record = self.articles.get(entry.id)
+            if record is not None:
+                out.append({"id": entry.id, "title": record["ti"], "published_at": _iso(entry.t),
+                            "story_id": self.resolve_story(record["st"])})
+        return out
+
+    def resolve_story(self, story_id: str) -> str:
+        """Follow merges to the story that absorbed ``story_id`` (itself when never merged)."""
+        for _ in range(_MAX_MERGE_HOPS):
+            record = self.stories.get(story_id)
+            if record is None or "m" not in record:
+                return story_id
+            story_id = record["m"]
+        return story_id
+
+    def __len__(self) -> int:
+        """Articles held in the window."""
+        return len(self._entries)
+
+    def relate(self, item: RelateInput, *, now: datetime | None = None) -> RelateResult:
+        cfg = self.config
+        if item.published_at is not None:
+            t = _epoch(item.published_at)
+        else:
+            t = _epoch(now) if now is not None else datetime.now(UTC).timestamp()
+        updated_at = iso_utc(now) if now is not None else iso_utc(datetime.now(UTC))
+
+        previous = self.articles.get(item.id)
+        if previous is not None and previous["f"] == item.fingerprint:
+            return self._unchanged(item, previous, t)
+        if previous is not None:  # revised content: replace the index entry, keep the story
+            old = self._entries.get(item.id)
+            if old is not None:
+                self._unindex_article(old, previous.get("f"))
+            else:
+                self._by_fingerprint.pop(previous.get("f"), None)
+
+        self._advance(t)
+        held = len(self._entries)
+        query = self._query(item.tags, held)
+        scored = self._candidates(query, t, held, exclude=item.id)
+        related = self._related_links(scored, query)
+
+        duplicate_of, duplicate_similarity = self._duplicate(item, scored)
+        revision = previous["r"] + 1 if previous is not None else 1
+        updates: list[StoryUpdate] = []
+        if previous is not None and (self.stories.get(self.resolve_story(previous["st"])) is not None):
+            story_id = self.resolve_story(previous["st"])
+        else:
+            story_id, updates = self._assign_story(item, t, query, scored, duplicate_of, updated_at)
+
+        too_old = t < self._clock - self._window  # arrived after its window closed: relate, don't hold
+        if not too_old:
+            norm = math.sqrt(sum(w * w for _tid, _name, w in query)) if query else 0.0
+            tags = tuple(self._tag_id(name) for _tid, name, _w in query)
+            entry = _Entry(item.id, t, tags, item.simhash, norm)
+            record: dict[str, Any] = {
+                "t": t,
+                "g": [name for _tid, name, _w in query],
+                "s": item.simhash,
+                "f": item.fingerprint,
+                "r": revision,
+                "st": story_id,
+                "ti": item.title,
+                "w": round(norm, 6),
+            }
+            entry.norm = record["w"]
+            if duplicate_of is not None:
+                record["d"] = duplicate_of
+            self.articles[item.id] = record
+            self._index_article(entry, item.fingerprint)
+        return RelateResult(
+            related=related,
+            story_id=story_id,
+            duplicate_of=duplicate_of,
+            duplicate_similarity=duplicate_similarity,
+            story_updates=updates,
+            revision=revision,
+            unchanged=False,
+        )
+
+    # -- scoring -----------------------------------------------------------------------------
+    def _query(self, tags: list[str], held: int) -> list[tuple[int | None, str, float]]:
+        """(tag id or None when unseen, tag, idf) for the article's distinct tags."""
+        seen: set[str] = set()
+        query = []
+        for name in tags:
+            if name in seen or not name:
+                continue
+            seen.add(name)
+            tid = self._tag_ids.get(name)
+            query.append((tid, name, self._idf(tid, held)))
+        return query
+
+    def _candidates(
+        self, query: list[tuple[int | None, str, float]], t: float, held: int, *, exclude: str
+    ) -> list[tuple[float, _Entry]]:
+        """Articles held within the window of ``t`` sharing tags with the query, best first: (score, entry)."""
+        window = self._window
+        acc: dict[_Entry, float] = {}
+        common: list[tuple[int, float]] = []
+        norm_sq = 0.0
+        for tid, _name, w in query:
+            norm_sq += w * w
+            if tid is None or self._df[tid] == 0 or w <= 0.0:
+                continue
+            if self._is_common(tid, held):
+                common.append((tid, w * w))
+                continue
+            w2 = w * w
+            for entry in self._postings[tid]:
+                if entry.alive and abs(entry.t - t) <= window:
+                    acc[entry] = acc.get(entry, 0.0) + w2
+        if not acc or norm_sq <= 0.0:
+            return []
+        target = self._entries.get(exclude)
+        if target is not None:
+            acc.pop(target, None)
+        ranked = sorted(acc.items(), key=lambda kv: kv[1], reverse=True)[: self.config.max_candidates]
+        norm = math.sqrt(norm_sq)
+        half_life = self.config.half_life_days * _DAY
+        out = []
+        for entry, raw in ranked:
+            for tid, w2 in common:
+                if tid in entry.tags:
+                    raw += w2
+            cosine = raw / (norm * entry.norm) if entry.norm > 0 else 0.0
+            decay = 2.0 ** (-abs(entry.t - t) / half_life)
+            out.append((min(cosine, 1.0) * decay, entry))
+        out.sort(key=lambda se: (-se[0], -se[1].t, se[1].id))
+        return out
+
+    def _related_links(
+        self, scored: list[tuple[float, _Entry]], query: list[tuple[int | None, str, float]]
+    ) -> list[RelatedLink]:
+        links = []
+        by_weight = sorted(((w, tid, name) for tid, name, w in query if tid is not None), reverse=True)
+        for score, entry in scored:
+            if len(links) >= self.config.k or score < self.config.min_related_score:
+                break
+            record = self.articles.get(entry.id)
+            if record is None:
+                continue
+            shared = [name for _w, tid, name in by_weight if tid in entry.tags]
+            links.append(
+                RelatedLink(
+                    id=entry.id,
+                    score=round(score, 4),
+                    shared_tags=shared,
+                    title=record.get("ti"),
+                    published_at=_iso(entry.t),
+                )
+            )
+        return links
+
+    def _duplicate(self, item: RelateInput, scored: list[tuple[float, _Entry]]) -> tuple[str | None, float | None]:
+        """The first copy this article duplicates (exact fingerprint, else nearest SimHash), if any."""
+        original = self._by_fingerprint.get(item.fingerprint) if item.fingerprint else None
+        if original is not None and original != item.id:
+            return self._first_copy(original), 1.0
+        best: tuple[float, float, str] | None = None  # (similarity, -t, id): most similar, then earliest
+        for _score, entry in scored:
+            similarity = simhash_similarity(item.simhash, entry.simhash)
+            if similarity >= self.config.duplicate_threshold:
+                key = (similarity, -entry.t, entry.id)
+                if best is None or key > best:
+                    best = key
+        if best is None:
+            return None, None
+        return self._first_copy(best[2]), best[0]
+
+    def _first_copy(self, article_id: str) -> str:
+        record = self.articles.get(article_id)
+        if record is not None and record.get("d"):
+            return record["d"]
+        return article_id
+
+    # -- stories -----------------------------------------------------------------------------
+    def _assign_story(
+        self,
+        item: RelateInput,
+        t: float,
+        query: list[tuple[int | None, str, float]],
+        scored: list[tuple[float, _Entry]],
+        duplicate_of: str | None,
+        updated_at: str,
+    ) -> tuple[str, list[StoryUpdate]]:
+        cfg = self.config
+        story_scores: dict[str, float] = {}
+        if duplicate_of is not None:
+            original = self.articles.get(duplicate_of)
+            if original is not None:
+                story = self.resolve_story(original["st"])
+                if story in self.stories:
+                    story_scores[story] = 1.0
+        if not story_scores:
+            for score, entry in scored:
+                if score < cfg.join_threshold:
+                    break
+                record = self.articles.get(entry.id)
+                if record is None:
+                    continue
+                story = self.resolve_story(record["st"])
+                if story in self.stories and score > story_scores.get(story, 0.0):
+                    story_scores[story] = score
+            for story, score in self._dormant_story_scores(query, t).items():
+                if score >= cfg.story_join_threshold and score > story_scores.get(story, 0.0):
+                    story_scores[story] = score
+
+        updates: list[StoryUpdate] = []
+        if not story_scores:
+            story_id = self._new_story_id(item.id)
+            record = {"ti": item.title, "n": 1, "t0": t, "t1": t, "tt": [], "a": item.id}
+            self._add_tags(record, query)
+            self.stories[story_id] = record
+            self._index_story(story_id, record)
+            updates.append(self._update(story_id, record, StoryEvent.created, item.id, updated_at))
+            return story_id, updates
+
+        ranked = sorted(story_scores.items(), key=lambda kv: kv[1], reverse=True)
+        to_merge = [ranked[0][0]] + [s for s, score in ranked[1:] if score >= cfg.merge_threshold]
+        # The oldest story survives a merge; ties by id keep it deterministic.
+        to_merge.sort(key=lambda s: (self.stories[s]["t0"], s))
+        survivor_id = to_merge[0]
+        survivor = dict(self.stories[survivor_id])
+        old_tags = {tag for tag, _ in survivor["tt"]}
+        for absorbed_id in to_merge[1:]:
+            absorbed = self.stories[absorbed_id]
+            survivor["n"] += absorbed["n"]
+            survivor["t0"] = min(survivor["t0"], absorbed["t0"])
+            survivor["t1"] = max(survivor["t1"], absorbed["t1"])
+            counts = dict(survivor["tt"])
+            for tag, count in absorbed["tt"]:
+                counts[tag] = counts.get(tag, 0) + count
+            survivor["tt"] = [[tag, count] for tag, count in counts.items()]
+            self._unpost_story_tags(absorbed_id, [tag for tag, _ in absorbed["tt"]])
+            tombstone = {"m": survivor_id, "t1": max(absorbed["t1"], t)}
+            self.stories[absorbed_id] = tombstone
+            self._index_story(absorbed_id, tombstone)
+        survivor["n"] += 1
+        survivor["t0"] = min(survivor["t0"], t)
+        survivor["t1"] = max(survivor["t1"], t)
+        self._add_tags(survivor, query)
+        self.stories[survivor_id] = survivor
+        new_tags = {tag for tag, _ in survivor["tt"]}
+        self._unpost_story_tags(survivor_id, sorted(old_tags - new_tags))
+        self._index_story(survivor_id, survivor, old_tags)
+        for absorbed_id in to_merge[1:]:
+            update = self._update(absorbed_id, survivor, StoryEvent.merged, item.id, updated_at)
+            update.merged_into = survivor_id
+            updates.append(update)
+        updates.append(self._update(survivor_id, survivor, StoryEvent.article_added, item.id, updated_at))
+        return survivor_id, updates
+
+    def _dormant_story_scores(self, query: list[tuple[int | None, str, float]], t: float) -> dict[str, float]:
+        """Stories matched by their top-tag profile: cosine of IDF vectors (story side weighted by the
+        share of its articles carrying the tag) times the decay since the story's last article."""
+        held = len(self._entries)
+        weights = {name: w for tid, name, w in query if w > 0.0}
+        norm_sq = sum(w * w for w in weights.values())
+        if norm_sq <= 0.0:
+            return {}
+        seen: set[str] = set()
+        for tid, _name, w in query:
+            if tid is None or w <= 0.0 or self._sdf[tid] == 0 or self._is_common(tid, held):
+                continue
+            seen.update(self._story_postings[tid])
+        half_life = self.config.half_life_days * _DAY
+        out: dict[str, float] = {}
+        for story_id in seen:
+            record = self.stories.get(story_id)
+            if record is None or "m" in record:
+                continue
+            size = max(record["n"], 1)
+            dot = 0.0
+            story_sq = 0.0
+            for tag, count in record["tt"]:
+                weight = self._idf(self._tag_ids.get(tag), held) * min(count / size, 1.0)
+                story_sq += weight * weight
+                dot += weight * weights.get(tag, 0.0)
+            if dot <= 0.0 or story_sq <= 0.0:
+                continue
+            gap = max(t - record["t1"], record["t0"] - t, 0.0)
+            out[story_id] = min(dot / math.sqrt(norm_sq * story_sq), 1.0) * 2.0 ** (-gap / half_life)
+        return out
+
+    def _add_tags(self, record: dict[str, Any], query: list[tuple[int | None, str, float]]) -> None:
+        """Count the article's tags into the story's profile and keep the most telling ones:
+        ranked by count x idf, so frequent-and-specific tags stay and boilerplate tags drop out."""
+        held = len(self._entries)
+        counts = {tag: count for tag, count in record["tt"]}
+        for _tid, name, _w in query:
+            counts[name] = counts.get(name, 0) + 1
+        ranked = sorted(
+            counts.items(),
+            key=lambda tc: (tc[1] * self._idf(self._tag_ids.get(tc[0]), held), tc[0]),
+            reverse=True,
+        )
+        record["tt"] = [[tag, count] for tag, count in ranked[: self.config.story_top_tags]]
+
+    def _new_story_id(self, article_id: str) -> str:
+        story_id = "s-" + article_id
+        suffix = 1
+        while story_id in self.stories:  # a story founded by an earlier revision of the same id
+            suffix += 1
+            story_id = f"s-{article_id}-{suffix}"
+        return story_id
+
+    def _top_tag_names(self, record: dict[str, Any], limit: int = 8) -> list[str]:
+        return [tag for tag, _count in record.get("tt", ())[:limit]]
+
+    def _update(self, story_id: str, record: dict[str, Any], event: StoryEvent, article_id: str, updated_at: str) -> StoryUpdate:
+        return StoryUpdate(
+            story_id=story_id,
+            event=event,
+            article_id=article_id,
+            title=record["ti"],
+            size=record["n"],
+            top_tags=self._top_tag_names(record),
+            first_seen=_iso(record["t0"]),
+            last_seen=_iso(record["t1"]),
+            updated_at=updated_at,
+        )
+
+    # -- idempotency -------------------------------------------------------------------------
+    def _unchanged(self, item: RelateInput, record: dict[str, Any], t: float) -> RelateResult:
+        """An identical re-send: answer from the state, change nothing."""
+        held = len(self._entries)
+        query = self._query(list(record["g"]), held)
+        scored = self._candidates(query, float(record["t"]), held, exclude=item.id)
+        return RelateResult(
+            related=self._related_links(scored, query),
+            story_id=self.resolve_story(record["st"]),
+            duplicate_of=record.get("d"),
+            duplicate_similarity=None,
+            story_updates=[],
+            revision=record["r"],
+            unchanged=True,
+        )

@@ -1,0 +1,257 @@
+"""People and organisations: known aliases plus capitalised-name extraction for everyone else.
+
+A capitalised sequence ("Russian Defense Minister Andrei Belousov") loses its leading sentence
+words, titles and place words; what is left is a person when a cue says so (a title before it, a
+known given name first, a Korean-style "Kim Jong-un" shape, or "said"/"who" after it), an
+organisation when it ends or starts with an organisation word ("... Agency", "Ministry of ...").
+Later single-word mentions ("Putin", "Kim") join the person they abbreviate.
+"""
+
+from __future__ import annotations
+
+import re
+
+from stream.contracts import Evidence, TagItem
+from stream.core.tag.resources import Resources, slugify
+
+MAX_EVIDENCE = 3
+MAX_ENTITIES = 25
+
+
+def evidence_items(evidence) -> list[Evidence]:
+    """``(text, field, start, end)`` tuples, kept cheap while collecting, as Evidence models."""
+    return [Evidence(text=t, field=f, start=s, end=e) for t, f, s, e in evidence]
+
+# A capitalised word, then more joined by single spaces and at most two lowercase connectors
+# ("Ministry of the Interior"). The pattern starts with a plain [A-Z] so the regex engine can skip
+# ahead quickly; no look-behind (it makes the scan several times slower): ``extract`` checks the
+# previous character instead.
+_WORD = r"[A-Z](?:[a-z]{0,2}\.|[\w'’\-]*)"  # "J." "Mr." "Jr." keep their dot; "Jackson." ends a sentence
+_CONNECT = r"(?:of|the|for|on|de|del|da|van|von|der|al|bin|la|le|du|and)"
+CAPITALISED = re.compile(rf"{_WORD}(?:[ ](?:{_CONNECT}[ ]){{0,2}}{_WORD})*")
+_KOREAN_GIVEN = re.compile(r"^[A-Z][a-z]+-[a-z]+$")  # "Jong-un", "Suk-yeol"
+_NOT_IN_NAMES = frozenset({"of", "the", "for", "on", "and"})  # connectors that no personal name has
+
+
+class _Acc:
+    __slots__ = ("label", "kind", "count", "in_title", "evidence")
+
+    def __init__(self, label: str, kind: str) -> None:
+        self.label = label
+        self.kind = kind
+        self.count = 0
+        self.in_title = False
+        self.evidence: list[tuple[str, str, int, int]] = []
+
+
+class EntityCollector:
+    """Collects entity mentions for one article; ``items()`` turns them into TagItems."""
+
+    def __init__(self, res: Resources) -> None:
+        self.res = res
+        self.found: dict[str, _Acc] = {}
+        self.known_spans: list[tuple[str, int, int]] = []
+        self.singles: list[tuple[str, str, int, int]] = []  # unresolved one-word mentions
+        self.acronyms: dict[str, str] = {}  # "KCNA" -> entity id, learnt from "Name (ACRONYM)"
+
+    # -- mentions -------------------------------------------------------------------------------
+
+    def _mention(self, entity_id: str, label: str, kind: str, field: str, text: str, start: int, end: int,
+                 whole: bool = False) -> None:
+        acc = self.found.get(entity_id)
+        if acc is None:
+            acc = self.found[entity_id] = _Acc(label, kind)
+        acc.count += 1
+        if field == "title":
+            acc.in_title = True
+        if len(acc.evidence) < MAX_EVIDENCE:
+            acc.evidence.append((text if whole else text[start:end], field, start, end))
+
+    def add_known(self, entity_id: str, field: str, text: str, start: int, end: int, whole: bool = False) -> None:
+        known = self.res.entities[entity_id]
+        kind = entity_id.split("/", 1)[0]
+        self._mention(entity_id, known.label, kind, field, text, start, end, whole)
+        if not whole:
+            self.known_spans.append((field, start, end))
+
+    def add_credit(self, credit: str) -> None:
+        value = self.res.matcher.lookup(credit)
+        if value and value[2] is not None:
+            entity_id = value[2][1]
+            label = self.res.entities[entity_id].label
+        else:
+            slug = slugify(credit)
+            if not slug:
+                return
+            entity_id, label = f"org/{slug}", credit.strip()
+        acc = self.found.get(entity_id)
+        if acc is None:
+            self.found[entity_id] = acc = _Acc(label, "org")
+        acc.count += 1
+
+    # -- extraction -----------------------------------------------------------------------------
+
+    def extract(self, field: str, text: str) -> None:
+        spans = [(s, e) for f, s, e in self.known_spans if f == field]
+        covered = set()
+        for s, e in spans:
+            covered.update(range(s, e))
+        cues = self.res.cues
+        lead, titles, never, connectors = cues["lead_words"], cues["person_titles"], cues["never_names"], cues["connectors"]
+        titles_lower = cues["person_titles_lower"]
+        org_tails = cues["org_tails"]
+        dates = cues["date_words"]
+        place_first = self.res.place_first_words
+        for m in CAPITALISED.finditer(text):
+            start, end = m.span()
+            if start and (text[start - 1].isalnum() or text[start - 1] in "'’-"):
+                continue  # inside a word ("McDonald" is one word, "iPhone" none)
+            seq = m.group()
+            if " " not in seq:
+                # One word: a later mention of someone named in full, or nothing.
+                tok = seq.rstrip(".")
+                if tok in lead or tok in never or tok in titles:
+                    continue
+                if tok.endswith(("'s", "’s")):
+                    tok = tok[:-2]
+                if start in covered:
+                    continue
+                if tok in self.acronyms:
+                    self._classify([tok], False, field, text, start, start + len(tok))
+                else:
+                    self.singles.append((tok, field, start, start + len(tok)))
+                continue
+            if covered and (start in covered or end - 1 in covered or any(s < end and start < e for s, e in spans)):
+                continue
+            tokens = seq.split(" ")
+            offsets = []
+            pos = start
+            for tok in tokens:
+                offsets.append(pos)
+                pos += len(tok) + 1
+            last = tokens[-1]
+            if last.endswith(("'s", "’s")):
+                last = last[:-2]
+            elif last.endswith(".") and len(last) > 4:
+                last = last[:-1]  # sentence end, not an abbreviation ("Inc.", "Jr.")
+            tokens[-1] = last
+            prev_word = self._previous_word(text, start)
+            person_cue = bool(prev_word) and prev_word.lower().rstrip(".,") in titles_lower
+            # Sentence words and dates go from the start, dates and the like from the end.
+            i, j = 0, len(tokens)
+            while i < j and (tokens[i] in lead or tokens[i] in connectors or tokens[i] in dates):
+                i += 1
+            while j > i and (tokens[j - 1] in never or tokens[j - 1] in connectors):
+                j -= 1
+            if j <= i:
+                continue
+            # An organisation keeps the rest ("Tulsa County District Court"); for a person, titles
+            # and place words go too ("Russian President Vladimir Putin").
+            if j - i >= 2 and tokens[j - 1] in org_tails:
+                self._classify(tokens[i:j], False, field, text, offsets[i], offsets[j - 1] + len(tokens[j - 1]))
+                continue
+            while i < j:
+                tok = tokens[i]
+                if tok in lead or tok in connectors or tok in dates:
+                    i += 1
+                elif tok in titles:
+                    person_cue = True
+                    i += 1
+                elif tok.lower() in place_first:
+                    n = self._place_prefix(tokens[:j], i)
+                    if not n:
+                        break
+                    i += n
+                else:
+                    break
+            if j <= i:
+                continue
+            name_tokens = tokens[i:j]
+            n_start = offsets[i]
+            n_end = offsets[j - 1] + len(name_tokens[-1])
+            if len(name_tokens) <= 2 and any(t in never for t in name_tokens):
+                continue
+            self._classify(name_tokens, person_cue, field, text, n_start, n_end)
+
+    def _previous_word(self, text: str, start: int) -> str:
+        if start < 2 or text[start - 1] != " ":
+            return ""
+        prev_start = text.rfind(" ", max(0, start - 40), start - 1) + 1
+        return text[prev_start:start - 1]
+
+    def _place_prefix(self, tokens: list[str], i: int) -> int:
+        """How many tokens from ``i`` form a place or demonym ("North Korean" -> 2), 0 if none."""
+        terms = self.res.place_terms
+        for n in (3, 2, 1):
+            if i + n <= len(tokens):
+                phrase = " ".join(tokens[i:i + n]).lower()
+                if phrase in terms or (phrase.endswith(("'s", "’s")) and phrase[:-2] in terms):
+                    return n
+        return 0
+
+    def _classify(self, tokens: list[str], person_cue: bool, field: str, text: str, start: int, end: int) -> None:
+        cues = self.res.cues
+        name = " ".join(tokens)
+        if len(tokens) == 1:
+            tok = tokens[0]
+            if tok in self.acronyms:
+                entity_id = self.acronyms[tok]
+                acc = self.found.get(entity_id)
+                if acc is not None:
+                    self._mention(entity_id, acc.label, acc.kind, field, text, start, end)
+                return
+            self.singles.append((tok, field, start, end))
+            return
+        is_org = tokens[-1] in cues["org_tails"] or tokens[0] in cues["org_heads"]
+        if is_org:
+            entity_id = f"org/{slugify(name)}"
+            self._mention(entity_id, name, "org", field, text, start, end)
+            after = text[end:end + 12]
+            if after.startswith(" (") and ")" in after:
+                acronym = after[2:after.index(")")]
+                if acronym.isupper() and 2 <= len(acronym) <= 8:
+                    self.acronyms[acronym] = entity_id
+            return
+        if len(tokens) > 4 or not _NOT_IN_NAMES.isdisjoint(tokens):
+            return  # "Treaty on Comprehensive ...": a connector that is no name particle
+        if any(len(t) > 1 and t.isupper() for t in tokens):
+            return
+        if tokens[-1] in cues["place_tails"]:
+            return  # "Franklin Township", "Fairmont Terrace"
+        looks_person = (
+            person_cue
+            or tokens[0] in self.res.first_names
+            or (len(tokens) >= 2 and _KOREAN_GIVEN.match(tokens[1]) is not None)
+            or text.startswith(self.res.person_after, end)
+        )
+        if looks_person:
+            self._mention(f"person/{slugify(name)}", name, "person", field, text, start, end)
+
+    # -- output ---------------------------------------------------------------------------------
+
+    def _resolve_singles(self) -> None:
+        by_part: dict[str, set[str]] = {}
+        for entity_id, acc in self.found.items():
+            if acc.kind != "person":
+                continue
+            parts = acc.label.split(" ")
+            for part in {parts[0], parts[-1]}:
+                by_part.setdefault(part, set()).add(entity_id)
+        for tok, field, start, end in self.singles:
+            ids = by_part.get(tok)
+            if ids and len(ids) == 1:
+                entity_id = next(iter(ids))
+                acc = self.found[entity_id]
+                acc.count += 1
+                if len(acc.evidence) < MAX_EVIDENCE:
+                    acc.evidence.append((tok, field, start, end))
+
+    def items(self) -> list[TagItem]:
+        self._resolve_singles()
+        ranked = sorted(self.found.items(), key=lambda kv: (-kv[1].count - 2 * kv[1].in_title, kv[0]))
+        out = []
+        for entity_id, acc in ranked[:MAX_ENTITIES]:
+            score = min(1.0, 0.4 + 0.15 * (acc.count - 1) + (0.2 if acc.in_title else 0.0))
+            out.append(TagItem(id=entity_id, tag=f"entity:{entity_id}", label=acc.label, score=round(score, 3),
+                               kind=acc.kind, evidence=evidence_items(acc.evidence)))
+        return out

@@ -1,0 +1,171 @@
+"""Loads the tag stage's data files once and compiles them into one ``PhraseMatcher``.
+
+Payloads stored in the matcher (plain tuples, cheap to test in the hot loop):
+
+- ``("P", code, kind, exact)``  a place; ``exact`` = must match with the same case (acronyms "US")
+- ``("B",)``                    a blocking phrase (contains a place name but does not mean it)
+- ``("E", entity_id, exact)``   a known entity alias
+- ``("T", topic_id, weight)``   a topic term
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from stream.core.tag.matcher import PhraseMatcher, fold
+
+DATA = Path(__file__).parent / "data"
+
+
+def slugify(text: str) -> str:
+    text = text.replace("'", "").replace("\u2019", "")  # "Children's" -> "childrens"
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+
+
+def _rows(name: str) -> list[list[str]]:
+    out = []
+    with open(DATA / name, encoding="utf-8") as fh:
+        for row in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if not row or row[0].startswith("#"):
+                continue
+            out.append(row)
+    return out
+
+
+def _is_acronym(term: str) -> bool:
+    letters = [c for c in term if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters) and len(letters) <= 6
+
+
+@dataclass(slots=True)
+class Region:
+    code: str
+    label: str
+    kind: str  # country, historic, subregion, subdivision
+    subregion: str  # M49 sub-region slug ("" for none)
+
+
+@dataclass(slots=True)
+class Topic:
+    id: str
+    label: str
+    iptc: str | None
+    parent: str | None
+    prior: float = 1.0
+
+
+@dataclass(slots=True)
+class KnownEntity:
+    id: str
+    label: str
+    region: str | None
+
+
+@dataclass(slots=True)
+class Resources:
+    matcher: PhraseMatcher
+    regions: dict[str, Region]
+    topics: dict[str, Topic]
+    entities: dict[str, KnownEntity]
+    first_names: frozenset[str]
+    cues: dict[str, frozenset[str]]
+    person_after: tuple[str, ...]
+    ambiguity_rules: dict[str, dict]
+    name_like: frozenset[str]
+    place_terms: frozenset[str] = field(default_factory=frozenset)  # lowercased place keys
+    place_first_words: frozenset[str] = field(default_factory=frozenset)  # their first words
+    dateline_places: dict[str, str] = field(default_factory=dict)  # folded town name -> code
+
+
+def _combine(payloads: tuple) -> tuple:
+    """A key's payloads as ``(topics, place, entity)``: ``topics`` a tuple of ``(topic_id, weight)``
+    (highest weight per topic), ``place`` and ``entity`` the first such payload or None. A key that
+    only blocks gets ``(), None, None``: it still hides the shorter names inside it."""
+    topics: dict[str, float] = {}
+    place = entity = None
+    for p in payloads:
+        if p[0] == "T":
+            topics[p[1]] = max(topics.get(p[1], 0.0), p[2])
+        elif p[0] == "P" and place is None:
+            place = p
+        elif p[0] == "E" and entity is None:
+            entity = p
+    return tuple(topics.items()), place, entity
+
+
+@lru_cache(maxsize=1)
+def load_resources() -> Resources:
+    """Everything the tagger needs, built once per process (a few tens of milliseconds)."""
+    matcher = PhraseMatcher()
+    place_terms = set()
+    header = True
+    for row in _rows("gazetteer.tsv"):
+        if header:
+            header = False
+            continue
+        term, code, kind = row[0], row[1], row[2]
+        if kind == "block":
+            matcher.add(term, ("B",))
+        else:
+            matcher.add(term, ("P", code, kind, _is_acronym(term)))
+            place_terms.add(term.lower())
+
+    regions = {}
+    for row in _rows("regions.tsv")[1:]:
+        code, label, kind, subregion = (row + [""] * 4)[:4]
+        regions[code] = Region(code, label, kind, subregion)
+
+    taxonomy = json.loads((DATA / "taxonomy.json").read_text(encoding="utf-8"))
+    topics = {t["id"]: Topic(t["id"], t["label"], t.get("iptc"), t.get("parent"), t.get("prior", 1.0)) for t in taxonomy["topics"]}
+    for row in _rows("topic_lexicon.tsv"):
+        topic_id, weight, terms = row[0], float(row[1]), row[2]
+        if topic_id not in topics:
+            raise ValueError(f"topic_lexicon.tsv: unknown topic {topic_id!r}")
+        for term in terms.split("|"):
+            if term.strip():
+                matcher.add(term.strip(), ("T", topic_id, weight))
+
+    entities = {}
+    for row in _rows("entities.tsv")[1:]:
+        entity_id, label, aliases = row[0], row[1], row[2]
+        region = row[3] if len(row) > 3 and row[3] else None
+        entities[entity_id] = KnownEntity(entity_id, label, region)
+        for alias in aliases.split("|"):
+            if alias.strip():
+                matcher.add(alias.strip(), ("E", entity_id, _is_acronym(alias)))
+    matcher.build(combine=_combine)
+
+    first_names = frozenset(
+        line.strip()
+        for line in (DATA / "first_names.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    cue_data = json.loads((DATA / "entity_cues.json").read_text(encoding="utf-8"))
+    cues = {k: frozenset(v) for k, v in cue_data.items() if isinstance(v, list) and k != "person_after"}
+    cues["person_titles_lower"] = frozenset(w.lower().rstrip(".") for w in cue_data["person_titles"])
+    amb = json.loads((DATA / "ambiguous_places.json").read_text(encoding="utf-8"))
+    for rule in amb["rules"].values():  # cue words are tested against folded text
+        for key in ("cues", "veto"):
+            if key in rule:
+                rule[key] = [fold(c) for c in rule[key]]
+    return Resources(
+        matcher=matcher,
+        regions=regions,
+        topics=topics,
+        entities=entities,
+        first_names=first_names,
+        cues=cues,
+        person_after=tuple(cue_data["person_after"]),
+        ambiguity_rules=amb["rules"],
+        name_like=frozenset(amb["name_like"]),
+        place_terms=frozenset(place_terms),
+        place_first_words=frozenset(t.split(" ")[0] for t in place_terms),
+        dateline_places={" ".join(fold(r[0]).split()): r[1] for r in _rows("dateline_places.tsv")[1:]},
+    )

@@ -1,0 +1,331 @@
+"""The tag stage: one matcher pass per field, then regions, topics and entities from the matches.
+
+Evidence offsets: ``article.<field>[start:end] == text`` for title, body and dateline. For
+publisher tags (a list) ``start`` is the tag's index and ``end = start + 1``, so
+``article.publisher_tags[start:end] == [text]``.
+
+Publisher tags join the tag space: one that names a place becomes a region, a known entity that
+entity, a topic label that topic; any other becomes ``keyphrase:<slug>``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from stream.contracts import Evidence, TagItem
+from stream.core.dateline import find_dateline
+from stream.core.normalize import NormalizedArticle
+from stream.core.tag import Tagging
+from stream.core.tag.entities import EntityCollector, evidence_items
+from stream.core.tag.matcher import fold
+from stream.core.tag.resources import Resources, load_resources, slugify
+
+MAX_EVIDENCE = 3
+
+# Region weights by where a place is named: a dateline says where the story happened.
+W_DATELINE = 4.0
+W_TITLE = 2.5
+W_PUBLISHER_TAG = 2.0
+W_LEAD = 1.5  # first paragraph
+W_BODY = 1.0
+KIND_FACTOR = {"demonym": 0.8, "city": 0.9, "capital": 0.9}
+CITY_KINDS = ("city", "capital")
+W_PUBLISHER_TOPIC = 6.0  # a publisher's own section/topic tag: as strong as a specific term in the title
+W_ENTITY_REGION = 0.5  # a known entity's country ("Bundesbank" -> DE), never primary alone
+
+# A region named in the first paragraph is primary when it has this share of the top region's
+# weight; one named only later needs PRIMARY_MIN_MENTIONS mentions and PRIMARY_MENTIONS_SHARE.
+# Chosen on Reuters-21578 TRAIN (PLACES labels); see stream/eval/tags.py.
+PRIMARY_LEAD_SHARE = 0.5
+PRIMARY_MIN_MENTIONS = 4
+PRIMARY_MENTIONS_SHARE = 0.2
+
+# Topic scoring: a title hit counts TITLE_WEIGHT times; one term counts at most TERM_CAP times.
+TITLE_WEIGHT = 3.0
+TERM_CAP = 3
+TOPIC_MIN_SCORE = 0.25  # a top-level topic must reach this score...
+TOPIC_RELATIVE = 0.45  # ...and this fraction of the best topic's score
+SUBTOPIC_MIN_SCORE = 0.3
+TOPIC_HALF_SCORE = 8.0  # length-normalised hit weight at which a topic scores 0.5
+
+
+class _RegionAcc:
+    __slots__ = ("weight", "dateline", "title", "lead", "body", "evidence")
+
+    def __init__(self) -> None:
+        self.weight = 0.0
+        self.dateline = False
+        self.title = 0
+        self.lead = 0  # mentions in the first paragraph
+        self.body = 0  # mentions anywhere in the body
+        self.evidence: list[tuple[str, str, int, int]] = []
+
+
+class Tagger:
+    """Build once (data files are loaded and compiled on first use, then cached); call ``tag``."""
+
+    def __init__(self, resources: Resources | None = None) -> None:
+        self.res = resources or load_resources()
+        self._topic_parent = {t.id: t.parent for t in self.res.topics.values()}
+        self._topic_by_label = {t.label.lower(): t.id for t in self.res.topics.values()}
+        self._topic_by_label.update({t.id: t.id for t in self.res.topics.values()})
+
+    def tag(self, article: NormalizedArticle) -> Tagging:
+        res = self.res
+        title = article.title or ""
+        body = article.body or ""
+        title_low = fold(title)
+        body_low = fold(body)
+        full_low = title_low + "  " + body_low
+
+        regions: dict[str, _RegionAcc] = {}
+        topic_hits: dict[str, float] = {}
+        topic_evidence: dict[str, list] = {}
+        term_counts: dict[str, int] = {}
+        entities = EntityCollector(res)
+        ambiguity = res.ambiguity_rules
+        cities: set[str] = set()  # place:<slug> tags: the dateline town and the cities named
+
+        if article.dateline:
+            self._dateline_regions(article.dateline, "dateline", 0, len(article.dateline), regions, full_low)
+            cities.add(slugify(article.dateline.split(",")[0]))
+        else:
+            found = find_dateline(body)
+            if found is not None:
+                self._dateline_regions(body, "body", found.start, found.end, regions, full_low)
+                cities.add(slugify(found.place))
+
+        lead_end = body.find("\n\n")
+        if lead_end < 0:
+            lead_end = len(body)
+
+        for field, text, low in (("title", title, title_low), ("body", body, body_low)):
+            in_title = field == "title"
+            topic_factor = TITLE_WEIGHT if in_title else 1.0
+            caps = in_title and text.isupper()
+            for start, end, (topics, place, entity) in res.matcher.scan(text, low):
+                if topics:
+                    term = low[start:end]
+                    n = term_counts.get(term, 0)
+                    if n < TERM_CAP:
+                        term_counts[term] = n + 1
+                        for topic_id, weight in topics:
+                            topic_hits[topic_id] = topic_hits.get(topic_id, 0.0) + weight * topic_factor
+                            ev = topic_evidence.get(topic_id)
+                            if ev is None:
+                                topic_evidence[topic_id] = [(text[start:end], field, start, end)]
+                            elif len(ev) < MAX_EVIDENCE:
+                                ev.append((text[start:end], field, start, end))
+                if place is not None and self._place_ok(place, text, low, start, end, full_low, in_title, caps):
+                    key = low[start:end]
+                    code = self._resolve_place(place, key, full_low) if key in ambiguity else place[1]
+                    if in_title:
+                        w, where = W_TITLE, "title"
+                    elif start < lead_end:
+                        w, where = W_LEAD, "lead"
+                    else:
+                        w, where = W_BODY, "body"
+                    self._add_region(regions, code, w * KIND_FACTOR.get(place[2], 1.0), where, field, text, start, end)
+                    if place[2] in CITY_KINDS:
+                        cities.add(slugify(text[start:end]))
+                if entity is not None and text[start].isupper() and (not entity[2] or text[start:end].isupper()):
+                    entities.add_known(entity[1], field, text, start, end)
+                    known = res.entities[entity[1]]
+                    if known.region:
+                        self._add_region(regions, known.region, W_ENTITY_REGION, "other", field, text, start, end,
+                                         evidence=False)
+            if not text.isupper():  # an all-capitals title says nothing about what is a name
+                entities.extract(field, text)
+
+        keyphrases: list[str] = []
+        for i, ptag in enumerate(article.publisher_tags):
+            self._publisher_tag(i, ptag, regions, topic_hits, topic_evidence, entities, keyphrases, full_low)
+        for credit in article.credits:
+            entities.add_credit(credit)
+
+        region_items = self._region_items(regions)
+        topic_items = self._topic_items(topic_hits, topic_evidence, len(body) + len(title))
+        entity_items = entities.items()
+        tags = {i.tag for i in region_items}
+        tags.update(i.tag for i in topic_items)
+        tags.update(i.tag for i in entity_items)
+        tags.update(f"keyphrase:{k}" for k in keyphrases)
+        tags.update(f"place:{c}" for c in cities if c)
+        return Tagging(topics=topic_items, regions=region_items, entities=entity_items, tags=sorted(tags))
+
+    # -- regions --------------------------------------------------------------------------------
+
+    def _place_ok(self, p: tuple, text: str, low: str, start: int, end: int, full_low: str, in_title: bool,
+                  caps: bool) -> bool:
+        first = text[start]
+        if first.isalpha() and not first.isupper():
+            return False  # "turkey", "chad": places are proper nouns
+        if p[3] and not text[start:end].isupper():
+            return False  # acronyms must be in capitals: "US", not "us"
+        if start and text[start - 1] == "<" and text[end:end + 1] == ">":
+            return False  # a ticker symbol: "Union Carbide Corp <UK>"
+        if p[2] == "abbrev" and text[start - 2:start] != ", ":
+            return False  # "Ill." only as in "SPRINGFIELD, Ill.", not "Miss. Smith"
+        key = low[start:end]
+        rule = self.res.ambiguity_rules.get(key)
+        if rule and "veto" in rule and any(c in full_low for c in rule["veto"]):
+            return False
+        # Part of a person's name: "Michael Jordan", "George Washington".
+        if start >= 2 and text[start - 1] == " ":
+            prev = text[text.rfind(" ", max(0, start - 30), start - 1) + 1:start - 1]
+            if prev in self.res.first_names and not caps:
+                return False
+        # "Chad Johnson", "Jordan Henderson": a name-like place followed by a capitalised word.
+        if (not in_title and key in self.res.name_like and end + 1 < len(text) and text[end] == " "
+                and text[end + 1].isupper()):
+            return False
+        return True
+
+    def _resolve_place(self, p: tuple, key: str, full_low: str) -> str:
+        rule = self.res.ambiguity_rules.get(key)
+        if rule and "alt" in rule and any(c in full_low for c in rule["cues"]):
+            return rule["alt"]
+        return p[1]
+
+    def _dateline_regions(self, text: str, field: str, start: int, end: int, regions: dict, full_low: str) -> None:
+        """The dateline's place; a state or country in it ("PORTLAND, Ore.") beats a city name."""
+        span = text[start:end]
+        best = None
+        for s, e, (_, place, _) in self.res.matcher.scan(span):
+            if place is None or (place[2] == "abbrev" and span[s - 2:s] != ", "):
+                continue  # "LA PAZ" is not Louisiana
+            rank = 1 if place[2] in ("city", "capital", "demonym") else 0
+            if best is None or rank < best[0]:
+                best = (rank, place, s, e)
+        if best is not None:
+            _, place, s, e = best
+            code = self._resolve_place(place, fold(span[s:e]), full_low)
+            self._add_region(regions, code, W_DATELINE, "dateline", field, text, start + s, start + e)
+            return
+        # A town the gazetteer does not know: the larger dateline-only table.
+        name = span.split(",")[0].strip()
+        code = self.res.dateline_places.get(" ".join(fold(name).split())) if name else None
+        if code:
+            s = text.find(name, start)
+            self._add_region(regions, code, W_DATELINE, "dateline", field, text, s, s + len(name))
+
+    @staticmethod
+    def _add_region(regions: dict, code: str, weight: float, where: str, field: str, text: str,
+                    start: int, end: int, evidence: bool = True) -> None:
+        """``where``: dateline, title, lead (first paragraph), body or other (tags, entities)."""
+        for c in (code, "US") if code.startswith("US-") else (code,):
+            acc = regions.get(c)
+            if acc is None:
+                acc = regions[c] = _RegionAcc()
+            acc.weight += weight
+            if where == "dateline":
+                acc.dateline = True
+            elif where == "title":
+                acc.title += 1
+            elif where == "lead":
+                acc.lead += 1
+                acc.body += 1
+            elif where == "body":
+                acc.body += 1
+            if evidence and len(acc.evidence) < MAX_EVIDENCE:
+                acc.evidence.append((text[start:end], field, start, end))
+
+    @staticmethod
+    def _is_primary(acc: _RegionAcc, top: float) -> bool:
+        """What the story is about: its dateline, its title, or named early and often."""
+        if acc.dateline or acc.title:
+            return True
+        if acc.lead and acc.weight >= PRIMARY_LEAD_SHARE * top:
+            return True
+        return acc.body >= PRIMARY_MIN_MENTIONS and acc.weight >= PRIMARY_MENTIONS_SHARE * top
+
+    def _region_items(self, regions: dict[str, _RegionAcc]) -> list[TagItem]:
+        if not regions:
+            return []
+        known = self.res.regions
+        top = max(a.weight for a in regions.values())
+        primaries = {code for code, acc in regions.items() if self._is_primary(acc, top)}
+        if not primaries:
+            # A story is about somewhere: with no strong signal, the best-supported place.
+            primaries.add(max(regions, key=lambda c: (regions[c].weight, c)))
+        items = []
+        subregions: dict[str, list] = {}
+        for code, acc in regions.items():
+            info = known.get(code)
+            label = info.label if info else code
+            kind = info.kind if info else ("subdivision" if "-" in code else "country")
+            primary = code in primaries
+            score = round(1.0 - math.exp(-acc.weight / 2.5), 3)
+            items.append(TagItem(id=code, tag=f"region:{code}", label=label, score=score, kind=kind,
+                                 primary=primary, evidence=evidence_items(acc.evidence)))
+            if info and info.subregion and kind in ("country", "historic"):
+                cur = subregions.get(info.subregion)
+                if cur is None:
+                    subregions[info.subregion] = [score, primary]
+                else:
+                    cur[0] = max(cur[0], score)
+                    cur[1] = cur[1] or primary
+        for slug, (score, primary) in subregions.items():
+            info = known.get(slug)
+            items.append(TagItem(id=slug, tag=f"region:{slug}", label=info.label if info else slug, score=score,
+                                 kind="subregion", primary=primary))
+        items.sort(key=lambda i: (not i.primary, -i.score, i.id))
+        return items
+
+    # -- topics ---------------------------------------------------------------------------------
+
+    def _topic_items(self, hits: dict[str, float], evidence: dict[str, list], n_chars: int) -> list[TagItem]:
+        if not hits:
+            return []
+        parent_of = self._topic_parent
+        totals: dict[str, float] = dict(hits)
+        for topic_id, value in hits.items():
+            parent = parent_of.get(topic_id)
+            if parent:
+                totals[parent] = totals.get(parent, 0.0) + value
+        # Density against length (words ~ chars / 6), softened so long articles are not punished.
+        norm = math.sqrt(1.0 + n_chars / 6 / 150)
+        topics = self.res.topics
+        scores = {t: topics[t].prior * (v / norm) / (v / norm + TOPIC_HALF_SCORE) for t, v in totals.items()}
+        top_level = {t: s for t, s in scores.items() if not parent_of.get(t)}
+        best = max(top_level.values())
+        chosen = {t for t, s in top_level.items() if s >= TOPIC_MIN_SCORE and s >= TOPIC_RELATIVE * best}
+        if not chosen:
+            chosen = {max(top_level, key=top_level.get)}
+        items = []
+        for t, s in scores.items():
+            parent = parent_of.get(t)
+            if (parent is None and t in chosen) or (parent in chosen and s >= SUBTOPIC_MIN_SCORE):
+                topic = self.res.topics[t]
+                items.append(TagItem(id=t, tag=f"topic:{t}", label=topic.label, score=round(s, 3),
+                                     kind="sub" if parent else "top", evidence=evidence_items(evidence.get(t, ()))))
+        items.sort(key=lambda i: (-i.score, i.id))
+        return items
+
+    # -- publisher tags -------------------------------------------------------------------------
+
+    def _publisher_tag(self, index: int, ptag: str, regions: dict, topic_hits: dict, topic_evidence: dict,
+                       entities: EntityCollector, keyphrases: list[str], full_low: str) -> None:
+        text = ptag.strip()
+        if not text:
+            return
+        value = self.res.matcher.lookup(text)
+        _, place, entity = value if value else ((), None, None)
+        if place is not None and place[2] != "abbrev":
+            code = self._resolve_place(place, fold(text), full_low)
+            self._add_region(regions, code, W_PUBLISHER_TAG, "other", "publisher_tags", ptag, 0, 0, evidence=False)
+            acc = regions[code]
+            if len(acc.evidence) < MAX_EVIDENCE:
+                acc.evidence.append((ptag, "publisher_tags", index, index + 1))
+        if entity is not None:
+            entities.add_known(entity[1], "publisher_tags", ptag, index, index + 1, whole=True)
+        if place is not None or entity is not None:
+            return
+        topic_id = self._topic_by_label.get(text.lower())
+        if topic_id:
+            topic_hits[topic_id] = topic_hits.get(topic_id, 0.0) + W_PUBLISHER_TOPIC
+            topic_evidence.setdefault(topic_id, []).append((ptag, "publisher_tags", index, index + 1))
+            return
+        slug = slugify(text)
+        if slug:
+            keyphrases.append(slug)

@@ -1,0 +1,45 @@
+from tests.core.tag.conftest import make_article
+
+
+def entities(tagger, body, title="", **kw):
+    return {e.id: e for e in tagger.tag(make_article(body, title, **kw)).entities}
+
+
+def test_unknown_people_from_titles_and_given_names(tagger):
+    body = (
+        "Officer Daniel Kowalczyk said the suspect, Marcus Webb, 24, was arrested. "
+        "Police Chief Ana Rutherford told reporters the Springfield Police Department would investigate."
+    )
+    found = entities(tagger, body)
+    assert "person/daniel-kowalczyk" in found
+    assert "person/marcus-webb" in found
+    assert "person/ana-rutherford" in found
+    assert found["org/springfield-police-department"].kind == "org"
+
+
+def test_surname_mentions_join_the_full_name(tagger):
+    found = entities(tagger, "Defense Minister Olek Varsany visited the base. Varsany said the drills would go on.")
+    assert found["person/olek-varsany"].evidence[-1].text == "Varsany"
+    assert "person/varsany" not in found
+
+
+def test_known_aliases_meet(tagger):
+    found = entities(tagger, "The UNSC met. The U.N. Security Council said KCNA reported the launch.")
+    assert {"org/un-security-council", "org/korean-central-news-agency"} <= set(found)
+    assert len(found["org/un-security-council"].evidence) == 2
+
+
+def test_acronym_defined_in_the_text(tagger):
+    body = "The Federal Aviation Safety Agency (FASA) said flights resumed. FASA added checks."
+    found = entities(tagger, body)
+    assert found["org/federal-aviation-safety-agency"].evidence[-1].text == "FASA"
+
+
+def test_sentence_words_places_and_months_are_not_entities(tagger):
+    found = entities(tagger, "The talks in June were held in Moscow. On Monday North Korea said it would attend.")
+    assert not any(e in found for e in ("person/the", "org/moscow", "person/june", "person/north-korea"))
+    assert found == {}
+
+
+def test_credits_become_organisations(tagger):
+    assert "org/yonhap" in entities(tagger, "A story.", credits=["Yonhap"])

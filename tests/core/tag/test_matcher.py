@@ -1,0 +1,56 @@
+from stream.core.tag.matcher import PhraseMatcher, fold
+
+
+def build(*terms):
+    m = PhraseMatcher()
+    for t in terms:
+        m.add(t, t)
+    m.build()
+    return m
+
+
+def test_fold_keeps_length_and_maps_punctuation_to_spaces():
+    text = "İstanbul’s U.S.-based"
+    folded = fold(text)
+    assert len(folded) == len(text)
+    assert folded.endswith("u s  based")
+
+
+def test_whole_words_only():
+    m = build("Oman")
+    assert [t[:2] for t in m.scan("A woman in Oman.")] == [(11, 15)]
+
+
+def test_longest_match_hides_the_shorter_name_inside():
+    m = build("China", "South China Sea")
+    hits = m.scan("Ships in the South China Sea near China")
+    assert [h[2] for h in hits] == [("South China Sea",), ("China",)]
+
+
+def test_prefix_terms_match_word_starts_and_report_the_whole_word():
+    m = build("elect*")
+    text = "The election and electoral rules; not reelected"
+    hits = m.scan(text)
+    assert [text[s:e] for s, e, _ in hits] == ["election", "electoral"]
+
+
+def test_offsets_point_at_the_original_text_and_extend_over_dots():
+    m = build("U.S.")
+    text = "Talks with the U.S. ended"
+    (s, e, _), = m.scan(text)
+    assert text[s:e] == "U.S."
+
+
+def test_lookup_is_case_and_punctuation_insensitive():
+    m = build("North Korea")
+    assert m.lookup("north  korea") == ("North Korea",)
+    assert m.lookup("Korea") is None
+
+
+def test_fold_handles_accents_and_other_scripts_without_moving_offsets():
+    text = "Zürich, İstanbul — 한국 £5"
+    folded = fold(text)
+    assert len(folded) == len(text)
+    assert folded.startswith("zurich  istanbul")
+    m = build("Zurich")
+    assert m.scan(text)[0][:2] == (0, 6)

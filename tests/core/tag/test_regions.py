@@ -1,0 +1,93 @@
+from tests.core.tag.conftest import make_article
+
+
+def regions(tagger, body, title="", **kw):
+    return {r.id: r for r in tagger.tag(make_article(body, title, **kw)).regions}
+
+
+def test_country_names_demonyms_and_capitals(tagger):
+    found = regions(tagger, "Pyongyang said North Korean troops were sent. Japanese and Brazilian officials met in Seoul.")
+    assert {"KP", "JP", "BR", "KR"} <= set(found)
+    assert found["KP"].kind == "country"
+
+
+def test_dateline_in_the_body_is_primary(tagger):
+    found = regions(tagger, "PYONGYANG, Dec. 5 (Yonhap) -- The treaty took effect.\n\nOfficials in Japan were told.")
+    assert found["KP"].primary
+    assert found["KP"].evidence[0].text == "PYONGYANG"
+
+
+def test_dateline_field_with_a_state_beats_a_same_named_city(tagger):
+    found = regions(tagger, "The company said profits rose.", dateline="BIRMINGHAM, Ala.")
+    assert "US" in found and found["US"].primary
+    assert "GB" not in found
+
+
+def test_small_towns_resolve_from_the_dateline_table(tagger):
+    found = regions(tagger, "The company said profits rose.", dateline="KOKOMO, Ind.")
+    assert found["US"].primary
+
+
+def test_south_china_sea_is_not_china(tagger):
+    assert "CN" not in regions(tagger, "Ships sailed through the South China Sea on Monday.")
+
+
+def test_lowercase_turkey_is_the_bird(tagger):
+    assert "TR" not in regions(tagger, "She roasted a turkey for the holiday.")
+    assert "TR" in regions(tagger, "She flew to Turkey for the holiday.")
+
+
+def test_turkey_vetoed_by_thanksgiving_context(tagger):
+    assert "TR" not in regions(tagger, "Thanksgiving Turkey prices rose as families shopped.")
+
+
+def test_people_named_like_places(tagger):
+    found = regions(tagger, "Michael Jordan scored 40 points. Chad Johnson caught the pass.")
+    assert "JO" not in found and "TD" not in found
+    assert "JO" in regions(tagger, "Officials from Jordan and Chad met on Tuesday.")
+
+
+def test_georgia_is_the_us_state_unless_caucasus_cues(tagger):
+    assert "US" in regions(tagger, "Voters in Georgia went to the polls in Atlanta.")
+    found = regions(tagger, "Georgia said Russian troops crossed into the country near Tbilisi.")
+    assert "GE" in found and "US" not in found
+
+
+def test_state_abbreviations_only_after_a_comma(tagger):
+    assert "US" in regions(tagger, "The plant in Springfield, Ill. closed.")
+    assert "US" not in regions(tagger, "Miss. Smith won the prize.")
+
+
+def test_acronyms_need_capitals(tagger):
+    assert "US" in regions(tagger, "The US said it would respond.")
+    assert "US" not in regions(tagger, "Give us a break, they said.")
+
+
+def test_primary_versus_mentioned(tagger):
+    body = "Ukraine said the drones hit Kyiv overnight.\n\nThe attack came as Poland hosted talks."
+    found = regions(tagger, body, title="Drones hit Ukraine's capital")
+    assert found["UA"].primary
+    assert not found["PL"].primary
+
+
+def test_subregions_follow_their_countries(tagger):
+    found = regions(tagger, "France and Germany signed the deal in Paris.")
+    assert found["western-europe"].kind == "subregion"
+
+
+def test_publisher_tags_map_to_regions(tagger):
+    found = regions(tagger, "A story with no place.", publisher_tags=["North Korea"])
+    assert "KP" in found
+    assert found["KP"].evidence[0].field == "publisher_tags"
+
+
+def test_historic_states_keep_their_codes(tagger):
+    found = regions(tagger, "The Soviet Union and West Germany signed a trade pact.")
+    assert {"SU", "DE"} <= set(found)
+    assert found["SU"].kind == "historic"
+
+
+def test_place_tags_for_the_dateline_town_and_named_cities(tagger):
+    tagging = tagger.tag(make_article("SEOUL, Dec. 6 (Yonhap) -- Officials from Tokyo arrived.", "Talks"))
+    assert {"place:seoul", "place:tokyo"} <= set(tagging.tags)
+    assert not any(t.startswith("place:japan") for t in tagging.tags)
