@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import logging.config
+import sys
 
 import orjson
 import pytest
@@ -34,8 +35,6 @@ def test_json_line_leaves_out_absent_context_and_carries_exceptions():
     try:
         raise ValueError("boom")
     except ValueError:
-        import sys
-
         record = _record(message="failed", args=())
         record.exc_info = sys.exc_info()
     entry = orjson.loads(JsonFormatter().format(record))
@@ -53,14 +52,14 @@ def test_config_routes_the_root_logger_through_the_chosen_formatter(monkeypatch)
     stream = io.StringIO()
     monkeypatch.setattr("sys.stderr", stream)
     root = logging.getLogger()
-    saved = root.handlers[:], root.level
+    saved_handlers, saved_level = root.handlers[:], root.level
     try:
         logging.config.dictConfig(logging_config("json", "info"))
         logging.getLogger("article_stream.test").info("hello", extra={"article_id": "x9", "stage": "emit"})
         logging.getLogger("article_stream.test").debug("below the level")
     finally:
-        root.handlers[:], _ = saved
-        root.setLevel(saved[1])
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
     lines = stream.getvalue().splitlines()
     assert len(lines) == 1
     assert orjson.loads(lines[0])["article_id"] == "x9"

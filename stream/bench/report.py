@@ -38,6 +38,7 @@ def rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
                               f"({_fmt(pipeline.get('outputs'))} outputs, {_fmt(pipeline.get('dead_lettered'))} dead letters)"),
         ("pipeline / ceiling", _fmt(pipeline.get("ratio_to_ceiling"))),
         ("worker ready (recovery)", f"{_fmt(pipeline.get('ready_s'), 's')} with {_fmt(pipeline.get('window_at_ready'))} held"),
+        ("latency at half load", _latency(g("latency_half_load", {}))),
         ("latency at fixed rate", _latency(g("latency_fixed_rate", {}))),
         ("latency at saturation", _latency(g("latency_saturation", {}))),
         ("offline core (1 core)", f"{_fmt(offline.get('articles_per_s'), 'articles/s')} wall, "
@@ -56,6 +57,8 @@ def rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
     for name, check in g("floors", {}).items():
         verdict = {True: "holds", False: "FAILS", None: "not measured"}[check["holds"]]
         out.append((f"floor: {name}", f"{verdict} ({_fmt(check['value'])})"))
+    for note in g("notes", []):
+        out.append(("note", note))
     out.append(("run", f"{_fmt(run.get('seconds'), 's')}, {run.get('cpus')} CPUs, load avg {run.get('load_avg_start')} -> "
                        f"{run.get('load_avg_end')}, broker {run.get('broker')}"))
     return out

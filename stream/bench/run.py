@@ -53,8 +53,9 @@ class BenchOptions:
     articles: int = 2000  # backlog for the throughput phases (ceiling, pipeline)
     prefill: int = 100_000  # articles held in the window before the pipeline starts
     rate: float = 500.0  # offered rate of the fixed-rate latency phase (articles/s)
-    rate_seconds: float = 6.0  # how long it is offered
+    rate_seconds: float = 5.0  # how long it is offered
     burst: int = 1000  # articles published at once for the saturation latency
+    half_load: int = 1000  # at most this many for the latency at half the measured throughput
     scale_articles: int = 1000  # per 1-worker / 2-worker run
     offline_articles: int = 1000
     cli_articles: int = 300
@@ -64,7 +65,7 @@ class BenchOptions:
 
     @classmethod
     def quick(cls) -> BenchOptions:
-        return cls(articles=400, prefill=10_000, rate_seconds=2.0, burst=200, scale_articles=200,
+        return cls(articles=400, prefill=10_000, rate_seconds=2.0, burst=200, half_load=200, scale_articles=200,
                    offline_articles=200, cli_articles=100, timeout=120.0)
 
     @classmethod
@@ -283,16 +284,18 @@ async def _run(options: BenchOptions, bootstrap: str, report: Report, workdir: P
     log = lambda m: _log(options, m)  # noqa: E731
     log_dir = workdir / "logs"
     log_dir.mkdir(exist_ok=True)
+    log(f"worker logs: {log_dir} (kept when the run fails)")
 
     # 1. corpus: one list, sliced per phase, so no article is sent twice to one deployment.
     t0 = time.perf_counter()
     docs, used = corpus.load_documents()
     now = datetime.now(UTC).replace(microsecond=0)
-    total = options.articles + int(options.rate * options.rate_seconds) + options.burst
+    total = options.articles + int(options.rate * options.rate_seconds) + options.burst + options.half_load
     values = corpus.generate(total, start=now, spacing_s=2.0, documents=docs)
     backlog = values[: options.articles]
     at_rate = values[options.articles : options.articles + int(options.rate * options.rate_seconds)]
-    burst = values[options.articles + len(at_rate) :]
+    burst = values[options.articles + len(at_rate) : options.articles + len(at_rate) + options.burst]
+    half_load = values[options.articles + len(at_rate) + len(burst) :]
     sizes = [len(orjson.loads(v)["body"].encode()) for v in backlog]
     report.put("corpus", documents=used, articles=total, body_bytes_median=statistics.median(sizes),
                body_bytes_min=min(sizes), body_bytes_max=max(sizes),
@@ -341,7 +344,22 @@ async def _run(options: BenchOptions, bootstrap: str, report: Report, workdir: P
         report.put("memory", worker_rss_ready_mb=round(rss_ready / MB, 1), window_held=held,
                    worker_rss_after_backlog_mb=round(worker.rss / MB, 1))
 
-        # 6. latency on the same worker.
+        # 6. latency on the same worker: at half the measured throughput (the pipeline's own
+        # comfortable load), at the fixed rate, and for a burst (saturation).
+        sustainable = result["articles_per_s"]
+        if sustainable and half_load:
+            rate = max(sustainable / 2, 1.0)
+            count = max(20, min(len(half_load), int(rate * options.rate_seconds * 2)))
+            result = await latency(bootstrap, deployment, half_load[:count], rate=rate, timeout=options.timeout)
+            report.put("latency_half_load", rate=round(rate, 1), **result)
+            log(f"latency at {rate:.0f}/s (half the measured throughput): {result}")
+        if sustainable and sustainable < options.rate:
+            # Above the measured throughput the latency is a queue growing for as long as the rate is
+            # offered: one second of it shows that; longer only makes the run slow.
+            at_rate = at_rate[: max(int(options.rate), 1)]
+            burst = burst[: max(100, int(10 * sustainable))]
+            report.notes.append(f"offered rate {options.rate:.0f}/s is above the measured throughput "
+                                f"({sustainable:.0f}/s): fixed-rate phase cut to 1 s, burst to {len(burst)}")
         if at_rate:
             result = await latency(bootstrap, deployment, at_rate, rate=options.rate, timeout=options.timeout)
             report.put("latency_fixed_rate", rate=options.rate, **result)
@@ -429,5 +447,6 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
     report.put("offline_cli", **offline_cli(docs_values[: options.cli_articles], workdir))
     report.put("run", seconds=round(time.perf_counter() - started, 1), load_avg_end=[round(x, 2) for x in os.getloadavg()])
     report.figures["floors"] = floors(report.figures)
+    report.figures["notes"] = report.notes
     shutil.rmtree(workdir, ignore_errors=True)
     return report.figures

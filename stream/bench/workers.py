@@ -157,13 +157,11 @@ async def count_records(bootstrap: str, topics: list[str]) -> int:
     """Records in ``topics`` (sum of end offsets: the topics are fresh and never compacted here)."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    # Subscribing (without a group) makes the client fetch these topics' metadata at start.
+    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
     await consumer.start()
     try:
         tps = [TopicPartition(t, p) for t in topics for p in (consumer.partitions_for_topic(t) or ())]
-        if not tps:
-            await consumer._client.force_metadata_update()
-            tps = [TopicPartition(t, p) for t in topics for p in (consumer.partitions_for_topic(t) or ())]
         ends = await consumer.end_offsets(tps) if tps else {}
         return sum(ends.values())
     finally:

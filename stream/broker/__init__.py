@@ -12,6 +12,7 @@ from stream.broker.config import BrokerConfig, ListenerSpec, free_ports, render_
 from stream.broker.distribution import BrokerSetupError, KafkaDistribution, ensure_kafka
 from stream.broker.embedded import BrokerStartError, EmbeddedBroker
 from stream.broker.managed import ensure_broker, running_broker, start_managed, stop_managed
+from stream.broker.security import sasl_listener
 
 __all__ = [
     "BrokerConfig",
@@ -27,6 +28,7 @@ __all__ = [
     "probe",
     "render_properties",
     "running_broker",
+    "sasl_listener",
     "server_properties",
     "start_managed",
     "stop_managed",

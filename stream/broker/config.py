@@ -70,6 +70,10 @@ class BrokerConfig:
     jvm_options: list[str] = field(default_factory=list)
     start_timeout_s: float = 90.0
     stop_timeout_s: float = 30.0
+    # SCRAM users (name -> password) created when the storage is formatted (the first start of a
+    # data dir): see stream.broker.security. Kept out of repr so a logged config shows no password.
+    scram_users: dict[str, str] = field(default_factory=dict, repr=False)
+    scram_mechanisms: tuple[str, ...] = ("SCRAM-SHA-256",)
 
     @property
     def bootstrap(self) -> str:

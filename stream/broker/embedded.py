@@ -29,6 +29,7 @@ from typing import Any
 
 from stream.broker.admin import wait_for_group_coordinator, wait_until_ready
 from stream.broker.config import BrokerConfig, new_cluster_id, render_properties, server_properties
+from stream.broker.security import scram_format_arguments
 from stream.broker.distribution import (
     BrokerSetupError,
     KafkaDistribution,
@@ -249,9 +250,13 @@ class EmbeddedBroker:
             java, *FORMAT_JVM_OPTIONS, *self._logging_options(), "-cp", dist.classpath,
             STORAGE_TOOL_CLASS, "format", "--cluster-id", cluster_id, "--config", str(self.properties_path),
         ]  # fmt: skip
+        if self.config.scram_users:
+            command += scram_format_arguments(self.config.scram_users, self.config.scram_mechanisms)
         result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
         if result.returncode != 0:
             output = (result.stdout + result.stderr).strip()
+            for password in self.config.scram_users.values():  # never echo a credential into an error
+                output = output.replace(password, "***")
             raise BrokerStartError(f"formatting Kafka storage in {self.data_dir} failed (exit {result.returncode}):\n{output}")
 
     def _spawn(self, java: str, dist: KafkaDistribution) -> None:

@@ -23,6 +23,8 @@ def tags(
 
     if split.lower() not in ("train", "test"):
         raise typer.BadParameter("--split must be train or test")
+    if only not in ("", "regions", "topics"):
+        raise typer.BadParameter("--only must be regions or topics")
     if not (data / "reuters21578").is_dir() and not (data / "bbc-news").is_dir():
         typer.echo(f"no eval data under {data}", err=True)
         raise typer.Exit(2)

@@ -56,15 +56,31 @@ def headers_for(model: type[BaseModel], *, event_id: str | None = None, time: st
     ]
 
 
+def record_limits(settings) -> dict[str, int]:
+    """Largest record each topic must take (``max.message.bytes``), from the validation limits:
+    raw holds what validation may still accept, enriched a body at its limit plus the tags, and the
+    DLQ the largest raw record base64-encoded."""
+    headroom = 64 * 1024
+    return {
+        "raw": settings.max_message_bytes + headroom,
+        "enriched": 2 * settings.max_body_bytes + headroom,
+        "dlq": 2 * settings.max_message_bytes + headroom,
+    }
+
+
 def service_topics(settings) -> dict[str, tuple[int, dict[str, str]]]:
     """The service's public topics: name -> (partitions, topic configs). Documented in schemas/README.md."""
-    week_ms = str(7 * 24 * 3600 * 1000)
+    day_ms = 24 * 3600 * 1000
+    limits = {k: str(v) for k, v in record_limits(settings).items()}
     return {
-        settings.topic_raw: (settings.partitions, {"retention.ms": week_ms}),
-        settings.topic_enriched: (settings.partitions, {"retention.ms": str(30 * 24 * 3600 * 1000)}),
+        settings.topic_raw: (settings.partitions, {"retention.ms": str(7 * day_ms), "max.message.bytes": limits["raw"]}),
+        settings.topic_enriched: (
+            settings.partitions,
+            {"retention.ms": str(30 * day_ms), "max.message.bytes": limits["enriched"]},
+        ),
         # Keyed by story id: compaction keeps each story's latest state for consumers that join late.
         settings.topic_stories: (settings.partitions, {"cleanup.policy": "compact"}),
-        settings.topic_dlq: (settings.partitions, {"retention.ms": str(30 * 24 * 3600 * 1000)}),
+        settings.topic_dlq: (settings.partitions, {"retention.ms": str(30 * day_ms), "max.message.bytes": limits["dlq"]}),
     }
 
 

@@ -77,8 +77,9 @@ def dead_letter_for(value: bytes, code: ErrorCode, reason: str, stage: str, orig
 class Pipeline:
     def __init__(self, settings: Settings | None = None, *, tagger: Tagger | None = None, relator: Relator | None = None) -> None:
         self.settings = settings or get_settings()
-        self.tagger = tagger or Tagger()
-        self.relator = relator or Relator(RelateConfig(window_days=self.settings.window_days, k=self.settings.related_k))
+        self.tagger = tagger if tagger is not None else Tagger()
+        # `is not None`: an empty Relator has len() 0 and would be replaced by a fresh one.
+        self.relator = relator if relator is not None else Relator(RelateConfig(window_days=self.settings.window_days, k=self.settings.related_k))
 
     # -- stateless half ----------------------------------------------------------------------
     def prepare(self, value: bytes, origin: Origin | None = None) -> Outcome:

@@ -81,8 +81,16 @@ def dead_letter_record(letter: DeadLetter) -> Outgoing:
     return Outgoing(dlq_topic, key, _json(letter), headers_for(DeadLetter), "dlq")
 
 
-def _produce_failed(record: Outgoing, error: BaseException) -> Outgoing:
+def _produce_failed(record: Outgoing, error: BaseException) -> Outgoing | None:
     """The dead letter for a record the broker kept refusing (see stream.worker.emit)."""
+    if record.kind == "dlq":  # a dead letter too large for the topic: keep a bounded part of its input
+        letter = DeadLetter.model_validate_json(record.value)
+        value, cut = truncated(letter.original_value.encode())
+        if not cut:
+            return None
+        reason = f"{letter.reason} (original of {len(letter.original_value)} characters cut to {len(value)} bytes)"
+        shrunk = letter.model_copy(update={"original_value": value.decode(), "reason": reason})
+        return Outgoing(dlq_topic, record.key, _json(shrunk), headers_for(DeadLetter), "dlq")
     value, cut = truncated(record.value)
     reason = f"producing to {record.kind} failed after retries: {type(error).__name__}: {error}"[:900]
     if cut:

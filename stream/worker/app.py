@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import logging
 import tempfile
+
 import faust
 
 from stream.config import get_settings
+from stream.contracts.topics import record_limits
 from stream.core.pipeline import Pipeline
 from stream.core.relate import RelateConfig, Relator
 from stream.kafka_security import KafkaSecurity, faust_credentials
@@ -44,11 +46,17 @@ app = faust.App(
     key_serializer="raw",
     value_serializer="raw",
     consumer_auto_offset_reset="earliest",
+    producer_max_request_size=record_limits(settings)["dlq"],
     web_in_thread=False,
 )
 
 raw_topic = app.topic(settings.topic_raw, partitions=settings.partitions)
-tagged_topic = app.topic(f"{settings.app_id}-articles.tagged", partitions=1, internal=True)
+tagged_topic = app.topic(
+    f"{settings.app_id}-articles.tagged",
+    partitions=1,
+    internal=True,
+    config={"max.message.bytes": str(record_limits(settings)["enriched"])},
+)
 enriched_topic = app.topic(settings.topic_enriched, partitions=settings.partitions)
 stories_topic = app.topic(settings.topic_stories, partitions=settings.partitions)
 dlq_topic = app.topic(settings.topic_dlq, partitions=settings.partitions)

@@ -64,12 +64,34 @@ def is_retriable(exc: BaseException) -> bool:
 SendFn = Callable[[], Awaitable[Awaitable[Any]]]
 
 
-async def deliver(send: SendFn, policy: RetryPolicy, on_retry: Callable[[BaseException, int], None] | None = None) -> BaseException | None:
-    """Send with bounded retries. Returns None once delivered, else the last error."""
+async def enqueue(send: SendFn, policy: RetryPolicy) -> Awaitable[Any] | BaseException:
+    """The first attempt's enqueue step: the delivery future, or the error enqueueing raised."""
+    try:
+        return await asyncio.wait_for(send(), policy.timeout_s)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        return exc
+
+
+async def deliver(
+    send: SendFn,
+    policy: RetryPolicy,
+    on_retry: Callable[[BaseException, int], None] | None = None,
+    first: Awaitable[Any] | BaseException | None = None,
+) -> BaseException | None:
+    """Send with bounded retries. Returns None once delivered, else the last error.
+
+    ``first``: the result of :func:`enqueue` when the caller already made the first attempt."""
     attempt = 0
     while True:
         try:
-            delivery = await asyncio.wait_for(send(), policy.timeout_s)
+            if first is not None:
+                delivery, first = first, None
+                if isinstance(delivery, BaseException):
+                    raise delivery
+            else:
+                delivery = await asyncio.wait_for(send(), policy.timeout_s)
             # shield: a timeout here must not cancel the client's future (it may still complete).
             await asyncio.wait_for(asyncio.shield(delivery), policy.timeout_s)
             return None
@@ -98,8 +120,9 @@ class Outgoing:
         return self.topic.send(key=self.key, value=self.value, headers=self.headers)
 
 
-# Builds the dead letter (to the DLQ topic) for a record that could not be produced.
-DeadLetterFn = Callable[[Outgoing, BaseException], Outgoing]
+# Builds the dead letter (to the DLQ topic) for a record that could not be produced; None when there
+# is no better fallback (e.g. the failed record was itself a dead letter that is already small).
+DeadLetterFn = Callable[[Outgoing, BaseException], "Outgoing | None"]
 
 
 @dataclass
@@ -153,7 +176,10 @@ class Emitter:
         if not records:
             self._finish(slot, True)
             return
-        task = asyncio.ensure_future(self._run(slot, records))
+        # Enqueue in input order here (so records of one partition keep their order in the client);
+        # waiting for the broker's acks, retries and dead letters continue in the background.
+        firsts = [await enqueue(record.send, self.policy) for record in records]
+        task = asyncio.ensure_future(self._run(slot, records, firsts))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -164,11 +190,11 @@ class Emitter:
             await asyncio.wait(pending, timeout=timeout)
         return not self._tasks
 
-    async def _run(self, slot: _Slot, records: list[Outgoing]) -> None:
+    async def _run(self, slot: _Slot, records: list[Outgoing], firsts: list) -> None:
         ok = True
         try:
-            for record in records:
-                ok = await self._deliver_or_dead_letter(record) and ok
+            for record, first in zip(records, firsts):
+                ok = await self._deliver_or_dead_letter(record, first) and ok
         except asyncio.CancelledError:  # shutting down: leave the input unacknowledged
             ok = False
             raise
@@ -178,19 +204,19 @@ class Emitter:
         finally:
             self._finish(slot, ok)
 
-    async def _deliver_or_dead_letter(self, record: Outgoing) -> bool:
-        error = await deliver(record.send, self.policy, lambda exc, n: self._retried(record, exc, n))
+    async def _deliver_or_dead_letter(self, record: Outgoing, first: Any = None) -> bool:
+        error = await deliver(record.send, self.policy, lambda exc, n: self._retried(record, exc, n), first)
         if error is None:
             return True
-        if record.kind == "dlq":  # a dead letter that cannot be written has nowhere else to go
-            self.stats.lost += 1
-            log.error("dead letter could not be produced: %s", _brief(error), extra={"stage": "emit"})
-            return False
         log.warning(
             "giving up producing to %s after %d retries: %s", record.kind, self.policy.retries, _brief(error),
             extra={"stage": "emit", "error_code": "produce_failed"},
         )  # fmt: skip
         letter = self._dead_letter(record, error)
+        if letter is None:  # e.g. a dead letter that cannot be shrunk: it has nowhere else to go
+            self.stats.lost += 1
+            log.error("%s record could not be produced nor dead-lettered", record.kind, extra={"stage": "emit"})
+            return False
         if await deliver(letter.send, self.policy, lambda exc, n: self._retried(letter, exc, n)) is not None:
             self.stats.lost += 1
             log.error("dead letter for a failed %s record could not be produced either", record.kind, extra={"stage": "emit"})

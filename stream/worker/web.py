@@ -27,6 +27,10 @@ log = logging.getLogger("article_stream.worker")
 settings = get_settings()
 
 
+# One offset query may take this long; shorter than a probe's timeout so the probe still answers.
+QUERY_TIMEOUT_SECONDS = 3.0
+
+
 class Progress:
     """Offsets of the assigned input partitions, refreshed from the broker on a timer and on demand."""
 
@@ -50,7 +54,7 @@ class Progress:
                 tps = []
             if tps:
                 try:
-                    highwaters = await asyncio.wait_for(app.consumer.highwaters(*tps), timeout=settings.broker_timeout_seconds)
+                    highwaters = await asyncio.wait_for(app.consumer.highwaters(*tps), timeout=QUERY_TIMEOUT_SECONDS)
                 except Exception as exc:
                     log.warning("offset query to the broker failed: %s", exc)
                     metrics.broker_reachable.set(0)
@@ -66,7 +70,8 @@ class Progress:
             metrics.broker_reachable.set(1 if self.broker_reachable() else 0)
 
     async def refresh_if_stale(self, max_age: float = 1.0) -> None:
-        if time.monotonic() - self.last_refresh >= max_age:
+        """Refresh unless a refresh is running or ran within ``max_age`` seconds (probes must answer fast)."""
+        if not self._lock.locked() and time.monotonic() - self.last_refresh >= max_age:
             try:
                 await self.refresh()
             except Exception:  # a probe answers with what it knows; the failure is in the log

@@ -74,6 +74,30 @@ def test_promtool_rejects_a_broken_rule(tmp_path):
     assert run_promtool("check", "rules", str(broken)).returncode != 0
 
 
+def _lint_exposition(text: str) -> subprocess.CompletedProcess:
+    return subprocess.run([promtool(), "check", "metrics"], input=text, capture_output=True, text=True, timeout=60)
+
+
+def test_worker_metrics_pass_promtool_naming_lint():
+    """promtool's linter: _total counters, base units, no reserved suffixes, help text on every family."""
+    metrics = Metrics()
+    metrics.consumed.inc()
+    metrics.set_lag({("articles.raw", 0): 3})
+    metrics.topic_assignments.labels("politics").inc()
+    metrics.region_assignments.labels("eastern-asia", "true").inc()
+    metrics.send_errors.labels("raw").inc()
+    metrics.produce_retries.labels("enriched").inc()
+    metrics.commit_seconds.observe(0.01)
+    result = _lint_exposition(metrics.expose().decode())
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_lint_catches_a_badly_named_metric():
+    bad = "# HELP article_stream_emit_milliseconds x\n# TYPE article_stream_emit_milliseconds gauge\narticle_stream_emit_milliseconds 3\n"
+    result = _lint_exposition(bad)
+    assert result.returncode != 0 and "base unit" in result.stdout + result.stderr
+
+
 def test_compose_prometheus_scrapes_the_worker_port():
     config = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text())
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

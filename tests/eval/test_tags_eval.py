@@ -8,11 +8,62 @@ from pathlib import Path
 
 import pytest
 
-from stream.eval.tags import eval_regions, eval_topics, format_regions, format_topics
+from stream.eval.corpora import iter_bbc, iter_reuters
+from stream.eval.tags import PRF, eval_regions, eval_topics, format_regions, format_topics, load_place_table
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "eval-data"
 
-pytestmark = pytest.mark.eval
+SGML = """<!DOCTYPE lewis SYSTEM "lewis.dtd">
+<REUTERS TOPICS="YES" LEWISSPLIT="TRAIN" CGISPLIT="TRAINING-SET" OLDID="5544" NEWID="7">
+<DATE>26-FEB-1987 15:01:01.79</DATE>
+<TOPICS><D>cocoa</D></TOPICS>
+<PLACES><D>el-salvador</D><D>usa</D></PLACES>
+<TEXT>&#2;
+<TITLE>BAHIA COCOA &lt;REVIEW&gt;</TITLE>
+<DATELINE>    PORTLAND, Ore., Feb 26 - </DATELINE><BODY>Showers continued in
+the Bahia zone.
+    Arrivals were 155,221 bags.
+ Reuter
+&#3;</BODY></TEXT>
+</REUTERS>
+<REUTERS TOPICS="NO" LEWISSPLIT="TEST" CGISPLIT="PUBLISHED-TESTSET" OLDID="1" NEWID="8">
+<TEXT TYPE="UNPROC">&#2;
+FEDERAL RESERVE WEEKLY REPORT
+&#3;</TEXT>
+</REUTERS>
+"""
+
+
+def test_reuters_loader_reads_labels_dateline_and_paragraphs(tmp_path):
+    (tmp_path / "reut2-000.sgm").write_text(SGML, encoding="latin-1")
+    first, second = list(iter_reuters(tmp_path))
+    assert (first.newid, first.split, first.places, first.topics) == ("7", "TRAIN", ["el-salvador", "usa"], ["cocoa"])
+    article = first.article()
+    assert article.title == "BAHIA COCOA <REVIEW>"
+    assert article.dateline == "PORTLAND, Ore."
+    assert article.body == "Showers continued in the Bahia zone.\n\nArrivals were 155,221 bags."
+    assert second.split == "TEST" and "FEDERAL RESERVE" in second.body
+
+
+def test_bbc_loader_takes_the_first_line_as_title(tmp_path):
+    (tmp_path / "sport").mkdir()
+    (tmp_path / "sport" / "001.txt").write_bytes("Title line\n\nFirst para\ncontinued.\n\nSecond \xa3 para.\n".encode("latin-1"))
+    (doc,) = list(iter_bbc(tmp_path))
+    assert (doc.id, doc.category, doc.title) == ("sport/001", "sport", "Title line")
+    assert doc.body == "First para continued.\n\nSecond \u00a3 para."
+
+
+def test_place_table_maps_every_1987_name_and_folds_successors():
+    places, folds = load_place_table()
+    assert places["west-germany"] == "DE" and places["ussr"] == "SU" and places["uk"] == "GB"
+    assert all(code for code in places.values())
+    assert folds["RU"] == "SU"
+
+
+def test_prf():
+    s = PRF(tp=8, fp=2, fn=8)
+    assert (s.precision, s.recall) == (0.8, 0.5)
+    assert abs(s.f1 - 2 * 0.8 * 0.5 / 1.3) < 1e-9
 
 
 def need(folder: str) -> Path:
@@ -22,6 +73,7 @@ def need(folder: str) -> Path:
     return path
 
 
+@pytest.mark.eval
 def test_regions_on_reuters_train_subset():
     report = eval_regions(need("reuters21578"), split="TRAIN", limit=2000)
     print(format_regions(report))
@@ -30,6 +82,7 @@ def test_regions_on_reuters_train_subset():
     assert report.micro.precision >= 0.90
 
 
+@pytest.mark.eval
 def test_topics_on_bbc_subset():
     report = eval_topics(need("bbc-news"), limit_per_category=120)
     print(format_topics(report))

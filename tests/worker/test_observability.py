@@ -88,7 +88,8 @@ async def test_metrics_account_for_traffic_with_bounded_labels(json_logging_work
     assert {r["subregion"] for r, _ in regions} <= set(labels.subregion_of.values()) | {OTHER}
     assert total(samples, "article_stream_region_assignments_total", primary="true") > 0
     # Dated over twelve days, so a 7-day window holds some of them, not all.
-    assert 0 < total(samples, "article_stream_window_articles") <= len(good)
+    held = total(samples, "article_stream_window_articles")
+    assert 0 < held <= len(good), "the window the web views read is empty: is it the one the pipeline relates with?"
     assert total(samples, "article_stream_window_tags") > 0
     assert total(samples, "article_stream_broker_reachable") == 1
     assert total(samples, "article_stream_ready") == 1

@@ -23,10 +23,14 @@ class RelateConfig:
     # A tag held by more than this share of the window (and by at least common_tag_min_df
     # articles), or with more than max_postings postings, only scores candidates found through
     # rarer tags: it never generates candidates itself, so "region:US" cannot flood the scorer.
-    common_tag_share: float = 0.05
+    common_tag_share: float = 0.01
     common_tag_min_df: int = 50
     max_postings: int = 5_000
-    max_candidates: int = 200  # best-by-rare-tags candidates scored in full
+    # A tag that does generate candidates offers only its newest postings (time decay makes older
+    # ones weak links anyway): this bounds the work per article whatever the window holds.
+    scan_limit: int = 64
+    max_candidates: int = 100  # best-by-rare-tags candidates scored in full
+    max_story_candidates: int = 8  # dormant stories scored in full against their tag profile
 
     # --- stories ---------------------------------------------------------------------------
     join_threshold: float = 0.30  # link score to join the linked article's story

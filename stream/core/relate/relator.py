@@ -416,6 +416,7 @@ class Relator:
     ) -> list[tuple[float, _Entry]]:
         """Articles held within the window of ``t`` sharing tags with the query, best first: (score, entry)."""
         window = self._window
+        scan_limit = self.config.scan_limit
         acc: dict[_Entry, float] = {}
         common: list[tuple[int, float]] = []
         norm_sq = 0.0
@@ -427,7 +428,9 @@ class Relator:
                 common.append((tid, w * w))
                 continue
             w2 = w * w
-            for entry in self._postings[tid]:
+            postings = self._postings[tid]
+            # Postings are in arrival order: a busy tag offers only its newest articles.
+            for entry in postings[-scan_limit:] if len(postings) > scan_limit else postings:
                 if entry.alive and abs(entry.t - t) <= window:
                     acc[entry] = acc.get(entry, 0.0) + w2
         if not acc or norm_sq <= 0.0:
@@ -579,14 +582,20 @@ class Relator:
         norm_sq = sum(w * w for w in weights.values())
         if norm_sq <= 0.0:
             return {}
-        seen: set[str] = set()
+        scan_limit = self.config.scan_limit
+        evidence: dict[str, float] = {}
         for tid, _name, w in query:
             if tid is None or w <= 0.0 or self._sdf[tid] == 0 or self._is_common(tid, held):
                 continue
-            seen.update(self._story_postings[tid])
+            postings = self._story_postings[tid]
+            w2 = w * w
+            for story_id in postings[-scan_limit:] if len(postings) > scan_limit else postings:
+                evidence[story_id] = evidence.get(story_id, 0.0) + w2
+        # Only the stories with the most shared evidence are scored in full.
+        shortlist = sorted(evidence.items(), key=lambda kv: (-kv[1], kv[0]))[: self.config.max_story_candidates]
         half_life = self.config.half_life_days * _DAY
         out: dict[str, float] = {}
-        for story_id in seen:
+        for story_id, _evidence in shortlist:
             record = self.stories.get(story_id)
             if record is None or "m" in record:
                 continue

@@ -28,6 +28,7 @@ DATA = Path(__file__).parent / "data"
 
 # Cities at least this large are recognised; capitals always are.
 MIN_CITY_POPULATION = 400_000
+MIN_US_CITY_POPULATION = 100_000
 
 
 def ascii_fold(text: str) -> str:
@@ -140,6 +141,30 @@ def main() -> None:
         fh.write("place\tcode\n")
         for key in sorted(dateline_best):
             fh.write(f"{key}\t{dateline_best[key][1]}\n")
+    # US cities of 100,000+ people, for local news ("shot in Cedar Rapids"), when the name is not
+    # a more populous place elsewhere ("Athens", "Cambridge"), a common given name or surname
+    # ("Tyler", "Warren") or a word (place_stoplist.txt).
+    import names as names_package
+
+    surnames = set()
+    for line in (Path(names_package.__file__).parent / "dist.all.last").read_text().splitlines()[:3000]:
+        if line.split():
+            surnames.add(line.split()[0].capitalize())
+    given = set()
+    for fname in ("dist.male.first", "dist.female.first"):
+        for line in (Path(names_package.__file__).parent / fname).read_text().splitlines():
+            if line.split():
+                given.add(line.split()[0].capitalize())
+    for city in gc.get_cities().values():
+        if city["countrycode"] != "US" or city["population"] < MIN_US_CITY_POPULATION or not city.get("admin1code"):
+            continue
+        name = city["name"]
+        words = name.split()
+        if words[0] in given or words[-1] in surnames or name in surnames:
+            continue
+        if dateline_best.get(name.lower(), (0, ""))[1] != "US-" + city["admin1code"]:
+            continue
+        add(name, "US-" + city["admin1code"], "city")
     for st in gc.get_us_states().values():
         code = "US-" + st["code"]
         regions[code] = (st["name"], "subdivision", "")

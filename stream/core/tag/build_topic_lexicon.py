@@ -6,8 +6,8 @@ For each economy sub-topic, its Reuters TOPICS categories give positive document
 TOPICS="YES" only; TEST stays held out); every other such TRAIN document is the contrast. A word
 qualifies when at least MIN_DF positive documents contain it and it is at least MIN_RATIO times
 more frequent (document frequency, smoothed) there than in the contrast; its weight is the log
-ratio, scaled into [0.5, 2.0]. Only words written in lower case count (no names); numbers, stop words, wire jargon and
-place names are skipped.
+ratio, scaled into [0.5, 2.0]. Only words written in lower case count (no names); numbers, stop words, wire jargon, place
+names and words the hand lexicon gives to a topic outside economy ("ministers", "war") are skipped.
 Writes ``data/topic_lexicon_reuters.tsv``, read next to the hand-curated ``topic_lexicon.tsv``.
 """
 
@@ -35,8 +35,8 @@ SUBTOPIC_CATEGORIES = {
     "economy/business": {"acq", "earn"},
 }
 MIN_DF = 25
-MIN_RATIO = 4.0
-MAX_TERMS = 60
+MIN_RATIO = 6.0
+MAX_TERMS = 40
 # Wire-service jargon and function words say nothing about a sub-topic.
 SKIP = set(
     "the a an and or of to in on at for by with from as is are was were be been it its this that these those "
@@ -45,9 +45,32 @@ SKIP = set(
     "mln bln dlrs dlr pct cts shr reuter reuters vs avg shrs net qtr qtly year years last week month months "
     "new one two three four five six seven eight nine ten billion million mth mths jan feb mar apr may jun "
     "jul aug sep sept oct nov dec january february march april june july august september october november "
-    "december monday tuesday wednesday thursday friday saturday sunday told added today yesterday".split()
+    "december monday tuesday wednesday thursday friday saturday sunday told added today yesterday "
+    "tomorrow reporters saying must try stop add near far around compares provided includes excludes".split()
 )
 _WORD = re.compile(r"(?<![A-Za-z])[a-z][a-z\-]{2,}(?![A-Za-z])")
+
+
+def _other_topic_terms() -> tuple[set[str], tuple[str, ...]]:
+    """Hand-lexicon words of the topics outside economy: (whole words, prefixes)."""
+    whole, prefixes = set(), []
+    for line in (DATA / "topic_lexicon.tsv").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        topic, _, terms = line.split("\t")
+        if topic.split("/")[0] == "economy":
+            continue
+        for term in terms.split("|"):
+            if term.endswith("*"):
+                prefixes.append(term[:-1])
+            else:
+                whole.add(term)
+    return whole, tuple(prefixes)
+
+
+def _claimed(word: str, other: tuple[set[str], tuple[str, ...]]) -> bool:
+    """A word the hand lexicon gives to another topic ("ministers", "war") is no economy evidence."""
+    return word in other[0] or word.startswith(other[1])
 
 
 def main() -> None:
@@ -56,14 +79,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=Path("../shared/eval-data"))
     args = parser.parse_args()
-    places = load_resources().place_terms
+    res = load_resources()
+    places = res.place_terms
+    other_topics = _other_topic_terms()
 
     docs = []
     for doc in iter_reuters(args.data / "reuters21578"):
         if doc.split == "TRAIN" and doc.topics_attr == "YES" and doc.topics:
             # Words as written in lower case in the (mixed-case) body: names ("Miyazawa") stay out.
             words = set(_WORD.findall(doc.body)) - SKIP
-            docs.append((set(doc.topics), {w for w in words if w not in places}))
+            docs.append((set(doc.topics), {w for w in words if w not in places and not _claimed(w, other_topics)}))
     lines = []
     for subtopic, categories in SUBTOPIC_CATEGORIES.items():
         pos = [w for cats, w in docs if cats & categories]

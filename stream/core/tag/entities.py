@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import re
 
-from stream.contracts import Evidence, TagItem
+from stream.contracts import TagItem
 from stream.core.tag.resources import Resources, slugify
 
 MAX_EVIDENCE = 3
 MAX_ENTITIES = 25
 
 
-def evidence_items(evidence) -> list[Evidence]:
-    """``(text, field, start, end)`` tuples, kept cheap while collecting, as Evidence models."""
-    return [Evidence(text=t, field=f, start=s, end=e) for t, f, s, e in evidence]
+def evidence_items(evidence) -> list[dict]:
+    """``(text, field, start, end)`` tuples, kept cheap while collecting, as Evidence fields.
+
+    TagItem validates these dicts into Evidence models in pydantic-core, several times faster
+    than building each Evidence in Python first."""
+    return [{"text": t, "field": f, "start": s, "end": e} for t, f, s, e in evidence]
 
 # A capitalised word, then more joined by single spaces and at most two lowercase connectors
 # ("Ministry of the Interior"). The pattern starts with a plain [A-Z] so the regex engine can skip
@@ -28,9 +31,17 @@ def evidence_items(evidence) -> list[Evidence]:
 # previous character instead.
 _WORD = r"[A-Z](?:[a-z]{0,2}\.|[\w'’\-]*)"  # "J." "Mr." "Jr." keep their dot; "Jackson." ends a sentence
 _CONNECT = r"(?:of|the|for|on|de|del|da|van|von|der|al|bin|la|le|du|and)"
-CAPITALISED = re.compile(rf"{_WORD}(?:[ ](?:{_CONNECT}[ ]){{0,2}}{_WORD})*")
+# Two or more words: one-word mentions ("Putin", "Jackson") are found later, and only for the
+# names the article has already given in full (see ``_find_singles``): far fewer matches to handle.
+CAPITALISED = re.compile(rf"{_WORD}(?:[ ](?:{_CONNECT}[ ]){{0,2}}{_WORD})+")
 _KOREAN_GIVEN = re.compile(r"^[A-Z][a-z]+-[a-z]+$")  # "Jong-un", "Suk-yeol"
 _NOT_IN_NAMES = frozenset({"of", "the", "for", "on", "and"})  # connectors that no personal name has
+
+
+def _capitalised_before(text: str, i: int) -> bool:
+    """Whether the word before position ``i`` (after one space) starts with a capital."""
+    k = text.rfind(" ", max(0, i - 40), i - 1)
+    return text[k + 1].isupper()
 
 
 class _Acc:
@@ -53,6 +64,8 @@ class EntityCollector:
         self.known_spans: list[tuple[str, int, int]] = []
         self.singles: list[tuple[str, str, int, int]] = []  # unresolved one-word mentions
         self.acronyms: dict[str, str] = {}  # "KCNA" -> entity id, learnt from "Name (ACRONYM)"
+        self.pending: list[tuple[str, str, int, int]] = []  # two or three names without a person cue
+        self.texts: list[tuple[str, str]] = []  # (field, text) extracted from
 
     # -- mentions -------------------------------------------------------------------------------
 
@@ -92,6 +105,7 @@ class EntityCollector:
     # -- extraction -----------------------------------------------------------------------------
 
     def extract(self, field: str, text: str) -> None:
+        self.texts.append((field, text))
         spans = [(s, e) for f, s, e in self.known_spans if f == field]
         covered = set()
         for s, e in spans:
@@ -107,20 +121,6 @@ class EntityCollector:
             if start and (text[start - 1].isalnum() or text[start - 1] in "'’-"):
                 continue  # inside a word ("McDonald" is one word, "iPhone" none)
             seq = m.group()
-            if " " not in seq:
-                # One word: a later mention of someone named in full, or nothing.
-                tok = seq.rstrip(".")
-                if tok in lead or tok in never or tok in titles:
-                    continue
-                if tok.endswith(("'s", "’s")):
-                    tok = tok[:-2]
-                if start in covered:
-                    continue
-                if tok in self.acronyms:
-                    self._classify([tok], False, field, text, start, start + len(tok))
-                else:
-                    self.singles.append((tok, field, start, start + len(tok)))
-                continue
             if covered and (start in covered or end - 1 in covered or any(s < end and start < e for s, e in spans)):
                 continue
             tokens = seq.split(" ")
@@ -136,7 +136,9 @@ class EntityCollector:
                 last = last[:-1]  # sentence end, not an abbreviation ("Inc.", "Jr.")
             tokens[-1] = last
             prev_word = self._previous_word(text, start)
-            person_cue = bool(prev_word) and prev_word.lower().rstrip(".,") in titles_lower
+            person_cue = bool(prev_word) and (
+                prev_word.lower().rstrip(".,") in titles_lower or prev_word.endswith("-old")  # "15-year-old Ann Lee"
+            )
             # Sentence words and dates go from the start, dates and the like from the end.
             i, j = 0, len(tokens)
             while i < j and (tokens[i] in lead or tokens[i] in connectors or tokens[i] in dates):
@@ -202,7 +204,9 @@ class EntityCollector:
                 return
             self.singles.append((tok, field, start, end))
             return
-        is_org = tokens[-1] in cues["org_tails"] or tokens[0] in cues["org_heads"]
+        is_org = tokens[-1] in cues["org_tails"] or (
+            len(tokens) >= 3 and tokens[0] in cues["org_heads"] and tokens[1] in ("of", "for")
+        )
         if is_org:
             entity_id = f"org/{slugify(name)}"
             self._mention(entity_id, name, "org", field, text, start, end)
@@ -217,19 +221,74 @@ class EntityCollector:
         if any(len(t) > 1 and t.isupper() for t in tokens):
             return
         if tokens[-1] in cues["place_tails"]:
-            return  # "Franklin Township", "Fairmont Terrace"
+            return  # "Franklin Township", "Fairmont Terrace", "Davis Cup"
+        if any(t.endswith(("'s", "’s")) for t in tokens[:-1]):
+            return  # "Prime Minister's Questions"
         looks_person = (
             person_cue
             or tokens[0] in self.res.first_names
             or (len(tokens) >= 2 and _KOREAN_GIVEN.match(tokens[1]) is not None)
             or text.startswith(self.res.person_after, end)
         )
+        if not looks_person and len(tokens) >= 3:
+            # "House Speaker Nancy Pelosi": a known given name inside starts the person's name.
+            first_names = self.res.first_names
+            for k in range(1, len(tokens) - 1):
+                if tokens[k] in first_names:
+                    tokens = tokens[k:]
+                    start = end - len(" ".join(tokens))
+                    name = " ".join(tokens)
+                    looks_person = len(tokens) <= 3
+                    break
         if looks_person:
             self._mention(f"person/{slugify(name)}", name, "person", field, text, start, end)
+        elif len(tokens) <= 3 and not any(t in cues["person_titles"] or t in cues["lead_words"] for t in tokens):
+            self.pending.append((name, field, start, end))  # a person if later named by surname alone
 
     # -- output ---------------------------------------------------------------------------------
 
+    def _find_singles(self) -> None:
+        """One-word mentions of the names and acronyms the article gave: "Putin", "Kim", "FASA".
+
+        A word counts alone when neither neighbour is a capitalised word ("Vladimir Putin" and
+        "Kim Jong-un" are full mentions, already counted)."""
+        words = set(self.acronyms)
+        for acc in self.found.values():
+            if acc.kind == "person":
+                parts = acc.label.split(" ")
+                words.update((parts[0], parts[-1]))
+        words.update(name.rsplit(" ", 1)[-1] for name, _, _, _ in self.pending)
+        if not words:
+            return
+        for field, text in self.texts:
+            n = len(text)
+            for word in words:
+                i = text.find(word)
+                while i >= 0:
+                    j = i + len(word)
+                    if ((i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "-'’"))
+                            and (j == n or not text[j].isalnum())
+                            and not (i >= 2 and text[i - 1] == " " and text[i - 2].isalpha() and _capitalised_before(text, i))
+                            and not (j + 1 < n and text[j] == " " and text[j + 1].isupper())):
+                        self.singles.append((word, field, i, j))
+                    i = text.find(word, j)
+
     def _resolve_singles(self) -> None:
+        self._find_singles()
+        for tok, field, start, end in self.singles:
+            if tok in self.acronyms:
+                entity_id = self.acronyms[tok]
+                acc = self.found[entity_id]
+                acc.count += 1
+                if len(acc.evidence) < MAX_EVIDENCE:
+                    acc.evidence.append((tok, field, start, end))
+        # "Senquez Jackson ... hitting Jackson": a name later used by its last word is a person's.
+        if self.pending and self.singles:
+            alone = {tok for tok, _, _, _ in self.singles}
+            for name, field, start, end in self.pending:
+                if name.rsplit(" ", 1)[-1] in alone:
+                    entity_id = f"person/{slugify(name)}"
+                    self._mention(entity_id, name, "person", field, name, start, end, whole=True)
         by_part: dict[str, set[str]] = {}
         for entity_id, acc in self.found.items():
             if acc.kind != "person":

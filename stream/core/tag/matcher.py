@@ -97,6 +97,9 @@ class PhraseMatcher:
         self._combined = {}
         for (key, prefix), (dots, payloads) in self._entries.items():
             stored = " " + key if prefix else " " + key + " "
+            if not prefix and (key, True) in self._entries:
+                # "profit" whole and "profit*": the whole-word match wins, so it carries both.
+                payloads = payloads + [p for p in self._entries[(key, True)][1] if p not in payloads]
             value = combine(tuple(payloads))
             self._combined[(key, prefix)] = value
             automaton.add_word(stored, (len(stored), len(key), prefix, dots, value))

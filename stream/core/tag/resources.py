@@ -85,19 +85,22 @@ class Resources:
 
 
 def _combine(payloads: tuple) -> tuple:
-    """A key's payloads as ``(topics, place, entity)``: ``topics`` a tuple of ``(topic_id, weight)``
-    (highest weight per topic), ``place`` and ``entity`` the first such payload or None. A key that
-    only blocks gets ``(), None, None``: it still hides the shorter names inside it."""
-    topics: dict[str, float] = {}
+    """A key's payloads as ``(topics, place, entity)``: ``topics`` a tuple of
+    ``(topic_id, weight, counts_for_parent)`` (highest weight per topic), ``place`` and ``entity``
+    the first such payload or None. A key that only blocks gets ``(), None, None``: it still hides
+    the shorter names inside it."""
+    topics: dict[str, tuple[float, bool]] = {}
     place = entity = None
     for p in payloads:
-        if p[0] == "T":
-            topics[p[1]] = max(topics.get(p[1], 0.0), p[2])
+        if p[0] in ("T", "S"):
+            old = topics.get(p[1])
+            if old is None or p[2] > old[0] or (p[0] == "T" and not old[1]):
+                topics[p[1]] = (max(p[2], old[0]) if old else p[2], p[0] == "T" or bool(old and old[1]))
         elif p[0] == "P" and place is None:
             place = p
         elif p[0] == "E" and entity is None:
             entity = p
-    return tuple(topics.items()), place, entity
+    return tuple((t, w, up) for t, (w, up) in topics.items()), place, entity
 
 
 @lru_cache(maxsize=1)
@@ -124,13 +127,17 @@ def load_resources() -> Resources:
 
     taxonomy = json.loads((DATA / "taxonomy.json").read_text(encoding="utf-8"))
     topics = {t["id"]: Topic(t["id"], t["label"], t.get("iptc"), t.get("parent"), t.get("prior", 1.0)) for t in taxonomy["topics"]}
-    for row in _rows("topic_lexicon.tsv"):
-        topic_id, weight, terms = row[0], float(row[1]), row[2]
-        if topic_id not in topics:
-            raise ValueError(f"topic_lexicon.tsv: unknown topic {topic_id!r}")
-        for term in terms.split("|"):
-            if term.strip():
-                matcher.add(term.strip(), ("T", topic_id, weight))
+    # Hand-curated terms count for their topic and its parent. Economy sub-topic terms derived
+    # from Reuters-21578 TRAIN only refine the sub-topic ("S"): they are too broad ("talks",
+    # "relations") to decide that a story is about the economy at all.
+    for name, kind in (("topic_lexicon.tsv", "T"), ("topic_lexicon_reuters.tsv", "S")):
+        for row in _rows(name):
+            topic_id, weight, terms = row[0], float(row[1]), row[2]
+            if topic_id not in topics:
+                raise ValueError(f"{name}: unknown topic {topic_id!r}")
+            for term in terms.split("|"):
+                if term.strip():
+                    matcher.add(term.strip(), (kind, topic_id, weight))
 
     entities = {}
     for row in _rows("entities.tsv")[1:]:

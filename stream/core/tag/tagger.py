@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from stream.contracts import Evidence, TagItem
+from stream.contracts import TagItem
 from stream.core.dateline import find_dateline
 from stream.core.normalize import NormalizedArticle
 from stream.core.tag import Tagging
@@ -79,7 +79,8 @@ class Tagger:
         full_low = title_low + "  " + body_low
 
         regions: dict[str, _RegionAcc] = {}
-        topic_hits: dict[str, float] = {}
+        topic_hits: dict[str, float] = {}  # count for the topic and its parent
+        sub_hits: dict[str, float] = {}  # count for the sub-topic only
         topic_evidence: dict[str, list] = {}
         term_counts: dict[str, int] = {}
         entities = EntityCollector(res)
@@ -109,8 +110,9 @@ class Tagger:
                     n = term_counts.get(term, 0)
                     if n < TERM_CAP:
                         term_counts[term] = n + 1
-                        for topic_id, weight in topics:
-                            topic_hits[topic_id] = topic_hits.get(topic_id, 0.0) + weight * topic_factor
+                        for topic_id, weight, up in topics:
+                            hits = topic_hits if up else sub_hits
+                            hits[topic_id] = hits.get(topic_id, 0.0) + weight * topic_factor
                             ev = topic_evidence.get(topic_id)
                             if ev is None:
                                 topic_evidence[topic_id] = [(text[start:end], field, start, end)]
@@ -144,7 +146,7 @@ class Tagger:
             entities.add_credit(credit)
 
         region_items = self._region_items(regions)
-        topic_items = self._topic_items(topic_hits, topic_evidence, len(body) + len(title))
+        topic_items = self._topic_items(topic_hits, sub_hits, topic_evidence, len(body) + len(title))
         entity_items = entities.items()
         tags = {i.tag for i in region_items}
         tags.update(i.tag for i in topic_items)
@@ -274,7 +276,8 @@ class Tagger:
 
     # -- topics ---------------------------------------------------------------------------------
 
-    def _topic_items(self, hits: dict[str, float], evidence: dict[str, list], n_chars: int) -> list[TagItem]:
+    def _topic_items(self, hits: dict[str, float], sub_hits: dict[str, float], evidence: dict[str, list],
+                     n_chars: int) -> list[TagItem]:
         if not hits:
             return []
         parent_of = self._topic_parent
@@ -283,6 +286,8 @@ class Tagger:
             parent = parent_of.get(topic_id)
             if parent:
                 totals[parent] = totals.get(parent, 0.0) + value
+        for topic_id, value in sub_hits.items():
+            totals[topic_id] = totals.get(topic_id, 0.0) + value
         # Density against length (words ~ chars / 6), softened so long articles are not punished.
         norm = math.sqrt(1.0 + n_chars / 6 / 150)
         topics = self.res.topics

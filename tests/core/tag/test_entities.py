@@ -1,4 +1,4 @@
-from tests.core.tag.conftest import make_article
+from tests.core.tag.helpers import make_article
 
 
 def entities(tagger, body, title="", **kw):
@@ -43,3 +43,19 @@ def test_sentence_words_places_and_months_are_not_entities(tagger):
 
 def test_credits_become_organisations(tagger):
     assert "org/yonhap" in entities(tagger, "A story.", credits=["Yonhap"])
+
+
+def test_organisations_named_head_first(tagger):
+    found = entities(tagger, "The Ministry of Defense said the University of Texas would help. House Speaker Nancy Pelosi agreed.")
+    assert found["org/ministry-of-defense"].kind == "org"
+    assert found["org/university-of-texas"].kind == "org"
+    assert found["person/nancy-pelosi"].kind == "person"
+
+
+def test_people_without_cues_named_again_by_surname(tagger):
+    body = ("Police found Tavion Brookshire at a home on Elm Street. "
+            "A neighbour said Brookshire had moved in last year.\n\nThe 15-year-old Senquez Marlow was also hurt.")
+    found = entities(tagger, body)
+    assert found["person/tavion-brookshire"].evidence[-1].text == "Brookshire"
+    assert "person/senquez-marlow" in found
+    assert "person/elm-street" not in found

@@ -54,3 +54,12 @@ def test_fold_handles_accents_and_other_scripts_without_moving_offsets():
     assert folded.startswith("zurich  istanbul")
     m = build("Zurich")
     assert m.scan(text)[0][:2] == (0, 6)
+
+
+def test_a_word_that_is_both_a_whole_term_and_a_prefix_term_reports_both():
+    m = PhraseMatcher()
+    m.add("profit", "whole")
+    m.add("profit*", "prefix")
+    m.build()
+    assert set(m.scan("Profit rose")[0][2]) == {"whole", "prefix"}
+    assert m.scan("Profits rose")[0][2] == ("prefix",)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.tag.conftest import make_article
+from tests.core.tag.helpers import make_article
 
 SAMPLE = Path(__file__).resolve().parents[3] / "samples" / "joongang-2024-12-05-nk-russia-treaty.txt"
 

@@ -1,4 +1,4 @@
-from tests.core.tag.conftest import make_article
+from tests.core.tag.helpers import make_article
 
 
 def top(tagger, body, title=""):
