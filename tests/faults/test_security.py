@@ -113,5 +113,5 @@ async def test_worker_authenticates_with_scram_and_never_logs_the_password(sasl_
     finally:
         worker.stop()
     log_text = worker.log_path.read_text(errors="replace")
-    assert "SASL" in log_text or "sasl" in log_text or log_text  # the log exists and was read
+    assert "Ready" in log_text  # the log holds the whole run (INFO), so the check below means something
     assert WORKER_PASSWORD not in log_text

@@ -28,18 +28,30 @@ class RelateConfig:
     max_postings: int = 5_000
     # A tag that does generate candidates offers only its newest postings (time decay makes older
     # ones weak links anyway): this bounds the work per article whatever the window holds.
-    scan_limit: int = 64
-    max_candidates: int = 100  # best-by-rare-tags candidates scored in full
+    scan_limit: int = 16
+    max_candidates: int = 40  # best-by-rare-tags candidates scored in full
     max_story_candidates: int = 8  # dormant stories scored in full against their tag profile
 
+    # Anchor tags name what a story is about (who, where); topics and regions only say what kind of
+    # news it is. A link that shares no anchor is scaled down and never joins a story.
+    # Shared anchors must carry this much IDF (nats) together: an anchor on every article of the
+    # window (a wire agency credited on all of them) is no evidence of a common story.
+    anchor_prefixes: tuple[str, ...] = ("entity:", "place:")
+    min_anchor_idf: float = 1.0
+    context_only_factor: float = 0.5
+
     # --- stories ---------------------------------------------------------------------------
-    join_threshold: float = 0.30  # link score to join the linked article's story
+    join_threshold: float = 0.10  # link score to join the linked article's story
     merge_threshold: float = 0.45  # a second story linked this strongly is merged into the older
     # Stories stay joinable through their top tags this long after their last article, so a story
     # outlives the articles of the window that are evicted.
     story_horizon_days: float = 30.0
-    story_top_tags: int = 12  # tags a story keeps (with counts) to be matched and shown by
-    story_join_threshold: float = 0.30  # article-to-story-profile score to join a dormant story
+    story_top_tags: int = 16  # tags a story keeps (with counts) to be matched and shown by
+    story_context_tags: int = 4  # of which at most this many topics/regions: anchors carry a story
+    story_join_threshold: float = 0.15  # article-to-story-profile score to join a dormant story
+    # Decay of the story-profile score with the time since the story's last article: slower than
+    # article links, since a story's specific names keep meaning the same story for weeks.
+    story_half_life_days: float = 14.0
 
     # --- near-duplicates -------------------------------------------------------------------
     # SimHash similarity (1 - hamming/64) of a near-duplicate: the normalize stage's calibrated value.

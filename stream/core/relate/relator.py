@@ -34,6 +34,8 @@ import math
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from stream.contracts import RelatedLink, StoryEvent, StoryUpdate
@@ -41,6 +43,7 @@ from stream.contracts.topics import iso_utc
 from stream.core.relate.config import RelateConfig
 from stream.core.relate.similarity import simhash_similarity
 
+_NON_ANCHORS_FILE = Path(__file__).with_name("data") / "non_anchor_entities.txt"
 _BUCKET_SECONDS = 3600  # expiry granularity: an article leaves the window within the hour
 _DAY = 86400.0
 _MAX_MERGE_HOPS = 32  # merged-story chains are short; bound the walk anyway
@@ -84,6 +87,13 @@ class _Entry:
         self.alive = True
 
 
+@lru_cache(maxsize=1)
+def non_anchor_tags() -> frozenset[str]:
+    """Entity tags of news agencies and broadcasters: credited everywhere, evidence of no story."""
+    lines = _NON_ANCHORS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset("entity:" + line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
 def _epoch(moment: datetime) -> float:
     if moment.tzinfo is None:  # the contract says aware UTC; be lenient with naive values
         moment = moment.replace(tzinfo=UTC)
@@ -107,6 +117,7 @@ class Relator:
         self.stories: MutableMapping[str, Any] = stories if stories is not None else {}
         self._window = self.config.window_days * _DAY
         self._horizon = max(self.config.story_horizon_days * _DAY, self._window)
+        self._non_anchors = non_anchor_tags()
         self._reset()
         if self.articles or self.stories:
             self.rebuild()
@@ -117,6 +128,7 @@ class Relator:
         self._tag_names: list[str | None] = []
         self._free_tag_ids: list[int] = []
         self._df: list[int] = []  # articles held that carry the tag
+        self._log_df: list[float] = []  # ln(df + 1), kept current so an idf is one subtraction
         self._sdf: list[int] = []  # live stories whose top tags hold the tag
         self._postings: list[list[_Entry]] = []
         self._story_postings: list[list[str]] = []
@@ -138,6 +150,7 @@ class Relator:
                 tid = len(self._tag_names)
                 self._tag_names.append(tag)
                 self._df.append(0)
+                self._log_df.append(0.0)
                 self._sdf.append(0)
                 self._postings.append([])
                 self._story_postings.append([])
@@ -156,8 +169,13 @@ class Relator:
                 self._free_tag_ids.append(tid)
 
     def _idf(self, tid: int | None, held: int) -> float:
-        df = self._df[tid] if tid is not None else 0
-        return max(math.log((held + self.config.prior_articles) / (df + 1)), 0.0)
+        log_n = math.log(held + self.config.prior_articles)
+        if tid is None:
+            return log_n
+        return max(log_n - self._log_df[tid], 0.0)
+
+    def _is_anchor(self, tag: str) -> bool:
+        return tag.startswith(self.config.anchor_prefixes) and tag not in self._non_anchors
 
     def _is_common(self, tid: int, held: int) -> bool:
         df = self._df[tid]
@@ -167,8 +185,11 @@ class Relator:
         return len(self._postings[tid]) > cfg.max_postings
 
     def _index_article(self, entry: _Entry, fingerprint: str) -> None:
+        log_df = self._log_df
         for tid in entry.tags:
-            self._df[tid] += 1
+            df = self._df[tid] + 1
+            self._df[tid] = df
+            log_df[tid] = math.log(df + 1)
             self._postings[tid].append(entry)
         self._entries[entry.id] = entry
         if fingerprint:
@@ -184,6 +205,7 @@ class Relator:
         entry.alive = False
         for tid in entry.tags:
             self._df[tid] -= 1
+            self._log_df[tid] = math.log(self._df[tid] + 1)
             postings = self._postings[tid]
             # Dead entries are skipped on scan and dropped when they outnumber the live ones.
             if len(postings) > 2 * self._df[tid] + 16:
@@ -403,18 +425,21 @@ class Relator:
         """(tag id or None when unseen, tag, idf) for the article's distinct tags."""
         seen: set[str] = set()
         query = []
+        log_n = math.log(held + self.config.prior_articles)
+        tag_ids, log_df = self._tag_ids, self._log_df
         for name in tags:
             if name in seen or not name:
                 continue
             seen.add(name)
-            tid = self._tag_ids.get(name)
-            query.append((tid, name, self._idf(tid, held)))
+            tid = tag_ids.get(name)
+            query.append((tid, name, log_n if tid is None else max(log_n - log_df[tid], 0.0)))
         return query
 
     def _candidates(
         self, query: list[tuple[int | None, str, float]], t: float, held: int, *, exclude: str
-    ) -> list[tuple[float, _Entry]]:
-        """Articles held within the window of ``t`` sharing tags with the query, best first: (score, entry)."""
+    ) -> list[tuple[float, _Entry, bool]]:
+        """Articles held within the window of ``t`` sharing tags with the query, best first:
+        (score, entry, shares an anchor tag)."""
         window = self._window
         scan_limit = self.config.scan_limit
         acc: dict[_Entry, float] = {}
@@ -438,26 +463,32 @@ class Relator:
         target = self._entries.get(exclude)
         if target is not None:
             acc.pop(target, None)
-        ranked = sorted(acc.items(), key=lambda kv: kv[1], reverse=True)[: self.config.max_candidates]
+        ranked = heapq.nlargest(self.config.max_candidates, acc.items(), key=lambda kv: kv[1])
         norm = math.sqrt(norm_sq)
         half_life = self.config.half_life_days * _DAY
+        context_factor = self.config.context_only_factor
+        anchors = [(tid, w) for tid, name, w in query if tid is not None and self._is_anchor(name)]
+        min_anchor = self.config.min_anchor_idf
         out = []
         for entry, raw in ranked:
             for tid, w2 in common:
                 if tid in entry.tags:
                     raw += w2
             cosine = raw / (norm * entry.norm) if entry.norm > 0 else 0.0
-            decay = 2.0 ** (-abs(entry.t - t) / half_life)
-            out.append((min(cosine, 1.0) * decay, entry))
+            score = min(cosine, 1.0) * 2.0 ** (-abs(entry.t - t) / half_life)
+            anchored = sum(w for tid, w in anchors if tid in entry.tags) >= min_anchor
+            if not anchored:  # sharing only topics and regions: the same kind of news, not the same story
+                score *= context_factor
+            out.append((score, entry, anchored))
         out.sort(key=lambda se: (-se[0], -se[1].t, se[1].id))
         return out
 
     def _related_links(
-        self, scored: list[tuple[float, _Entry]], query: list[tuple[int | None, str, float]]
+        self, scored: list[tuple[float, _Entry, bool]], query: list[tuple[int | None, str, float]]
     ) -> list[RelatedLink]:
         links = []
         by_weight = sorted(((w, tid, name) for tid, name, w in query if tid is not None), reverse=True)
-        for score, entry in scored:
+        for score, entry, _anchored in scored:
             if len(links) >= self.config.k or score < self.config.min_related_score:
                 break
             record = self.articles.get(entry.id)
@@ -465,7 +496,7 @@ class Relator:
                 continue
             shared = [name for _w, tid, name in by_weight if tid in entry.tags]
             links.append(
-                RelatedLink(
+                RelatedLink.model_construct(  # fields are valid by construction: skip re-validation
                     id=entry.id,
                     score=round(score, 4),
                     shared_tags=shared,
@@ -475,14 +506,19 @@ class Relator:
             )
         return links
 
-    def _duplicate(self, item: RelateInput, scored: list[tuple[float, _Entry]]) -> tuple[str | None, float | None]:
+    def _duplicate(self, item: RelateInput, scored: list[tuple[float, _Entry, bool]]) -> tuple[str | None, float | None]:
         """The first copy this article duplicates (exact fingerprint, else nearest SimHash), if any."""
         original = self._by_fingerprint.get(item.fingerprint) if item.fingerprint else None
         if original is not None and original != item.id:
             return self._first_copy(original), 1.0
         best: tuple[float, float, str] | None = None  # (similarity, -t, id): most similar, then earliest
-        for _score, entry in scored:
-            similarity = simhash_similarity(item.simhash, entry.simhash)
+        # A near-duplicate shares (nearly) all tags, so it ranks among the best candidates.
+        max_bits = int((1.0 - self.config.duplicate_threshold) * 64 + 1e-9)
+        signature = item.simhash
+        for _score, entry, _anchored in scored:
+            if (signature ^ entry.simhash).bit_count() > max_bits:
+                continue
+            similarity = simhash_similarity(signature, entry.simhash)
             if similarity >= self.config.duplicate_threshold:
                 key = (similarity, -entry.t, entry.id)
                 if best is None or key > best:
@@ -503,7 +539,7 @@ class Relator:
         item: RelateInput,
         t: float,
         query: list[tuple[int | None, str, float]],
-        scored: list[tuple[float, _Entry]],
+        scored: list[tuple[float, _Entry, bool]],
         duplicate_of: str | None,
         updated_at: str,
     ) -> tuple[str, list[StoryUpdate]]:
@@ -516,9 +552,11 @@ class Relator:
                 if story in self.stories:
                     story_scores[story] = 1.0
         if not story_scores:
-            for score, entry in scored:
+            for score, entry, anchored in scored:
                 if score < cfg.join_threshold:
                     break
+                if not anchored:  # a story is joined through a shared actor or place, not a topic
+                    continue
                 record = self.articles.get(entry.id)
                 if record is None:
                     continue
@@ -593,7 +631,9 @@ class Relator:
                 evidence[story_id] = evidence.get(story_id, 0.0) + w2
         # Only the stories with the most shared evidence are scored in full.
         shortlist = sorted(evidence.items(), key=lambda kv: (-kv[1], kv[0]))[: self.config.max_story_candidates]
-        half_life = self.config.half_life_days * _DAY
+        half_life = self.config.story_half_life_days * _DAY
+        log_n = math.log(held + self.config.prior_articles)
+        tag_ids, log_df = self._tag_ids, self._log_df
         out: dict[str, float] = {}
         for story_id, _evidence in shortlist:
             record = self.stories.get(story_id)
@@ -602,29 +642,43 @@ class Relator:
             size = max(record["n"], 1)
             dot = 0.0
             story_sq = 0.0
+            anchor_evidence = 0.0
             for tag, count in record["tt"]:
-                weight = self._idf(self._tag_ids.get(tag), held) * min(count / size, 1.0)
+                tid = tag_ids.get(tag)
+                idf = log_n if tid is None else max(log_n - log_df[tid], 0.0)
+                weight = idf * min(count / size, 1.0)
                 story_sq += weight * weight
-                dot += weight * weights.get(tag, 0.0)
-            if dot <= 0.0 or story_sq <= 0.0:
+                shared = weights.get(tag, 0.0)
+                if shared:
+                    dot += weight * shared
+                    if self._is_anchor(tag):
+                        anchor_evidence += shared
+            if dot <= 0.0 or story_sq <= 0.0 or anchor_evidence < self.config.min_anchor_idf:
                 continue
             gap = max(t - record["t1"], record["t0"] - t, 0.0)
             out[story_id] = min(dot / math.sqrt(norm_sq * story_sq), 1.0) * 2.0 ** (-gap / half_life)
         return out
 
     def _add_tags(self, record: dict[str, Any], query: list[tuple[int | None, str, float]]) -> None:
-        """Count the article's tags into the story's profile and keep the most telling ones:
-        ranked by count x idf, so frequent-and-specific tags stay and boilerplate tags drop out."""
+        """Count the article's tags into the story's profile and keep the most telling ones.
+
+        Anchors (who, where) come first, by how many of the story's articles carry them; a few slots
+        go to context tags (topics, regions). Counts rank before IDF because a big story makes its
+        own names look common in a small window, and they are exactly what later articles share."""
         held = len(self._entries)
         counts = {tag: count for tag, count in record["tt"]}
         for _tid, name, _w in query:
             counts[name] = counts.get(name, 0) + 1
-        ranked = sorted(
-            counts.items(),
-            key=lambda tc: (tc[1] * self._idf(self._tag_ids.get(tc[0]), held), tc[0]),
-            reverse=True,
-        )
-        record["tt"] = [[tag, count] for tag, count in ranked[: self.config.story_top_tags]]
+
+        def rank(tc: tuple[str, int]) -> tuple[int, float, str]:
+            return (tc[1], self._idf(self._tag_ids.get(tc[0]), held), tc[0])
+
+        anchors = sorted((tc for tc in counts.items() if self._is_anchor(tc[0])), key=rank, reverse=True)
+        context = sorted((tc for tc in counts.items() if not self._is_anchor(tc[0])), key=rank, reverse=True)
+        context_slots = min(self.config.story_context_tags, self.config.story_top_tags)
+        kept = anchors[: self.config.story_top_tags - min(context_slots, len(context))]
+        kept += context[: self.config.story_top_tags - len(kept)]
+        record["tt"] = [[tag, count] for tag, count in kept]
 
     def _new_story_id(self, article_id: str) -> str:
         story_id = "s-" + article_id

@@ -168,6 +168,11 @@ class EntityCollector:
                     break
             if j <= i:
                 continue
+            # A title inside ("Mines Minister Juan Mendoza"): the name is what follows the last one.
+            for k in range(j - 2, i, -1):
+                if tokens[k] in titles:
+                    i, person_cue = k + 1, True
+                    break
             name_tokens = tokens[i:j]
             n_start = offsets[i]
             n_end = offsets[j - 1] + len(name_tokens[-1])
@@ -262,7 +267,7 @@ class EntityCollector:
             return
         for field, text in self.texts:
             n = len(text)
-            for word in words:
+            for word in sorted(words):  # a fixed order: the same evidence on every run
                 i = text.find(word)
                 while i >= 0:
                     j = i + len(word)

@@ -59,3 +59,10 @@ def test_people_without_cues_named_again_by_surname(tagger):
     assert found["person/tavion-brookshire"].evidence[-1].text == "Brookshire"
     assert "person/senquez-marlow" in found
     assert "person/elm-street" not in found
+
+
+def test_a_title_inside_the_sequence_starts_the_name(tagger):
+    found = entities(tagger, "Peru's Mines Minister Juan Mendoza met the Red Cross.")
+    assert "person/juan-mendoza" in found
+    assert found["org/red-cross"].kind == "org"
+    assert "person/red-cross" not in found
