@@ -35,7 +35,8 @@ def rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
                             f"(changelogs, {_fmt(prefill.get('seconds'))} s to write)"),
         ("ceiling (passthrough)", _fmt(ceiling.get("articles_per_s"), "articles/s")),
         ("pipeline (worker)", f"{_fmt(pipeline.get('articles_per_s'), 'articles/s')}  "
-                              f"({_fmt(pipeline.get('outputs'))} outputs, {_fmt(pipeline.get('dead_lettered'))} dead letters)"),
+                              f"({_fmt(pipeline.get('outputs'))} outputs, {_fmt(pipeline.get('dead_lettered'))} dead letters, "
+                              f"{_fmt(pipeline.get('missing'))} missing)"),
         ("pipeline / ceiling", _fmt(pipeline.get("ratio_to_ceiling"))),
         ("worker ready (recovery)", f"{_fmt(pipeline.get('ready_s'), 's')} with {_fmt(pipeline.get('window_at_ready'))} held"),
         ("latency at half load", _latency(g("latency_half_load", {}))),
@@ -53,7 +54,8 @@ def rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
     for key in ("workers_1", "workers_2"):
         s = scale.get(key)
         if s:
-            out.append((f"{s['workers']} worker(s), {s['partitions']} partitions", _fmt(s.get("articles_per_s"), "articles/s")))
+            out.append((f"{s['workers']} worker(s), {s['partitions']} partitions",
+                        f"{_fmt(s.get('articles_per_s'), 'articles/s')} ({_fmt(s.get('missing'))} missing)"))
     for name, check in g("floors", {}).items():
         verdict = {True: "holds", False: "FAILS", None: "not measured"}[check["holds"]]
         out.append((f"floor: {name}", f"{verdict} ({_fmt(check['value'])})"))

@@ -152,13 +152,14 @@ async def pipeline_backlog(bootstrap: str, deployment: Deployment, worker: Worke
         "enriched": len(enriched),
         "dead_lettered": len(dead),
         "complete": seen >= expected,
+        "missing": max(expected - seen, 0),  # inputs with no output at all (should be 0)
         "articles_per_s": rate_from_stamps(enriched + dead),
         "waited_s": round(waited, 1),
     }
 
 
 async def latency(
-    bootstrap: str, deployment: Deployment, values: list[bytes], *, rate: float | None, timeout: float
+    bootstrap: str, deployment: Deployment, values: list[bytes], *, rate: float | None, timeout: float, idle: float = 30.0
 ) -> dict[str, Any]:
     """Publish ``values`` (at ``rate`` per second, or all at once when None) and time each until its
     enriched record (or dead letter) is received here."""
@@ -206,10 +207,14 @@ async def latency(
             futures.append(await producer.send(t["raw"], value, key=key))
         await asyncio.gather(*futures)
         offered = len(values) / (time.monotonic() - t0)
-        try:
-            await asyncio.wait_for(done.wait(), timeout)
-        except TimeoutError:
-            pass
+        # Until all arrived, the timeout, or nothing new for ``idle`` s (a lost record must not stall the run).
+        deadline, last_count, last_change = time.monotonic() + timeout, -1, time.monotonic()
+        while not done.is_set() and time.monotonic() < deadline:
+            if len(received) != last_count:
+                last_count, last_change = len(received), time.monotonic()
+            elif time.monotonic() - last_change > idle:
+                break
+            await asyncio.sleep(0.5)
         done.set()
         await receiver
     finally:

@@ -168,12 +168,19 @@ async def count_records(bootstrap: str, topics: list[str]) -> int:
         await consumer.stop()
 
 
-async def wait_for_records(bootstrap: str, topics: list[str], expected: int, timeout: float, poll: float = 1.0) -> int:
+async def wait_for_records(
+    bootstrap: str, topics: list[str], expected: int, timeout: float, poll: float = 1.0, idle: float = 30.0
+) -> int:
+    """Wait until ``topics`` hold ``expected`` records, ``timeout`` passed, or (once some arrived) no
+    new record came for ``idle`` seconds: a record the worker never processes must not stall the run."""
     deadline = time.monotonic() + timeout
     seen = 0
+    last_change = time.monotonic()
     while time.monotonic() < deadline:
-        seen = await count_records(bootstrap, topics)
-        if seen >= expected:
+        now_seen = await count_records(bootstrap, topics)
+        if now_seen != seen:
+            seen, last_change = now_seen, time.monotonic()
+        if seen >= expected or (seen and time.monotonic() - last_change > idle):
             return seen
         await asyncio.sleep(poll)
     return seen

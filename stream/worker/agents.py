@@ -157,12 +157,12 @@ async def enrich(stream: faust.StreamT) -> None:
         outcome = pipeline.prepare(event.value or b"", _origin(event))
         _observe(outcome)
         if outcome.dead_letter is not None:
-            await emitter.emit([dead_letter_record(outcome.dead_letter)], event.ack)
+            await emitter.emit([dead_letter_record(outcome.dead_letter)], event.ack, event.message.tp)
             continue
         article = outcome.enriched
         assert article is not None
         tagged = Outgoing(tagged_topic, article.id.encode(), _json(article), _ingest_headers(event), "tagged")
-        await emitter.emit([tagged], event.ack)
+        await emitter.emit([tagged], event.ack, event.message.tp)
 
 
 @app.agent(tagged_topic)
@@ -179,12 +179,12 @@ async def relate(stream: faust.StreamT) -> None:
             log.exception("relate failed", extra={"stage": "relate"})
             reason = f"{type(exc).__name__}: {exc}"[:1000]
             letter = dead_letter_for(event.value, ErrorCode.processing_error, reason, "relate", _origin(event))
-            await emitter.emit([dead_letter_record(letter)], event.ack)
+            await emitter.emit([dead_letter_record(letter)], event.ack, event.message.tp)
             continue
         _observe(outcome)
         if outcome.unchanged:
             metrics.unchanged.inc()
-            await emitter.emit([], event.ack)
+            await emitter.emit([], event.ack, event.message.tp)
             continue
         article = outcome.enriched
         assert article is not None
@@ -203,7 +203,7 @@ async def relate(stream: faust.StreamT) -> None:
             Outgoing(stories_topic, update.story_id.encode(), _json(update), headers_for(StoryUpdate), "stories")
             for update in outcome.story_updates
         ]
-        await emitter.emit(records, event.ack)
+        await emitter.emit(records, event.ack, event.message.tp)
         metrics.enriched.inc()
         metrics.related_links.inc(len(article.related))
         if article.duplicate_of:

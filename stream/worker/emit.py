@@ -12,8 +12,9 @@ Every record an agent produces for one input event goes through an :class:`Emitt
 - The input event is acknowledged (its offset becomes committable) only once every record it caused
   is delivered or dead-lettered, in input order. Delivery runs concurrently with processing, up to
   ``max_in_flight`` events, so waiting for acks does not serialise the stream. If even the dead
-  letter cannot be written, the event stays unacknowledged: the committed offset stops there (the
-  stall watchdog reports it) and the input is processed again after a restart, never dropped.
+  letter cannot be written, that event and every later one stay unacknowledged: the committed offset
+  stops there, the stream stops once ``max_in_flight`` inputs wait (the stall watchdog makes the
+  readiness probe fail), and after a restart the input is processed again - never dropped.
 
 Why not rely on the client's own retries: aiokafka retries retriable errors silently until its
 request timeout (20 minutes in Faust's defaults), which blocks the partition with no trace in metrics.
@@ -25,7 +26,7 @@ import asyncio
 import logging
 import random
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,7 +68,8 @@ SendFn = Callable[[], Awaitable[Awaitable[Any]]]
 async def enqueue(send: SendFn, policy: RetryPolicy) -> Awaitable[Any] | BaseException:
     """The first attempt's enqueue step: the delivery future, or the error enqueueing raised."""
     try:
-        return await asyncio.wait_for(send(), policy.timeout_s)
+        async with asyncio.timeout(policy.timeout_s):  # no extra task, unlike wait_for
+            return await send()
     except asyncio.CancelledError:
         raise
     except Exception as exc:
@@ -128,7 +130,17 @@ DeadLetterFn = Callable[[Outgoing, BaseException], "Outgoing | None"]
 @dataclass
 class _Slot:
     ack: Callable[[], Any]
+    lane: deque[_Slot]
     done: bool = False
+    ok: bool = True
+
+
+@dataclass
+class _Pending:
+    """The records of one input still to settle."""
+
+    slot: _Slot
+    remaining: int
     ok: bool = True
 
 
@@ -155,57 +167,101 @@ class Emitter:
         self._on_retry = on_retry
         self._on_dead_letter = on_dead_letter
         self.max_in_flight = max_in_flight
-        self._slots: deque[_Slot] = deque()
+        # One ordered queue per input partition ("lane"): offsets are committed per partition.
+        self._lanes: dict[Hashable, deque[_Slot]] = {}
         self._room = asyncio.Event()
         self._room.set()
         self._tasks: set[asyncio.Task] = set()
+        self._unsettled = 0  # records neither delivered, dead-lettered nor given up on
         self.stats = EmitStats()
 
     @property
     def in_flight(self) -> int:
-        return len(self._slots)
+        return sum(len(slots) for slots in self._lanes.values())
 
-    async def emit(self, records: list[Outgoing], ack: Callable[[], Any]) -> None:
+    async def emit(self, records: list[Outgoing], ack: Callable[[], Any], lane: Hashable = None) -> None:
         """Produce ``records`` (in this order) for one input; ``ack()`` once all are delivered or
-        dead-lettered and every earlier input's records are too. Waits while too many are in flight."""
-        while len(self._slots) >= self.max_in_flight:
+        dead-lettered and so are those of every earlier input of the same ``lane`` (the input's
+        topic partition). Waits while ``max_in_flight`` inputs of that lane are unsettled."""
+        slots = self._lanes.setdefault(lane, deque())
+        while len(slots) >= self.max_in_flight:
             self._room.clear()
             await self._room.wait()
-        slot = _Slot(ack)
-        self._slots.append(slot)
+        slot = _Slot(ack, slots)
+        slots.append(slot)
         if not records:
             self._finish(slot, True)
             return
-        # Enqueue in input order here (so records of one partition keep their order in the client);
-        # waiting for the broker's acks, retries and dead letters continue in the background.
-        firsts = [await enqueue(record.send, self.policy) for record in records]
-        task = asyncio.ensure_future(self._run(slot, records, firsts))
+        # Enqueue in input order here (so records of one partition keep their order in the client).
+        # The broker's acks are then watched with callbacks and a timer; only a failed or late record
+        # costs a task (its retries and dead letter), the common case costs none.
+        pending = _Pending(slot, len(records))
+        for record in records:
+            first = await enqueue(record.send, self.policy)
+            self._unsettled += 1
+            if isinstance(first, asyncio.Future):
+                self._watch(pending, record, first)
+            else:  # enqueueing failed (or returned something that is not a future): retry in a task
+                self._spawn(pending, record, first if isinstance(first, BaseException) else None)
+
+    async def drain(self, timeout: float | None = None) -> bool:
+        """Wait until every record emitted so far is delivered, dead-lettered or given up on."""
+        deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
+        while self._unsettled:
+            if deadline is not None and asyncio.get_running_loop().time() >= deadline:
+                return False
+            await asyncio.sleep(0.01)
+        return True
+
+    def _watch(self, pending: _Pending, record: Outgoing, delivery: asyncio.Future) -> None:
+        loop = asyncio.get_running_loop()
+        state = {"open": True}
+
+        def settle(error: BaseException | None) -> None:
+            if not state["open"]:
+                return
+            state["open"] = False
+            timer.cancel()
+            if error is None:
+                self._settled(pending, True)
+            else:
+                self._spawn(pending, record, error)
+
+        def on_done(fut: asyncio.Future) -> None:
+            if fut.cancelled():
+                settle(asyncio.CancelledError())
+            else:
+                settle(fut.exception())
+
+        timer = loop.call_later(self.policy.timeout_s, lambda: settle(TimeoutError(f"no ack within {self.policy.timeout_s}s")))
+        delivery.add_done_callback(on_done)
+
+    def _spawn(self, pending: _Pending, record: Outgoing, error: BaseException | None) -> None:
+        task = asyncio.ensure_future(self._retry(pending, record, error))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def drain(self, timeout: float | None = None) -> bool:
-        """Wait until everything emitted so far is settled. True when nothing is left in flight."""
-        pending = list(self._tasks)
-        if pending:
-            await asyncio.wait(pending, timeout=timeout)
-        return not self._tasks
-
-    async def _run(self, slot: _Slot, records: list[Outgoing], firsts: list) -> None:
-        ok = True
+    async def _retry(self, pending: _Pending, record: Outgoing, error: BaseException | None) -> None:
+        ok = False
         try:
-            for record, first in zip(records, firsts):
-                ok = await self._deliver_or_dead_letter(record, first) and ok
+            ok = await self._deliver_or_dead_letter(record, error)
         except asyncio.CancelledError:  # shutting down: leave the input unacknowledged
-            ok = False
             raise
         except Exception:  # a bug here must not kill the agent; the input is processed again
             log.exception("emit failed", extra={"stage": "emit"})
-            ok = False
         finally:
-            self._finish(slot, ok)
+            self._settled(pending, ok)
 
-    async def _deliver_or_dead_letter(self, record: Outgoing, first: Any = None) -> bool:
-        error = await deliver(record.send, self.policy, lambda exc, n: self._retried(record, exc, n), first)
+    def _settled(self, pending: _Pending, ok: bool) -> None:
+        self._unsettled -= 1
+        pending.remaining -= 1
+        pending.ok = pending.ok and ok
+        if pending.remaining == 0:
+            self._finish(pending.slot, pending.ok)
+
+    async def _deliver_or_dead_letter(self, record: Outgoing, first_error: BaseException | None = None) -> bool:
+        """Retry ``record`` (whose first attempt failed with ``first_error``, if given), then dead-letter it."""
+        error = await deliver(record.send, self.policy, lambda exc, n: self._retried(record, exc, n), first_error)
         if error is None:
             return True
         log.warning(
@@ -236,11 +292,12 @@ class Emitter:
     def _finish(self, slot: _Slot, ok: bool) -> None:
         slot.done, slot.ok = True, ok
         # Acknowledge in input order: an offset is committable only when everything before it is.
-        while self._slots and self._slots[0].done:
-            head = self._slots.popleft()
-            if head.ok:
-                head.ack()
-        if len(self._slots) < self.max_in_flight:
+        # A failed input stays at the head and nothing after it is acknowledged either: Faust would
+        # commit past a single missing offset, and that input would be lost.
+        slots = slot.lane
+        while slots and slots[0].done and slots[0].ok:
+            slots.popleft().ack()
+        if len(slots) < self.max_in_flight:
             self._room.set()
 
 

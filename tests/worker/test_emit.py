@@ -116,8 +116,8 @@ async def test_when_even_the_dead_letter_fails_the_input_is_not_acknowledged():
     await emitter.emit([Outgoing(out, None, b"first", None, "enriched")], lambda: acked.append("first"))
     await emitter.emit([Outgoing(out, None, b"second", None, "enriched")], lambda: acked.append("second"))
     assert await emitter.drain(5)
-    # "second" is acknowledged, but Faust commits only up to the gap "first" leaves: nothing is lost.
-    assert acked == ["second"] and emitter.stats.lost == 1
+    # Neither is acknowledged: the committed offset stays before "first", so nothing is lost.
+    assert acked == [] and emitter.stats.lost == 1 and emitter.in_flight == 2
 
 
 async def test_acks_follow_input_order_and_in_flight_is_bounded():
@@ -145,3 +145,15 @@ def test_truncated_keeps_whole_characters():
     assert was_cut and len(cut) <= DEAD_LETTER_VALUE_BYTES
     cut.decode("utf-8")  # no split character
     assert truncated(b"short") == (b"short", False)
+
+
+async def test_a_stuck_partition_does_not_hold_back_another():
+    out = FakeTopic("out", [MessageSizeTooLargeError()])
+    dlq = FakeTopic("dlq", [KafkaConnectionError()] * 10)
+    emitter, _ = make_emitter(dlq)
+    acked: list[str] = []
+    await emitter.emit([Outgoing(out, None, b"a0", None, "tagged")], lambda: acked.append("a0"), lane=("raw", 0))
+    await emitter.emit([Outgoing(out, None, b"b0", None, "tagged")], lambda: acked.append("b0"), lane=("raw", 1))
+    await emitter.emit([Outgoing(out, None, b"a1", None, "tagged")], lambda: acked.append("a1"), lane=("raw", 0))
+    assert await emitter.drain(5)
+    assert acked == ["b0"] and emitter.in_flight == 2

@@ -29,7 +29,7 @@ class RelateConfig:
     # A tag that does generate candidates offers only its newest postings (time decay makes older
     # ones weak links anyway): this bounds the work per article whatever the window holds.
     scan_limit: int = 16
-    max_candidates: int = 40  # best-by-rare-tags candidates scored in full
+    max_candidates: int = 24  # best-by-rare-tags candidates scored in full
     max_story_candidates: int = 8  # dormant stories scored in full against their tag profile
 
     # Anchor tags name what a story is about (who, where); topics and regions only say what kind of
@@ -38,6 +38,7 @@ class RelateConfig:
     # window (a wire agency credited on all of them) is no evidence of a common story.
     anchor_prefixes: tuple[str, ...] = ("entity:", "place:")
     min_anchor_idf: float = 1.0
+    anchor_specificity: float = 0.4  # ... and at least this share of the IDF of a tag seen once
     context_only_factor: float = 0.5
 
     # --- stories ---------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Durable state is two mappings of plain JSON values (Faust tables in the worker, dicts offline):
 
 - ``articles[id]`` = {"t": epoch seconds, "g": [tags], "s": simhash, "f": fingerprint,
-  "r": revision, "st": story id, "ti": title, "w": tag-vector norm, "d": duplicate_of (optional)}
+  "r": revision, "st": story id, "ti": title, "w": tag-vector norm, "d": duplicate_of (optional),
+  "k": related links emitted [[id, score], …] (optional)}
 - ``stories[id]`` = {"ti": title, "n": size, "t0": first seen, "t1": last seen,
   "tt": [[tag, count], ...] top tags, "a": founding article id} or, once absorbed by a merge,
   {"m": surviving story id, "t1": ...}.
@@ -17,20 +18,30 @@ every article ("region:US") weighs almost nothing, a name seen once weighs most.
 two articles is the cosine of their binary IDF-weighted tag vectors times a time decay
 ``2 ** (-gap / half_life)``; it is in [0, 1]. Tags in more than ``common_tag_share`` of the window
 (or with too many postings) do not generate candidates, they only add to the score of candidates
-found through rarer tags, so a window of 100,000 articles costs tens of candidates, not thousands.
+found through rarer tags; the others offer only their newest ``scan_limit`` postings. So a window of
+100,000 articles costs tens of candidates per article, not thousands.
 
-Stories. An article joins the story of its best link when that link scores >= ``join_threshold``;
-when it also links another story >= ``merge_threshold`` the newer story is merged into the older.
-A story outlives its evicted articles through its top tags (with counts) for
-``story_horizon_days``: an article with no strong link in the window can still join such a dormant
-story when it matches its tag profile. Near-duplicates (SimHash similarity >= threshold, or the same
-fingerprint under another id) point to the first copy and join its story.
+Anchors. Entity and place tags name what a story is about; topics and regions only say what kind
+of news it is. A link whose shared anchors carry less than ``min_anchor_idf`` is scaled down by
+``context_only_factor`` and never joins a story. Wire agencies and broadcasters
+(``data/non_anchor_entities.txt``) are credited on unrelated stories, so they are not anchors.
+
+Stories. An article joins the story of its best anchored link when that link scores >=
+``join_threshold``; when it also links another story >= ``merge_threshold`` the newer story is
+merged into the older. A story outlives its evicted articles through its profile - its top anchor
+tags (plus a few context tags) with counts - for ``story_horizon_days``: an article with no strong
+link in the window can still join such a dormant story when it matches the profile (decayed with
+``story_half_life_days`` since the story's last article). Near-duplicates (SimHash similarity >=
+threshold, or the same fingerprint under another id) point to the first copy and join its story.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import heapq
 import math
+import re
+import time
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -88,10 +99,20 @@ class _Entry:
 
 
 @lru_cache(maxsize=1)
-def non_anchor_tags() -> frozenset[str]:
-    """Entity tags of news agencies and broadcasters: credited everywhere, evidence of no story."""
-    lines = _NON_ANCHORS_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset("entity:" + line.strip() for line in lines if line.strip() and not line.startswith("#"))
+def non_anchor_tags() -> tuple[frozenset[str], re.Pattern[str] | None]:
+    """Entity tags of news agencies and outlets (exact tags, and one pattern for the shell-style
+    lines): credited on unrelated stories, they are evidence of none."""
+    exact: set[str] = set()
+    patterns: list[str] = []
+    for line in _NON_ANCHORS_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if "*" in line:
+            patterns.append(fnmatch.translate("entity:" + line))
+        else:
+            exact.add("entity:" + line)
+    return frozenset(exact), (re.compile("|".join(patterns)) if patterns else None)
 
 
 def _epoch(moment: datetime) -> float:
@@ -101,7 +122,8 @@ def _epoch(moment: datetime) -> float:
 
 
 def _iso(epoch: float) -> str:
-    return iso_utc(datetime.fromtimestamp(epoch, UTC))
+    """UTC ISO-8601 to the second with a ``Z`` (as ``iso_utc``), without building a datetime."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 class Relator:
@@ -117,7 +139,7 @@ class Relator:
         self.stories: MutableMapping[str, Any] = stories if stories is not None else {}
         self._window = self.config.window_days * _DAY
         self._horizon = max(self.config.story_horizon_days * _DAY, self._window)
-        self._non_anchors = non_anchor_tags()
+        self._non_anchors, self._non_anchor_pattern = non_anchor_tags()
         self._reset()
         if self.articles or self.stories:
             self.rebuild()
@@ -128,6 +150,7 @@ class Relator:
         self._tag_names: list[str | None] = []
         self._free_tag_ids: list[int] = []
         self._df: list[int] = []  # articles held that carry the tag
+        self._anchor: list[bool] = []  # the tag names an actor or place (see RelateConfig.anchor_prefixes)
         self._log_df: list[float] = []  # ln(df + 1), kept current so an idf is one subtraction
         self._sdf: list[int] = []  # live stories whose top tags hold the tag
         self._postings: list[list[_Entry]] = []
@@ -146,9 +169,11 @@ class Relator:
             if self._free_tag_ids:
                 tid = self._free_tag_ids.pop()
                 self._tag_names[tid] = tag
+                self._anchor[tid] = self._is_anchor(tag)
             else:
                 tid = len(self._tag_names)
                 self._tag_names.append(tag)
+                self._anchor.append(self._is_anchor(tag))
                 self._df.append(0)
                 self._log_df.append(0.0)
                 self._sdf.append(0)
@@ -174,8 +199,16 @@ class Relator:
             return log_n
         return max(log_n - self._log_df[tid], 0.0)
 
+    def _min_anchor_evidence(self, held: int) -> float:
+        """IDF the shared anchors must carry together: an absolute floor, and a share of the IDF of a
+        tag seen once, so in a large window a name on 1% of the articles is no story by itself."""
+        cfg = self.config
+        return max(cfg.min_anchor_idf, cfg.anchor_specificity * math.log(held + cfg.prior_articles))
+
     def _is_anchor(self, tag: str) -> bool:
-        return tag.startswith(self.config.anchor_prefixes) and tag not in self._non_anchors
+        if not tag.startswith(self.config.anchor_prefixes) or tag in self._non_anchors:
+            return False
+        return self._non_anchor_pattern is None or self._non_anchor_pattern.match(tag) is None
 
     def _is_common(self, tid: int, held: int) -> bool:
         df = self._df[tid]
@@ -312,7 +345,19 @@ class Relator:
             "duplicate_of": record.get("d"),
             "fingerprint": record["f"],
             "simhash": f"{int(record['s']):016x}",
+            "related": self._stored_links(record),
         }
+
+    def _stored_links(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        """The related links emitted for an article, for those still held in the window."""
+        mine = set(record["g"])
+        links = []
+        for other_id, score in record.get("k", ()):
+            other = self.articles.get(other_id)
+            if other is not None:
+                shared = sorted(mine.intersection(other["g"]))
+                links.append({"id": other_id, "score": score, "shared_tags": shared, "title": other["ti"]})
+        return links
 
     def story(self, story_id: str) -> dict[str, Any] | None:
         """A story's record (following merges), in readable form."""
@@ -329,6 +374,12 @@ class Relator:
             "last_seen": _iso(record["t1"]),
             "founded_by": record.get("a"),
         }
+
+    def stories_list(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Live stories (not merged away), most recently active first."""
+        live = [(record["t1"], story_id) for story_id, record in self.stories.items() if "m" not in record]
+        live.sort(reverse=True)
+        return [found for _, story_id in live[: max(limit, 0)] if (found := self.story(story_id)) is not None]
 
     def recent_by_tag(self, tag: str, limit: int = 20) -> list[dict[str, Any]]:
         """The newest articles held that carry ``tag``, newest first."""
@@ -406,6 +457,8 @@ class Relator:
                 "w": round(norm, 6),
             }
             entry.norm = record["w"]
+            if related:  # ids and scores only; shared tags are re-derived from both records on look-up
+                record["k"] = [[link.id, link.score] for link in related]
             if duplicate_of is not None:
                 record["d"] = duplicate_of
             self.articles[item.id] = record
@@ -467,15 +520,17 @@ class Relator:
         norm = math.sqrt(norm_sq)
         half_life = self.config.half_life_days * _DAY
         context_factor = self.config.context_only_factor
-        anchors = [(tid, w) for tid, name, w in query if tid is not None and self._is_anchor(name)]
-        min_anchor = self.config.min_anchor_idf
+        decay_rate = _LN2 / half_life  # exp(-gap * ln2 / half_life) == 2 ** (-gap / half_life)
+        is_anchor = self._anchor
+        anchors = [(tid, w) for tid, _name, w in query if tid is not None and is_anchor[tid]]
+        min_anchor = self._min_anchor_evidence(held)
         out = []
         for entry, raw in ranked:
             for tid, w2 in common:
                 if tid in entry.tags:
                     raw += w2
             cosine = raw / (norm * entry.norm) if entry.norm > 0 else 0.0
-            score = min(cosine, 1.0) * 2.0 ** (-abs(entry.t - t) / half_life)
+            score = min(cosine, 1.0) * math.exp(-abs(entry.t - t) * decay_rate)
             anchored = sum(w for tid, w in anchors if tid in entry.tags) >= min_anchor
             if not anchored:  # sharing only topics and regions: the same kind of news, not the same story
                 score *= context_factor
@@ -496,7 +551,7 @@ class Relator:
                 continue
             shared = [name for _w, tid, name in by_weight if tid in entry.tags]
             links.append(
-                RelatedLink.model_construct(  # fields are valid by construction: skip re-validation
+                RelatedLink(
                     id=entry.id,
                     score=round(score, 4),
                     shared_tags=shared,
@@ -563,9 +618,12 @@ class Relator:
                 story = self.resolve_story(record["st"])
                 if story in self.stories and score > story_scores.get(story, 0.0):
                     story_scores[story] = score
-            for story, score in self._dormant_story_scores(query, t).items():
-                if score >= cfg.story_join_threshold and score > story_scores.get(story, 0.0):
-                    story_scores[story] = score
+            # Dormant stories are searched only when no article held links strongly: the common case
+            # (a story with recent articles) costs no profile scoring.
+            if not story_scores:
+                for story, score in self._dormant_story_scores(query, t).items():
+                    if score >= cfg.story_join_threshold:
+                        story_scores[story] = score
 
         updates: list[StoryUpdate] = []
         if not story_scores:
@@ -634,6 +692,7 @@ class Relator:
         half_life = self.config.story_half_life_days * _DAY
         log_n = math.log(held + self.config.prior_articles)
         tag_ids, log_df = self._tag_ids, self._log_df
+        min_anchor = self._min_anchor_evidence(held)
         out: dict[str, float] = {}
         for story_id, _evidence in shortlist:
             record = self.stories.get(story_id)
@@ -653,7 +712,7 @@ class Relator:
                     dot += weight * shared
                     if self._is_anchor(tag):
                         anchor_evidence += shared
-            if dot <= 0.0 or story_sq <= 0.0 or anchor_evidence < self.config.min_anchor_idf:
+            if dot <= 0.0 or story_sq <= 0.0 or anchor_evidence < min_anchor:
                 continue
             gap = max(t - record["t1"], record["t0"] - t, 0.0)
             out[story_id] = min(dot / math.sqrt(norm_sq * story_sq), 1.0) * 2.0 ** (-gap / half_life)
@@ -665,20 +724,24 @@ class Relator:
         Anchors (who, where) come first, by how many of the story's articles carry them; a few slots
         go to context tags (topics, regions). Counts rank before IDF because a big story makes its
         own names look common in a small window, and they are exactly what later articles share."""
-        held = len(self._entries)
         counts = {tag: count for tag, count in record["tt"]}
         for _tid, name, _w in query:
             counts[name] = counts.get(name, 0) + 1
 
-        def rank(tc: tuple[str, int]) -> tuple[int, float, str]:
-            return (tc[1], self._idf(self._tag_ids.get(tc[0]), held), tc[0])
-
-        anchors = sorted((tc for tc in counts.items() if self._is_anchor(tc[0])), key=rank, reverse=True)
-        context = sorted((tc for tc in counts.items() if not self._is_anchor(tc[0])), key=rank, reverse=True)
+        tag_ids, df = self._tag_ids, self._df
+        anchors: list[tuple[int, int, str]] = []
+        context: list[tuple[int, int, str]] = []
+        for tag, count in counts.items():
+            tid = tag_ids.get(tag)
+            # count first, then rarity (fewer articles held), then the tag for a stable order
+            key = (count, -(df[tid] if tid is not None else 0), tag)
+            (anchors if (self._anchor[tid] if tid is not None else self._is_anchor(tag)) else context).append(key)
+        anchors.sort(reverse=True)
+        context.sort(reverse=True)
         context_slots = min(self.config.story_context_tags, self.config.story_top_tags)
         kept = anchors[: self.config.story_top_tags - min(context_slots, len(context))]
         kept += context[: self.config.story_top_tags - len(kept)]
-        record["tt"] = [[tag, count] for tag, count in kept]
+        record["tt"] = [[tag, count] for count, _rarity, tag in kept]
 
     def _new_story_id(self, article_id: str) -> str:
         story_id = "s-" + article_id

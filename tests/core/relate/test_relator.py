@@ -312,3 +312,66 @@ def test_lookups_for_http() -> None:
     assert relator.article("a")["published_at"] == "2024-12-01T00:00:00Z"
     assert relator.story("s-a")["size"] == 2
     assert relator.story("missing") is None
+
+
+def test_sharing_only_topics_and_regions_never_joins_a_story() -> None:
+    relator = Relator()
+    background(relator, 5)
+    relator.relate(article("a", ["topic:crime", "topic:crime/gun-violence", "region:US-OH"]))
+    result = relator.relate(article("b", ["topic:crime", "topic:crime/gun-violence", "region:US-OH"], days=0.1))
+    assert result.related and result.related[0].id == "a"  # still related: same kind of news
+    assert result.story_id == "s-b"  # but not the same story
+
+
+def test_a_wire_agency_credit_is_not_an_anchor() -> None:
+    relator = Relator()
+    background(relator, 5)
+    relator.relate(article("a", ["entity:org/reuters", "topic:politics", "entity:person/jane-roe"]))
+    result = relator.relate(article("b", ["entity:org/reuters", "topic:politics", "entity:person/john-doe"], days=0.1))
+    assert result.story_id == "s-b"
+    assert "entity:org/reuters" in result.related[0].shared_tags
+
+
+def test_story_profile_keeps_its_names_ahead_of_context_tags() -> None:
+    config = RelateConfig(story_top_tags=4, story_context_tags=1)
+    relator = Relator(config)
+    tags = ["region:PE", "region:south-america", "topic:conflict", "entity:person/a", "entity:person/b", "place:lima"]
+    relator.relate(article("a", tags))
+    kept = [tag for tag, _count in relator.stories["s-a"]["tt"]]
+    assert len(kept) == 4
+    assert sum(not tag.startswith(("entity:", "place:")) for tag in kept) == 1
+    assert {"entity:person/a", "entity:person/b", "place:lima"} <= set(kept)
+
+
+@pytest.mark.parametrize(
+    ("tag", "anchor"),
+    [
+        ("entity:org/associated-press", False),  # listed agency
+        ("entity:org/abc12-news", False),  # outlet by pattern
+        ("entity:org/washington-post", False),
+        ("entity:person/john-newsome", True),  # a person whose name contains "news"
+        ("entity:org/tulsa-police", True),
+        ("place:lima", True),
+        ("topic:crime", False),
+        ("region:PE", False),
+    ],
+)
+def test_anchor_tags(tag: str, anchor: bool) -> None:
+    assert Relator()._is_anchor(tag) is anchor
+
+
+def test_lookups_serve_stored_related_links_and_live_stories() -> None:
+    relator = Relator()
+    background(relator, 30)
+    first = relator.relate(article("a1", ["entity:person/jane-roe", "place:springfield", "topic:crime"], days=0.0))
+    second = relator.relate(article("a2", ["entity:person/jane-roe", "place:springfield", "topic:crime"], days=0.1))
+    assert second.related and second.related[0].id == "a1"
+
+    stored = relator.article("a2")
+    assert stored is not None
+    assert [link["id"] for link in stored["related"]] == [link.id for link in second.related]
+    assert "entity:person/jane-roe" in stored["related"][0]["shared_tags"]
+
+    listed = relator.stories_list(limit=5)
+    assert listed and listed[0]["story_id"] == second.story_id == first.story_id
+    assert len(relator.stories_list(limit=1)) == 1

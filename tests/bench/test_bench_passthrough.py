@@ -1,0 +1,33 @@
+"""The ceiling's passthrough copies records unchanged, round after round (real broker)."""
+
+from __future__ import annotations
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from stream.bench.passthrough import passthrough
+from stream.bench.workers import count_records, publish
+
+
+@pytest.mark.integration
+async def test_passthrough_copies_every_record_each_round(kafka_bootstrap, create_topic):
+    source = await create_topic("bench-source", partitions=2)
+    sink = await create_topic("bench-sink", partitions=2)
+    values = [f'{{"body": "article {i}"}}'.encode() for i in range(40)]
+    await publish(kafka_bootstrap, source, values)
+
+    result = await passthrough(kafka_bootstrap, source, sink, expected=40, group=f"{sink}-group", timeout_s=60, rounds=3)
+
+    assert result["copied"] == 120
+    assert await count_records(kafka_bootstrap, [sink]) == 120
+    consumer = AIOKafkaConsumer(sink, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest", group_id=None)
+    await consumer.start()
+    try:
+        copied: list[bytes] = []
+        while len(copied) < 120:
+            batch = await consumer.getmany(timeout_ms=2000)
+            assert batch, "sink ran dry before all copies were read"
+            copied.extend(r.value for records in batch.values() for r in records)
+    finally:
+        await consumer.stop()
+    assert sorted(copied) == sorted(values * 3)

@@ -1,0 +1,82 @@
+"""A second worker joins mid-run and later leaves: it takes a share of the partitions while it is
+there, nothing is lost, and afterwards no partition is stuck (the remaining worker is ready with no
+lag and no stalled partition)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+import pytest
+
+from stream.broker import create_topics
+from tests.faults.conftest import OutputReader, metric, report, wait_status
+from tests.support.articles import make_values
+from tests.support.worker import Deployment, publish, start_worker
+
+pytestmark = [pytest.mark.faults, pytest.mark.timeout(600)]
+
+ARTICLES = 4000
+ENV = {
+    "ARTICLE_STREAM_STALL_SECONDS": "20",
+    "ARTICLE_STREAM_PROGRESS_INTERVAL_SECONDS": "1",
+    "BROKER_SESSION_TIMEOUT": "8",
+    "BROKER_HEARTBEAT_INTERVAL": "1",
+}
+
+
+async def test_worker_joins_and_leaves_without_loss_or_stuck_partitions(kafka_bootstrap, tmp_path):
+    deployment = Deployment(kafka_bootstrap, partitions=4, extra_env=ENV)
+    t = deployment.topics
+    await create_topics(kafka_bootstrap, {t["raw"]: deployment.partitions})
+    first = start_worker(deployment, tmp_path, name="first")
+    second = None
+    try:
+        await asyncio.to_thread(first.wait_ready, 120)
+        await publish(kafka_bootstrap, t["raw"], make_values(ARTICLES, seed=61))
+        async with OutputReader(kafka_bootstrap, t["enriched"], t["dlq"]) as reader:
+            assert await reader.until(lambda tally: len(tally.distinct_ids) >= ARTICLES // 5, timeout=180, worker=first)
+            second = start_worker(deployment, tmp_path, name="second")
+            joined_in = await wait_status(second, 200, timeout=120)
+            assert joined_in is not None, second.log_tail()
+            # Let it work a while, then it leaves (a graceful stop, as in a scale-down).
+            at_join = len(reader.tally.distinct_ids)
+            assert await reader.until(lambda tally: len(tally.distinct_ids) >= at_join + ARTICLES // 5, timeout=180, worker=first)
+            _, second_metrics = await asyncio.to_thread(second.get, "/metrics")
+            second.stop()
+            done = await reader.until(
+                lambda tally: len(tally.distinct_ids) + len(tally.dead) >= ARTICLES, timeout=240, idle=2.0, worker=first
+            )
+            tally = reader.tally
+        assert done, f"{len(tally.distinct_ids)} + {len(tally.dead)} of {ARTICLES}:\n{first.log_tail()}"
+        assert len(tally.distinct_ids) == ARTICLES and not tally.dead
+        assert {revision for _, revision in tally.versions} == {1}
+        consumed_by_second = metric(second_metrics, "article_stream_articles_consumed_total")
+        assert consumed_by_second > 0  # the second worker really took partitions
+
+        # No stuck partition: the remaining worker becomes ready with everything committed.
+        ready_in = await wait_status(first, 200, timeout=60)
+        assert ready_in is not None, first.log_tail()
+        checks = {}
+        for _ in range(30):
+            _, body = await asyncio.to_thread(first.get, "/ready")
+            checks = orjson.loads(body)
+            if checks["lag"] == 0:
+                break
+            await asyncio.sleep(1)
+        assert checks["lag"] == 0 and checks["stalled_partitions"] == [], checks
+        _, first_metrics = await asyncio.to_thread(first.get, "/metrics")
+        report(
+            "rebalance",
+            articles_in=ARTICLES,
+            enriched=len(tally.distinct_ids),
+            dead_lettered=len(tally.dead),
+            duplicate_copies=tally.duplicate_copies,
+            consumed_by_second=int(consumed_by_second),
+            rebalances_seen_by_first=int(metric(first_metrics, "article_stream_rebalances_total")),
+            second_ready_after_s=round(joined_in, 1),
+        )
+    finally:
+        if second is not None:
+            second.stop()
+        first.stop()
