@@ -12,9 +12,7 @@ same code the worker runs) and scored against the gold ``story`` labels:
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -90,72 +88,19 @@ def bcubed(predicted: dict[str, str], gold: dict[str, str]) -> tuple[float, floa
 
 # -- the pipeline core up to tagging ---------------------------------------------------------------
 def _pipeline_preparer() -> tuple[Callable[[RawArticle], tuple[str, str, datetime | None, list[str], int, str]], str]:
-    """normalize + tag as the worker runs them; a thin stand-in for a stage that is not there yet."""
-    names = []
-    try:
-        from stream.core.normalize import normalize
-        from stream.config import get_settings
+    """normalize + tag exactly as the worker runs them."""
+    from stream.config import get_settings
+    from stream.core.normalize import normalize
+    from stream.core.tag import Tagger
 
-        settings = get_settings()
-
-        def do_normalize(raw: RawArticle) -> Any:
-            return normalize(raw, settings)
-
-        names.append("normalize")
-    except ImportError:
-        do_normalize = _stand_in_normalize
-        names.append("stand-in normalize")
-    try:
-        from stream.core.tag import Tagger
-
-        tagger = Tagger()
-        do_tag: Callable[[Any], list[str]] = lambda article: list(tagger.tag(article).tags)  # noqa: E731
-        names.append("Tagger")
-    except ImportError:
-        do_tag = _stand_in_tags
-        names.append("stand-in tagger")
+    settings = get_settings()
+    tagger = Tagger()
 
     def prepare(raw: RawArticle) -> tuple[str, str, datetime | None, list[str], int, str]:
-        article = do_normalize(raw)
-        return article.id, article.title, article.published_at, do_tag(article), article.simhash, article.fingerprint
+        article = normalize(raw, settings)
+        return article.id, article.title, article.published_at, list(tagger.tag(article).tags), article.simhash, article.fingerprint
 
-    return prepare, " + ".join(names)
-
-
-@dataclass(slots=True)
-class _StandInArticle:
-    id: str
-    title: str
-    body: str
-    published_at: datetime | None
-    simhash: int
-    fingerprint: str
-
-
-def _stand_in_normalize(raw: RawArticle) -> _StandInArticle:
-    """Until ``stream.core.normalize.normalize`` lands: id, title, date and signatures only."""
-    body = raw.body or ""
-    title = raw.title or body.split("\n", 1)[0][:200]
-    published = None
-    if isinstance(raw.published_at, str) and raw.published_at:
-        published = datetime.fromisoformat(raw.published_at[:10]).replace(tzinfo=UTC)
-    try:
-        from stream.core.normalize.fingerprint import fingerprint, simhash
-
-        signature, digest = simhash(body), fingerprint(title, body)
-    except ImportError:
-        signature, digest = 0, hashlib.blake2b(f"{title}\n{body}".encode(), digest_size=16).hexdigest()
-    return _StandInArticle(raw.id or digest, title, body, published, signature, digest)
-
-
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
-
-
-def _stand_in_tags(article: Any) -> list[str]:
-    """Until the Tagger lands: capitalised multi-word names as entity tags."""
-    text = f"{article.title}\n{article.body}"
-    names = {m.group(0).lower().replace(" ", "-") for m in _NAME.finditer(text)}
-    return sorted(f"entity:name/{name}" for name in names)
+    return prepare, "normalize + Tagger"
 
 
 # -- the evaluation ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ ENV = {
     "ARTICLE_STREAM_PROGRESS_INTERVAL_SECONDS": "1",
     "BROKER_SESSION_TIMEOUT": "8",
     "BROKER_HEARTBEAT_INTERVAL": "1",
+    "ARTICLE_STREAM_LOG_LEVEL": "INFO",
 }
 
 
@@ -48,7 +49,7 @@ async def test_worker_joins_and_leaves_without_loss_or_stuck_partitions(kafka_bo
                 lambda tally: len(tally.distinct_ids) + len(tally.dead) >= ARTICLES, timeout=240, idle=2.0, worker=first
             )
             tally = reader.tally
-        assert done, f"{len(tally.distinct_ids)} + {len(tally.dead)} of {ARTICLES}:\n{first.log_tail()}"
+        assert done, f"{len(tally.distinct_ids)} + {len(tally.dead)} of {ARTICLES}: {first.get('/ready')}\n{first.log_tail()}"
         assert len(tally.distinct_ids) == ARTICLES and not tally.dead
         assert {revision for _, revision in tally.versions} == {1}
         consumed_by_second = metric(second_metrics, "article_stream_articles_consumed_total")

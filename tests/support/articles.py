@@ -51,3 +51,50 @@ BAD_VALUES: dict[str, bytes] = {
     "missing_content": b'{"title": "a title but no body"}',
     "field_too_large": b'{"body": "x", "title": "' + b"t" * 5000 + b'"}',
 }
+
+
+# Synthetic incidents for story-threading tests: each story has its own people and town, its
+# articles follow one another over a few days, and different stories share only generic tags.
+TOWNS = [
+    ("Tulsa", "Oklahoma"), ("Fresno", "California"), ("Dayton", "Ohio"), ("Boise", "Idaho"),
+    ("Savannah", "Georgia"), ("Spokane", "Washington"), ("Lubbock", "Texas"), ("Macon", "Georgia"),
+    ("Peoria", "Illinois"), ("Tacoma", "Washington"), ("Akron", "Ohio"), ("Reno", "Nevada"),
+]
+FIRST = ["Marcus", "Linda", "Joseph", "Angela", "Robert", "Teresa", "Kevin", "Denise", "Carlos", "Brenda", "Travis", "Monica"]
+LAST = ["Whitfield", "Okafor", "Delacroix", "Brannigan", "Castellano", "Lindqvist", "Abernathy", "Moreau", "Kowalczyk", "Haverford", "Quintero", "Pemberton"]
+FOLLOW_UPS = [
+    "{victim} was shot outside a home in {town}, {state}, on {day}, police said.",
+    "Police in {town} identified the suspect as {suspect}, who was arrested on {day}.",
+    "Family members held a vigil for {victim} in {town} on {day}, remembering a devoted parent.",
+    "{suspect} appeared in a {town} court on {day} and was charged with murder in the death of {victim}.",
+    "Prosecutors in {state} said on {day} that {suspect} would be held without bail in the {town} killing.",
+]
+
+
+def make_story_values(stories: int = 12, per_story: int = 5) -> list[tuple[bytes, str]]:
+    """(raw value, gold story) in publication order."""
+    rows = []
+    for s in range(stories):
+        town, state = TOWNS[s % len(TOWNS)]
+        victim = f"{FIRST[s % len(FIRST)]} {LAST[s % len(LAST)]}"
+        suspect = f"{FIRST[(s + 5) % len(FIRST)]} {LAST[(s + 7) % len(LAST)]}"
+        for a in range(per_story):
+            day = 1 + (s * 2 + a) % 20
+            lead = FOLLOW_UPS[a % len(FOLLOW_UPS)].format(victim=victim, suspect=suspect, town=town, state=state, day=f"Nov. {day}")
+            body = "\n\n".join(
+                [
+                    f"{town.upper()}, {state} - {lead}",
+                    f"Investigators said the shooting of {victim} followed an argument. {suspect} had known {victim} for years.",
+                    f"The {town} Police Department asked anyone with information about the case to call detectives.",
+                ]
+            )
+            value = {
+                "id": f"s{s}-a{a}",
+                "source": "Synthetic Wire",
+                "title": f"{town} shooting: {victim} case, update {a + 1}",
+                "body": body,
+                "published_at": f"2024-11-{day:02d}T{(s + a) % 24:02d}:00:00Z",
+            }
+            rows.append((f"2024-11-{day:02d}T{(s + a) % 24:02d}", orjson.dumps(value), f"story-{s}"))
+    rows.sort(key=lambda r: r[0])
+    return [(value, gold) for _, value, gold in rows]

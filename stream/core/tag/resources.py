@@ -82,6 +82,8 @@ class Resources:
     place_terms: frozenset[str] = field(default_factory=frozenset)  # lowercased place keys
     place_first_words: frozenset[str] = field(default_factory=frozenset)  # their first words
     dateline_places: dict[str, str] = field(default_factory=dict)  # folded town name -> code
+    us_towns: dict[str, frozenset[str]] = field(default_factory=dict)  # "Salisbury" -> {"US-MD", "US-NC", ...}
+    us_states: dict[str, str] = field(default_factory=dict)  # "North Carolina", "N.C.", "NC" -> "US-NC"
 
 
 def _combine(payloads: tuple) -> tuple:
@@ -108,6 +110,7 @@ def load_resources() -> Resources:
     """Everything the tagger needs, built once per process (a few tens of milliseconds)."""
     matcher = PhraseMatcher()
     place_terms = set()
+    us_states: dict[str, str] = {}
     header = True
     for row in _rows("gazetteer.tsv"):
         if header:
@@ -119,11 +122,17 @@ def load_resources() -> Resources:
         else:
             matcher.add(term, ("P", code, kind, _is_acronym(term)))
             place_terms.add(term.lower())
+            if code.startswith("US-") and kind == "abbrev":  # "Ind.", "N.C.": AP state abbreviations
+                us_states[term] = code
 
     regions = {}
     for row in _rows("regions.tsv")[1:]:
         code, label, kind, subregion = (row + [""] * 4)[:4]
         regions[code] = Region(code, label, kind, subregion)
+        if kind == "subdivision" and code.startswith("US-"):
+            us_states.setdefault(label, code)
+            us_states.setdefault(code[3:], code)  # postal code: "Salisbury, NC"
+    us_towns = {r[0]: frozenset("US-" + c for c in r[1].split("|")) for r in _rows("us_towns.tsv")[1:]}
 
     taxonomy = json.loads((DATA / "taxonomy.json").read_text(encoding="utf-8"))
     topics = {t["id"]: Topic(t["id"], t["label"], t.get("iptc"), t.get("parent"), t.get("prior", 1.0)) for t in taxonomy["topics"]}
@@ -175,4 +184,6 @@ def load_resources() -> Resources:
         place_terms=frozenset(place_terms),
         place_first_words=frozenset(t.split(" ")[0] for t in place_terms),
         dateline_places={" ".join(fold(r[0]).split()): r[1] for r in _rows("dateline_places.tsv")[1:]},
+        us_towns=us_towns,
+        us_states=us_states,
     )
