@@ -61,6 +61,18 @@ def is_retriable(exc: BaseException) -> bool:
     return True if retriable is None else bool(retriable)
 
 
+class DeliveryCancelled(Exception):
+    """The client cancelled a record's delivery (e.g. its producer was reset): worth another try."""
+
+    retriable = True
+
+
+def _own_cancellation() -> bool:
+    """True when the running task itself is being cancelled (not just a future it awaited)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 # Enqueue one record; returns the future that resolves when the broker acknowledged it.
 SendFn = Callable[[], Awaitable[Awaitable[Any]]]
 
@@ -95,7 +107,12 @@ async def deliver(
             else:
                 delivery = await asyncio.wait_for(send(), policy.timeout_s)
             # shield: a timeout here must not cancel the client's future (it may still complete).
-            await asyncio.wait_for(asyncio.shield(delivery), policy.timeout_s)
+            try:
+                await asyncio.wait_for(asyncio.shield(delivery), policy.timeout_s)
+            except asyncio.CancelledError:
+                if _own_cancellation():
+                    raise
+                raise DeliveryCancelled("the client cancelled the delivery") from None
             return None
         except asyncio.CancelledError:
             raise
@@ -229,7 +246,7 @@ class Emitter:
 
         def on_done(fut: asyncio.Future) -> None:
             if fut.cancelled():
-                settle(asyncio.CancelledError())
+                settle(DeliveryCancelled("the client cancelled the delivery"))
             else:
                 settle(fut.exception())
 
@@ -246,6 +263,7 @@ class Emitter:
         try:
             ok = await self._deliver_or_dead_letter(record, error)
         except asyncio.CancelledError:  # shutting down: leave the input unacknowledged
+            log.warning("emit cancelled: the input stays unacknowledged and is processed again", extra={"stage": "emit"})
             raise
         except Exception:  # a bug here must not kill the agent; the input is processed again
             log.exception("emit failed", extra={"stage": "emit"})

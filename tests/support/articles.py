@@ -57,8 +57,8 @@ BAD_VALUES: dict[str, bytes] = {
 # articles follow one another over a few days, and different stories share only generic tags.
 TOWNS = [
     ("Tulsa", "Oklahoma"), ("Fresno", "California"), ("Dayton", "Ohio"), ("Boise", "Idaho"),
-    ("Savannah", "Georgia"), ("Spokane", "Washington"), ("Lubbock", "Texas"), ("Macon", "Georgia"),
-    ("Peoria", "Illinois"), ("Tacoma", "Washington"), ("Akron", "Ohio"), ("Reno", "Nevada"),
+    ("Spokane", "Washington"), ("Lubbock", "Texas"), ("Omaha", "Nebraska"), ("Wichita", "Kansas"),
+    ("Knoxville", "Tennessee"), ("Billings", "Montana"), ("Tucson", "Arizona"), ("Duluth", "Minnesota"),
 ]
 FIRST = ["Marcus", "Linda", "Joseph", "Angela", "Robert", "Teresa", "Kevin", "Denise", "Carlos", "Brenda", "Travis", "Monica"]
 LAST = ["Whitfield", "Okafor", "Delacroix", "Brannigan", "Castellano", "Lindqvist", "Abernathy", "Moreau", "Kowalczyk", "Haverford", "Quintero", "Pemberton"]

@@ -12,6 +12,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +109,20 @@ def start_worker(deployment: Deployment, log_dir: Path, name: str = "worker") ->
         [sys.executable, "-m", "stream", "worker"], env=deployment.env(port), stdout=handle, stderr=subprocess.STDOUT
     )
     return WorkerProcess(proc, port, log_path)
+
+
+@asynccontextmanager
+async def running_worker(deployment: Deployment, log_dir: Path, name: str = "worker") -> AsyncIterator[WorkerProcess]:
+    """Create the input topic, start a worker, wait until it is ready; stop it on exit."""
+    from stream.broker import create_topics
+
+    await create_topics(deployment.bootstrap, {deployment.topics["raw"]: deployment.partitions})
+    worker = start_worker(deployment, log_dir, name)
+    try:
+        await asyncio.to_thread(worker.wait_ready)
+        yield worker
+    finally:
+        worker.stop()
 
 
 async def publish(bootstrap: str, topic: str, values: list[bytes], keys: list[bytes | None] | None = None) -> None:

@@ -31,6 +31,9 @@ class FakeTopic:
         future = asyncio.get_running_loop().create_future()
         if step == "hang":
             return future  # never resolves: the attempt times out
+        if step == "cancel":
+            asyncio.get_running_loop().call_soon(future.cancel)  # the client gives up on it
+            return future
         if isinstance(step, BaseException):
             future.set_exception(step)
             return future
@@ -157,3 +160,12 @@ async def test_a_stuck_partition_does_not_hold_back_another():
     await emitter.emit([Outgoing(out, None, b"a1", None, "tagged")], lambda: acked.append("a1"), lane=("raw", 0))
     assert await emitter.drain(5)
     assert acked == ["b0"] and emitter.in_flight == 2
+
+
+async def test_a_delivery_the_client_cancels_is_retried_not_lost():
+    out, dlq = FakeTopic("out", ["cancel", "cancel", None]), FakeTopic("dlq")
+    emitter, retried = make_emitter(dlq)
+    acked: list[int] = []
+    await emitter.emit([Outgoing(out, None, b"v", None, "enriched")], lambda: acked.append(1))
+    assert await emitter.drain(5)
+    assert out.delivered == [b"v"] and retried == ["enriched", "enriched"] and acked == [1]

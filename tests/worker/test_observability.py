@@ -9,10 +9,9 @@ import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from stream.broker import create_topics
 from stream.metrics import OTHER, STAGES, tag_labels
 from tests.support.articles import BAD_VALUES, make_values
-from tests.support.worker import Deployment, WorkerProcess, collect, publish, start_worker
+from tests.support.worker import Deployment, WorkerProcess, collect, publish, running_worker
 
 pytestmark = pytest.mark.integration
 
@@ -35,13 +34,8 @@ def total(samples: dict[str, list], name: str, **match: str) -> float:
 @pytest.fixture
 async def json_logging_worker(kafka_bootstrap, tmp_path):
     deployment = Deployment(kafka_bootstrap, extra_env={"ARTICLE_STREAM_LOG_FORMAT": "json"})
-    await create_topics(kafka_bootstrap, {deployment.topics["raw"]: deployment.partitions})
-    worker = start_worker(deployment, tmp_path)
-    try:
-        await asyncio.to_thread(worker.wait_ready)
+    async with running_worker(deployment, tmp_path) as worker:
         yield deployment, worker
-    finally:
-        worker.stop()
 
 
 async def test_ready_reports_each_check(json_logging_worker):

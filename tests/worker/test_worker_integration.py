@@ -6,27 +6,21 @@ import asyncio
 
 import pytest
 
-from stream.broker import create_topics
 from tests.support.articles import BAD_VALUES, make_values
-from tests.support.worker import Deployment, collect, publish, start_worker
+from tests.support.worker import Deployment, collect, publish, running_worker
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def running_worker(kafka_bootstrap, tmp_path):
+async def worker_on_fresh_topics(kafka_bootstrap, tmp_path):
     deployment = Deployment(kafka_bootstrap)
-    await create_topics(kafka_bootstrap, {deployment.topics["raw"]: deployment.partitions})
-    worker = start_worker(deployment, tmp_path)
-    try:
-        await asyncio.to_thread(worker.wait_ready)
+    async with running_worker(deployment, tmp_path) as worker:
         yield deployment, worker
-    finally:
-        worker.stop()
 
 
-async def test_good_and_bad_messages_are_all_accounted_for(running_worker):
-    deployment, worker = running_worker
+async def test_good_and_bad_messages_are_all_accounted_for(worker_on_fresh_topics):
+    deployment, worker = worker_on_fresh_topics
     good = make_values(40)
     bad = list(BAD_VALUES.values())
     mixed = [v for pair in zip(good, bad + [None] * len(good)) for v in pair if v is not None]
@@ -55,8 +49,8 @@ async def test_good_and_bad_messages_are_all_accounted_for(running_worker):
         assert value["story_id"] and value["tags"]
 
 
-async def test_resend_is_an_update_not_a_new_article(running_worker):
-    deployment, worker = running_worker
+async def test_resend_is_an_update_not_a_new_article(worker_on_fresh_topics):
+    deployment, worker = worker_on_fresh_topics
     t = deployment.topics
     original = make_values(1, seed=99)[0]
     changed = original.replace(b"Officials in", b"Senior officials in")
@@ -71,8 +65,8 @@ async def test_resend_is_an_update_not_a_new_article(running_worker):
     assert [r["revision"] for r in records] == [1, 2]
 
 
-async def test_http_endpoints(running_worker):
-    deployment, worker = running_worker
+async def test_http_endpoints(worker_on_fresh_topics):
+    deployment, worker = worker_on_fresh_topics
     await publish(deployment.bootstrap, deployment.topics["raw"], make_values(5, seed=3))
     found = await collect(deployment.bootstrap, [deployment.topics["enriched"]], expected=5, timeout=60)
     article = found[deployment.topics["enriched"]][-1][1]

@@ -57,3 +57,5 @@ class RelateConfig:
     # --- near-duplicates -------------------------------------------------------------------
     # SimHash similarity (1 - hamming/64) of a near-duplicate: the normalize stage's calibrated value.
     duplicate_threshold: float = NEAR_DUPLICATE_THRESHOLD
+    # ... and the copy must also link to it this strongly by tags (copies share nearly all tags).
+    duplicate_min_link: float = 0.5

@@ -567,10 +567,14 @@ class Relator:
         if original is not None and original != item.id:
             return self._first_copy(original), 1.0
         best: tuple[float, float, str] | None = None  # (similarity, -t, id): most similar, then earliest
-        # A near-duplicate shares (nearly) all tags, so it ranks among the best candidates.
+        # A near-duplicate shares (nearly) all tags, so it ranks among the best candidates; requiring
+        # that link keeps texts written from one template about different events (similar SimHash,
+        # different people and places) apart.
         max_bits = int((1.0 - self.config.duplicate_threshold) * 64 + 1e-9)
         signature = item.simhash
-        for _score, entry, _anchored in scored:
+        for score, entry, _anchored in scored:
+            if score < self.config.duplicate_min_link:
+                break  # scored is best first
             if (signature ^ entry.simhash).bit_count() > max_bits:
                 continue
             similarity = simhash_similarity(signature, entry.simhash)

@@ -142,6 +142,8 @@ class EntityCollector:
             # Sentence words and dates go from the start, dates and the like from the end.
             i, j = 0, len(tokens)
             while i < j and (tokens[i] in lead or tokens[i] in connectors or tokens[i] in dates):
+                if self._multiword_place_at(tokens, i, j):
+                    break  # "New York City", "Little Rock Police Department": the word starts a place
                 i += 1
             while j > i and (tokens[j - 1] in never or tokens[j - 1] in connectors):
                 j -= 1
@@ -186,6 +188,15 @@ class EntityCollector:
         prev_start = text.rfind(" ", max(0, start - 40), start - 1) + 1
         return text[prev_start:start - 1]
 
+    def _multiword_place_at(self, tokens: list[str], i: int, j: int) -> bool:
+        """Whether tokens ``i``.. begin a place name of two or three words ("Little Rock")."""
+        for n in (3, 2):
+            if i + n <= j:
+                phrase = " ".join(tokens[i:i + n])
+                if phrase.lower() in self.res.place_terms or phrase in self.res.us_towns:
+                    return True
+        return False
+
     def _place_prefix(self, tokens: list[str], i: int) -> int:
         """How many tokens from ``i`` form a place or demonym ("North Korean" -> 2), 0 if none."""
         terms = self.res.place_terms
@@ -227,6 +238,8 @@ class EntityCollector:
             return
         if tokens[-1] in cues["place_tails"]:
             return  # "Franklin Township", "Fairmont Terrace", "Davis Cup"
+        if not person_cue and (name in self.res.us_towns or name.lower() in self.res.place_terms):
+            return  # "Santa Cruz", "Eden Prairie": a town, not a person
         if any(t.endswith(("'s", "’s")) for t in tokens[:-1]):
             return  # "Prime Minister's Questions"
         looks_person = (

@@ -84,6 +84,7 @@ class Resources:
     dateline_places: dict[str, str] = field(default_factory=dict)  # folded town name -> code
     us_towns: dict[str, frozenset[str]] = field(default_factory=dict)  # "Salisbury" -> {"US-MD", "US-NC", ...}
     us_states: dict[str, str] = field(default_factory=dict)  # "North Carolina", "N.C.", "NC" -> "US-NC"
+    us_town_population: dict[str, int] = field(default_factory=dict)  # the largest town of the name
 
 
 def _combine(payloads: tuple) -> tuple:
@@ -132,7 +133,9 @@ def load_resources() -> Resources:
         if kind == "subdivision" and code.startswith("US-"):
             us_states.setdefault(label, code)
             us_states.setdefault(code[3:], code)  # postal code: "Salisbury, NC"
-    us_towns = {r[0]: frozenset("US-" + c for c in r[1].split("|")) for r in _rows("us_towns.tsv")[1:]}
+    town_rows = _rows("us_towns.tsv")[1:]
+    us_towns = {r[0]: frozenset("US-" + c for c in r[1].split("|")) for r in town_rows}
+    us_town_population = {r[0]: int(r[2]) for r in town_rows}
 
     taxonomy = json.loads((DATA / "taxonomy.json").read_text(encoding="utf-8"))
     topics = {t["id"]: Topic(t["id"], t["label"], t.get("iptc"), t.get("parent"), t.get("prior", 1.0)) for t in taxonomy["topics"]}
@@ -185,5 +188,6 @@ def load_resources() -> Resources:
         place_first_words=frozenset(t.split(" ")[0] for t in place_terms),
         dateline_places={" ".join(fold(r[0]).split()): r[1] for r in _rows("dateline_places.tsv")[1:]},
         us_towns=us_towns,
+        us_town_population=us_town_population,
         us_states=us_states,
     )

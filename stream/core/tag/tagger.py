@@ -19,6 +19,7 @@ from stream.core.tag import Tagging
 from stream.core.tag.entities import EntityCollector, evidence_items
 from stream.core.tag.matcher import fold
 from stream.core.tag.resources import Resources, load_resources, slugify
+from stream.core.tag.towns import find_towns
 
 MAX_EVIDENCE = 3
 
@@ -31,6 +32,9 @@ W_BODY = 1.0
 KIND_FACTOR = {"demonym": 0.8, "city": 0.9, "capital": 0.9}
 CITY_KINDS = ("city", "capital")
 W_PUBLISHER_TOPIC = 6.0  # a publisher's own section/topic tag: as strong as a specific term in the title
+# A US town this large is a place tag when named as places are ("in Little Rock", a title) even
+# in an article that names no state; it adds no region (the state may be another one's).
+TOWN_WITHOUT_STATE_POPULATION = 20_000
 W_ENTITY_REGION = 0.5  # a known entity's country ("Bundesbank" -> DE), never primary alone
 
 # A region named in the first paragraph is primary when it has this share of the top region's
@@ -139,6 +143,8 @@ class Tagger:
             if not text.isupper():  # an all-capitals title says nothing about what is a name
                 entities.extract(field, text)
 
+        self._towns(title, body, lead_end, regions, cities)
+
         keyphrases: list[str] = []
         for i, ptag in enumerate(article.publisher_tags):
             self._publisher_tag(i, ptag, regions, topic_hits, topic_evidence, entities, keyphrases, full_low)
@@ -156,6 +162,30 @@ class Tagger:
         return Tagging(topics=topic_items, regions=region_items, entities=entity_items, tags=sorted(tags))
 
     # -- regions --------------------------------------------------------------------------------
+
+    def _towns(self, title: str, body: str, lead_end: int, regions: dict, cities: set[str]) -> None:
+        """Small US towns, with a state cue (see ``towns.py``): "Salisbury, N.C." adds its state."""
+        states = {code for code in regions if code.startswith("US-")}
+        found = []
+        for field, text in (("title", title), ("body", body)):
+            if text and not text.isupper():
+                found.extend((field, text, t) for t in find_towns(self.res, text, field == "title"))
+        for field, text, town in found:
+            if town.strong:
+                if field == "title":
+                    w, where = W_TITLE, "title"
+                elif town.start < lead_end:
+                    w, where = W_LEAD, "lead"
+                else:
+                    w, where = W_BODY, "body"
+                self._add_region(regions, town.state, w * KIND_FACTOR["city"], where, field, text, town.start, town.end)
+                states.add(town.state)
+        # A sizeable town needs no state cue unless the article is about somewhere else entirely.
+        known_town = not regions or "US" in regions
+        for field, text, town in found:
+            if (town.strong or states & self.res.us_towns.get(town.name, frozenset())
+                    or (known_town and self.res.us_town_population.get(town.name, 0) >= TOWN_WITHOUT_STATE_POPULATION)):
+                cities.add(slugify(town.name))
 
     def _place_ok(self, p: tuple, text: str, low: str, start: int, end: int, full_low: str, in_title: bool,
                   caps: bool) -> bool:
@@ -176,6 +206,9 @@ class Tagger:
         if start >= 2 and text[start - 1] == " ":
             prev = text[text.rfind(" ", max(0, start - 30), start - 1) + 1:start - 1]
             if prev in self.res.first_names and not caps:
+                return False
+            # Part of a town's name: "Upper Arlington" (Ohio) is not Arlington (Texas).
+            if p[2] in CITY_KINDS and prev[:1].isupper() and f"{prev} {text[start:end]}" in self.res.us_towns:
                 return False
         # "Chad Johnson", "Jordan Henderson": a name-like place followed by a capitalised word.
         if (not in_title and key in self.res.name_like and end + 1 < len(text) and text[end] == " "

@@ -375,3 +375,16 @@ def test_lookups_serve_stored_related_links_and_live_stories() -> None:
     listed = relator.stories_list(limit=5)
     assert listed and listed[0]["story_id"] == second.story_id == first.story_id
     assert len(relator.stories_list(limit=1)) == 1
+
+
+def test_same_template_about_different_events_is_not_a_duplicate() -> None:
+    """Equal SimHash (one template) but different people and places: two stories, no duplicate."""
+    relator = Relator()
+    background(relator, 30)
+    shared = ["topic:crime", "region:US"]
+    a = relator.relate(article("t1", [*shared, "entity:person/ann-lee", "place:tulsa"], simhash=12345))
+    b = relator.relate(article("t2", [*shared, "entity:person/bo-diaz", "place:omaha"], days=0.1, simhash=12345))
+    assert b.duplicate_of is None
+    assert b.story_id != a.story_id
+    copy = relator.relate(article("t3", [*shared, "entity:person/ann-lee", "place:tulsa"], days=0.2, simhash=12345))
+    assert copy.duplicate_of == "t1" and copy.story_id == a.story_id
