@@ -19,9 +19,7 @@ import time
 import orjson
 
 
-async def passthrough(
-    bootstrap: str, source: str, sink: str, expected: int, group: str, timeout_s: float, rounds: int = 1
-) -> dict:
+async def passthrough(bootstrap: str, source: str, sink: str, expected: int, group: str, timeout_s: float) -> dict:
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
     consumer = AIOKafkaConsumer(
@@ -34,22 +32,16 @@ async def passthrough(
     copied = 0
     first = last = None
     deadline = time.monotonic() + timeout_s
-    total = expected * rounds
     try:
-        while copied < total and time.monotonic() < deadline:
-            if copied and copied % expected == 0 and copied < total:
-                # Next round over the same records: a few thousand records copy in tens of
-                # milliseconds, too short to time; rounds make the measured span long enough.
-                await consumer.seek_to_beginning()
+        while copied < expected and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500, max_records=1000)
             if not batch:
                 continue
             if first is None:
                 first = time.time()
             futures = []
-            room = expected - copied % expected  # never copy past the end of a round
             for records in batch.values():
-                for record in records[:room - len(futures)]:
+                for record in records:
                     futures.append(await producer.send(sink, record.value, key=record.key, headers=list(record.headers or ())))
             for future in futures:
                 await future
@@ -61,7 +53,7 @@ async def passthrough(
         await consumer.stop()
     elapsed = (last - first) if first and last else 0.0
     rate = (copied / elapsed) if elapsed > 0 else None
-    return {"copied": copied, "rounds": rounds, "first": first, "last": last, "elapsed_s": elapsed, "records_per_s": rate}
+    return {"copied": copied, "first": first, "last": last, "elapsed_s": elapsed, "records_per_s": rate}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -72,7 +64,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--expected", type=int, required=True)
     parser.add_argument("--group", default="article-stream-bench-passthrough")
     parser.add_argument("--timeout", type=float, default=300.0)
-    parser.add_argument("--rounds", type=int, default=1, help="copy the records this many times over")
     parser.add_argument("--uvloop", action="store_true", help="run on uvloop when installed")
     args = parser.parse_args(argv)
     if args.uvloop:
@@ -82,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
             uvloop.install()
         except ImportError:
             pass
-    result = asyncio.run(passthrough(args.bootstrap, args.source, args.sink, args.expected, args.group, args.timeout, args.rounds))
+    result = asyncio.run(passthrough(args.bootstrap, args.source, args.sink, args.expected, args.group, args.timeout))
     sys.stdout.write(orjson.dumps(result).decode() + "\n")
 
 

@@ -113,28 +113,32 @@ def _log(options: BenchOptions, message: str) -> None:
 
 # ------------------------------------------------------------------------------------- phases
 
-async def ceiling(bootstrap: str, deployment: Deployment, expected: int, timeout: float, min_records: int = 20_000) -> dict[str, Any]:
-    """Copy the raw topic with a bare consumer -> producer process; rate from the sink's timestamps.
+async def ceiling(
+    bootstrap: str, deployment: Deployment, values: list[bytes], timeout: float, min_records: int = 20_000
+) -> dict[str, Any]:
+    """Copy raw records with a bare consumer -> producer process; rate from the sink's timestamps.
 
-    A few thousand records copy in tens of milliseconds, so the copy goes over the same records
-    ``rounds`` times (at least ``min_records`` in all) to be timed with any precision."""
+    A few thousand records copy in tens of milliseconds, too short to time, so the ceiling's source
+    topic (same partitions as the raw topic) holds the same records repeated to ``min_records``."""
     from stream.broker.admin import create_topics
 
-    rounds = max(1, -(-min_records // max(expected, 1)))
+    copies = max(1, -(-min_records // max(len(values), 1)))
+    source = f"{deployment.app_id}.ceiling-source"
     sink = f"{deployment.app_id}.passthrough"
-    await create_topics(bootstrap, {sink: deployment.partitions})
-    cmd = [sys.executable, "-m", "stream.bench.passthrough", "--bootstrap", bootstrap, "--source",
-           deployment.topics["raw"], "--sink", sink, "--expected", str(expected), "--rounds", str(rounds),
-           "--group", f"{deployment.app_id}-passthrough", "--timeout", str(timeout)]
+    await create_topics(bootstrap, {source: deployment.partitions, sink: deployment.partitions})
+    await publish_keyed(bootstrap, source, values * copies)
+    expected = len(values) * copies
+    cmd = [sys.executable, "-m", "stream.bench.passthrough", "--bootstrap", bootstrap, "--source", source,
+           "--sink", sink, "--expected", str(expected), "--group", f"{deployment.app_id}-passthrough",
+           "--timeout", str(timeout)]
     proc = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.PIPE)
     out, _ = await proc.communicate()
     inside = orjson.loads(out.splitlines()[-1]) if out.strip() else {}
-    stamps = await record_timestamps(bootstrap, sink, expected * rounds)
-    rate = rate_from_stamps(stamps)
+    stamps = await record_timestamps(bootstrap, sink, expected)
     return {
         "records": len(stamps),
-        "rounds": rounds,
-        "articles_per_s": rate,
+        "copies_of_each_article": copies,
+        "articles_per_s": rate_from_stamps(stamps),
         "articles_per_s_in_process": inside.get("records_per_s"),
         "process_elapsed_s": inside.get("elapsed_s"),
     }
@@ -335,7 +339,7 @@ async def _run(options: BenchOptions, bootstrap: str, report: Report, workdir: P
     log(f"published {len(backlog)} raw articles")
 
     # 4. ceiling
-    result = await ceiling(bootstrap, deployment, len(backlog), options.timeout)
+    result = await ceiling(bootstrap, deployment, backlog, options.timeout)
     report.put("ceiling", **result)
     log(f"ceiling: {result['articles_per_s'] or 0:.0f} articles/s")
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Annotated
@@ -55,6 +57,18 @@ def summary_line(record: dict) -> str:
     )
 
 
+async def _partitions(bootstrap: str, topic: str) -> list[int]:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return sorted(p["partition"] for p in described.get("partitions") or [])
+
+
 async def _feed_and_follow(bootstrap: str, inputs: list[tuple[str, bytes]], *, stop_after: bool, as_json: bool, timeout: float) -> int:
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
@@ -66,7 +80,7 @@ async def _feed_and_follow(bootstrap: str, inputs: list[tuple[str, bytes]], *, s
     await consumer.start()
     try:
         outputs = [settings.topic_enriched, settings.topic_dlq]
-        tps = [TopicPartition(t, p) for t in outputs for p in sorted(consumer.partitions_for_topic(t) or {0})]
+        tps = [TopicPartition(t, p) for t in outputs for p in await _partitions(bootstrap, t)]
         consumer.assign(tps)
         await consumer.seek_to_end(*tps)  # only what this run causes
         for tp in tps:
@@ -108,29 +122,42 @@ def demo(
     as_json: Annotated[bool, typer.Option("--json", help="Print the enriched records as JSON lines.")] = False,
     timeout: Annotated[float, typer.Option(help="With --stop-after-samples: give up after this many seconds.")] = 180.0,
 ) -> None:
-    """Start everything (the embedded broker unless ARTICLE_STREAM_BROKER is set, and a worker), feed the
-    sample articles, and print the enriched records as they arrive until Ctrl-C."""
-    settings = get_settings()
-    bootstrap = settings.broker
-    if not bootstrap:
-        from stream.broker import ensure_broker
+    """Start everything (a fresh embedded broker unless ARTICLE_STREAM_BROKER is set, and a worker), feed
+    the sample articles, and print the enriched records as they arrive until Ctrl-C.
 
-        bootstrap = ensure_broker()
-    typer.echo(f"broker: {bootstrap}", err=True)
-    inputs = list(iter_inputs(paths or [SAMPLES_DIR]))
-    env = {**os.environ, "ARTICLE_STREAM_BROKER": bootstrap}
-    worker_proc = subprocess.Popen([sys.executable, "-m", "stream", "worker"], env=env)
-    typer.echo(f"worker: pid {worker_proc.pid}, http://{settings.web_host}:{settings.web_port}/ready", err=True)
-    code = 0
-    try:
-        code = asyncio.run(_feed_and_follow(bootstrap, inputs, stop_after=stop_after_samples, as_json=as_json, timeout=timeout))
-    except KeyboardInterrupt:
-        pass
-    finally:
-        worker_proc.send_signal(signal.SIGTERM)
+    The worker's log goes to a file (its path is printed). With your own broker, note that the worker
+    does not emit an identical re-send of an article it has already processed."""
+    settings = get_settings()
+    with contextlib.ExitStack() as stack:
+        bootstrap = settings.broker
+        if not bootstrap:
+            from stream.broker import EmbeddedBroker
+
+            # A fresh broker per run: every run shows the same results, and nothing is left behind.
+            bootstrap = stack.enter_context(EmbeddedBroker()).bootstrap
+        typer.echo(f"broker: {bootstrap}", err=True)
+        inputs = list(iter_inputs(paths or [SAMPLES_DIR]))
+        env = {**os.environ, "ARTICLE_STREAM_BROKER": bootstrap}
+        log_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="article-stream-demo-")))
+        log_path = log_dir / "worker.log"
+        log_file = stack.enter_context(log_path.open("wb"))
+        worker_proc = subprocess.Popen([sys.executable, "-m", "stream", "worker"], env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        stack.callback(_stop_process, worker_proc)
+        typer.echo(f"worker: pid {worker_proc.pid}, http://{settings.web_host}:{settings.web_port}/ready, log {log_path}", err=True)
+        code = 0
         try:
-            worker_proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker_proc.kill()
-            worker_proc.wait()
+            code = asyncio.run(_feed_and_follow(bootstrap, inputs, stop_after=stop_after_samples, as_json=as_json, timeout=timeout))
+        except KeyboardInterrupt:
+            pass
+        if code:
+            typer.echo("worker log (last lines):\n" + "\n".join(log_path.read_text(errors="replace").splitlines()[-30:]), err=True)
     raise typer.Exit(code)
+
+
+def _stop_process(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from datetime import datetime
 from typing import Any
@@ -106,12 +107,35 @@ emitter = Emitter(
     on_retry=lambda kind: metrics.produce_retries.labels(kind).inc(),
 )
 
-# Articles this process emitted. After a crash, Faust reprocesses from the last committed offset and
-# the recovered relate table may already hold an article whose enriched record never reached the
-# broker; relate then calls it "unchanged". Such an article is emitted again, with the same id and
-# revision (so an idempotent consumer sees it once), unless this process already emitted it.
+# After a crash (or a rebalance), Faust reprocesses the relate input from the last committed offset,
+# and the recovered table may already hold an article whose enriched record never reached the
+# broker: relate would call it "unchanged" and it would be lost. So an unchanged article is emitted
+# again - same id and revision, so an idempotent consumer sees it once - when its input record is a
+# replay (its offset is below the partition's end when it was assigned to this worker) and this
+# process has not emitted it itself. Records after that end are new, e.g. the enrich stage's own
+# replays: for those "unchanged" is the truth, since the record that stored the article was either
+# committed (so its output was delivered first) or is a replay handled by the rule above.
 EMITTED_MEMORY = 200_000
 _emitted_here: dict[str, None] = {}
+_replay_until: dict[Any, float] = {}  # tagged partition -> its end offset when assigned here
+
+
+@app.on_partitions_assigned.connect
+async def _note_replay_boundary(sender: Any, assigned: Any, **kwargs: Any) -> None:
+    """Before consuming starts: where the records this worker may already have seen end."""
+    tps = [tp for tp in assigned if tp.topic == tagged_topic.get_topic_name()]
+    _replay_until.clear()
+    if not tps:
+        return
+    try:
+        ends = await app.consumer.highwaters(*tps)
+        _replay_until.update({tp: float(ends[tp]) for tp in tps if tp in ends})
+    except Exception as exc:  # unknown: treat every unchanged article as a possible replay
+        log.warning("could not read the relate input's end offsets: %s", exc)
+
+
+def _is_replay(event: faust.EventT) -> bool:
+    return event.message.offset < _replay_until.get(event.message.tp, math.inf)
 
 
 def _remember_emitted(article_id: str) -> None:
@@ -171,7 +195,7 @@ async def relate(stream: faust.StreamT) -> None:
         try:
             prepared = EnrichedArticle.model_validate_json(event.value)
             outcome = pipeline.link(prepared)
-            if outcome.unchanged and prepared.id not in _emitted_here:
+            if outcome.unchanged and prepared.id not in _emitted_here and _is_replay(event):
                 restated = _as_last_emitted(prepared)  # a replay after a crash: emit it again
                 if restated is not None:
                     outcome = Outcome(enriched=restated, timings=outcome.timings)

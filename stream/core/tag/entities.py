@@ -44,6 +44,12 @@ def _capitalised_before(text: str, i: int) -> bool:
     return text[k + 1].isupper()
 
 
+def _headline_case(text: str) -> bool:
+    """Whether most longer words are capitalised, as in "Father Charged With Shooting Daughter"."""
+    words = [w for w in text.split() if len(w) >= 4 and w[0].isalpha()]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.75 * len(words)
+
+
 class _Acc:
     __slots__ = ("label", "kind", "count", "in_title", "evidence")
 
@@ -66,6 +72,7 @@ class EntityCollector:
         self.acronyms: dict[str, str] = {}  # "KCNA" -> entity id, learnt from "Name (ACRONYM)"
         self.pending: list[tuple[str, str, int, int]] = []  # two or three names without a person cue
         self.texts: list[tuple[str, str]] = []  # (field, text) extracted from
+        self.places: set[str] = set()  # slugs of local places: "Harris County", "Fairmont Terrace"
 
     # -- mentions -------------------------------------------------------------------------------
 
@@ -149,8 +156,11 @@ class EntityCollector:
                 j -= 1
             if j <= i:
                 continue
+            self._local_place(tokens, i, j)
             # An organisation keeps the rest ("Tulsa County District Court"); for a person, titles
             # and place words go too ("Russian President Vladimir Putin").
+            if j - i >= 2 and tokens[j - 1] in org_tails and self._is_place_name(tokens[i:j]):
+                continue  # "New York City", "Kansas City": the place tags have it, it is no organisation
             if j - i >= 2 and tokens[j - 1] in org_tails:
                 self._classify(tokens[i:j], False, field, text, offsets[i], offsets[j - 1] + len(tokens[j - 1]))
                 continue
@@ -182,11 +192,49 @@ class EntityCollector:
                 continue
             self._classify(name_tokens, person_cue, field, text, n_start, n_end)
 
+    def _local_place(self, tokens: list[str], i: int, j: int) -> None:
+        """A county, township, street or venue ("Harris County", "Fairmont Terrace"), or the place an
+        agency serves ("Stockton Police Department", "Routt County Sheriff's Office"): a place tag.
+
+        Small places are what local stories share when their people are named differently."""
+        cues = self.res.cues
+        if j - i < 2:
+            return
+        if tokens[j - 1] in cues["local_place_tails"]:
+            # The capitalised words before the tail: "(Charles Bussey and) Harrison Street".
+            k = j - 1
+            while k > i and tokens[k - 1][:1].isupper():
+                k -= 1
+            name = tokens[k:j]
+        elif tokens[j - 1] in cues["org_tails"]:
+            k = next((k for k in range(i + 1, j - 1) if tokens[k] in cues["jurisdiction_words"]), None)
+            if k is None:
+                return
+            name = tokens[i:k]
+        else:
+            return
+        if not name or len(name) > 4 or any(not t[:1].isupper() or t in cues["person_titles"] or t in cues["lead_words"]
+                                            or t in cues["org_heads"] or t in cues["never_names"] for t in name):
+            return
+        if name[0] in cues["local_place_tails"]:
+            return  # "County Road 12", "Park Avenue"-like generic words: no proper name first
+        phrase = " ".join(name)
+        known = self.res.matcher.lookup(phrase)
+        if known and known[1] is not None and known[1][2] not in ("city", "capital"):
+            return  # a state or country ("Kentucky State Police"): regions say that already
+        if name[-1] == "State":
+            return
+        self.places.add(slugify(phrase))
+
     def _previous_word(self, text: str, start: int) -> str:
         if start < 2 or text[start - 1] != " ":
             return ""
         prev_start = text.rfind(" ", max(0, start - 40), start - 1) + 1
         return text[prev_start:start - 1]
+
+    def _is_place_name(self, tokens: list[str]) -> bool:
+        """"New York City", "Kansas City": a place the gazetteer knows, not an organisation."""
+        return " ".join(tokens).lower() in self.res.place_terms
 
     def _multiword_place_at(self, tokens: list[str], i: int, j: int) -> bool:
         """Whether tokens ``i``.. begin a place name of two or three words ("Little Rock")."""
@@ -224,6 +272,8 @@ class EntityCollector:
             len(tokens) >= 3 and tokens[0] in cues["org_heads"] and tokens[1] in ("of", "for")
         )
         if is_org:
+            if all(t in cues["org_tails"] or t in cues["org_heads"] or t in cues["jurisdiction_words"] for t in tokens):
+                return  # "Sheriff's Office", "District Court": which one is not said, so no anchor
             entity_id = f"org/{slugify(name)}"
             self._mention(entity_id, name, "org", field, text, start, end)
             after = text[end:end + 12]
@@ -238,7 +288,8 @@ class EntityCollector:
             return
         if tokens[-1] in cues["place_tails"]:
             return  # "Franklin Township", "Fairmont Terrace", "Davis Cup"
-        if not person_cue and (name in self.res.us_towns or name.lower() in self.res.place_terms):
+        if not person_cue and (name in self.res.us_towns or name.lower() in self.res.place_terms
+                               or (name.startswith("St. ") and "Saint " + name[4:] in self.res.us_towns)):
             return  # "Santa Cruz", "Eden Prairie": a town, not a person
         if any(t.endswith(("'s", "’s")) for t in tokens[:-1]):
             return  # "Prime Minister's Questions"
@@ -323,8 +374,21 @@ class EntityCollector:
                 if len(acc.evidence) < MAX_EVIDENCE:
                     acc.evidence.append((tok, field, start, end))
 
+    def _drop_headline_phrases(self) -> None:
+        """In a headline-case title a title word is no cue ("Father Charged With Shooting",
+        "Officer Allegedly Kills Himself"): a person found only there must be named in the body too."""
+        titles = [text for field, text in self.texts if field == "title" and _headline_case(text)]
+        if not titles:
+            return
+        bodies = [text for field, text in self.texts if field != "title"]
+        for entity_id in [e for e, acc in self.found.items() if acc.kind == "person"]:
+            acc = self.found[entity_id]
+            if all(f == "title" for _, f, _, _ in acc.evidence) and not any(acc.label in b for b in bodies):
+                del self.found[entity_id]
+
     def items(self) -> list[TagItem]:
         self._resolve_singles()
+        self._drop_headline_phrases()
         ranked = sorted(self.found.items(), key=lambda kv: (-kv[1].count - 2 * kv[1].in_title, kv[0]))
         out = []
         for entity_id, acc in ranked[:MAX_ENTITIES]:

@@ -11,6 +11,7 @@ entity, a topic label that topic; any other becomes ``keyphrase:<slug>``.
 from __future__ import annotations
 
 import math
+import re
 
 from stream.contracts import TagItem
 from stream.core.dateline import find_dateline
@@ -53,6 +54,20 @@ SUBTOPIC_MIN_SCORE = 0.3
 TOPIC_HALF_SCORE = 8.0  # length-normalised hit weight at which a topic scores 0.5
 
 
+# Up to two capitalised words right after a place name ("Madrid Drive", "Van Wedding Road").
+_FOLLOWING_CAPITALISED = re.compile(r"(?: [A-Z][\w'’.\-]*){1,2}")
+# Place-tag slugs spell out the abbreviations town names are written with either way.
+_SLUG_PREFIXES = (("st-", "saint-"), ("mt-", "mount-"), ("ft-", "fort-"))
+
+
+def place_slug(slug: str) -> str:
+    """``st-paul`` and ``saint-paul`` are one place tag."""
+    for short, full in _SLUG_PREFIXES:
+        if slug.startswith(short):
+            return full + slug[len(short):]
+    return slug
+
+
 class _RegionAcc:
     __slots__ = ("weight", "dateline", "title", "lead", "body", "evidence")
 
@@ -93,12 +108,12 @@ class Tagger:
 
         if article.dateline:
             self._dateline_regions(article.dateline, "dateline", 0, len(article.dateline), regions, full_low)
-            cities.add(slugify(article.dateline.split(",")[0]))
+            cities.add(self._dateline_town(article.dateline.split(",")[0]))
         else:
             found = find_dateline(body)
             if found is not None:
                 self._dateline_regions(body, "body", found.start, found.end, regions, full_low)
-                cities.add(slugify(found.place))
+                cities.add(self._dateline_town(found.place))
 
         lead_end = body.find("\n\n")
         if lead_end < 0:
@@ -154,11 +169,12 @@ class Tagger:
         region_items = self._region_items(regions)
         topic_items = self._topic_items(topic_hits, sub_hits, topic_evidence, len(body) + len(title))
         entity_items = entities.items()
+        cities.update(entities.places)
         tags = {i.tag for i in region_items}
         tags.update(i.tag for i in topic_items)
         tags.update(i.tag for i in entity_items)
         tags.update(f"keyphrase:{k}" for k in keyphrases)
-        tags.update(f"place:{c}" for c in cities if c)
+        tags.update(f"place:{place_slug(c)}" for c in cities if c)
         return Tagging(topics=topic_items, regions=region_items, entities=entity_items, tags=sorted(tags))
 
     # -- regions --------------------------------------------------------------------------------
@@ -187,6 +203,13 @@ class Tagger:
                     or (known_town and self.res.us_town_population.get(town.name, 0) >= TOWN_WITHOUT_STATE_POPULATION)):
                 cities.add(slugify(town.name))
 
+    def _dateline_town(self, name: str) -> str:
+        """The dateline's town as a place slug; "" for a sentence word ("UPDATE:", "BREAKING:")."""
+        words = name.split()
+        if len(words) == 1 and words[0].capitalize() in self.res.cues["lead_words"]:
+            return ""
+        return slugify(name)
+
     def _place_ok(self, p: tuple, text: str, low: str, start: int, end: int, full_low: str, in_title: bool,
                   caps: bool) -> bool:
         first = text[start]
@@ -209,6 +232,12 @@ class Tagger:
                 return False
             # Part of a town's name: "Upper Arlington" (Ohio) is not Arlington (Texas).
             if p[2] in CITY_KINDS and prev[:1].isupper() and f"{prev} {text[start:end]}" in self.res.us_towns:
+                return False
+        # "Madrid Drive", "Van Wedding Road": part of a street or venue name.
+        following = _FOLLOWING_CAPITALISED.match(text, end)
+        if following:
+            last, tails = following.group().rsplit(" ", 1)[-1], self.res.cues["street_tails"]
+            if last in tails or last.rstrip(".,") in tails:  # "Road." ends a sentence
                 return False
         # "Chad Johnson", "Jordan Henderson": a name-like place followed by a capitalised word.
         if (not in_title and key in self.res.name_like and end + 1 < len(text) and text[end] == " "

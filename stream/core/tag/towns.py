@@ -62,7 +62,7 @@ def find_towns(res: Resources, text: str, in_title: bool) -> list[TownMention]:
             continue
         tokens = m.group().split(" ")
         i, pos = 0, start
-        while i < len(tokens) - 1 and tokens[i] in lead and not _town_starts(towns, tokens, i):
+        while i < len(tokens) - 1 and tokens[i] in lead and not _town_starts(res, tokens, i):
             pos += len(tokens[i]) + 1
             i += 1
         found = None
@@ -72,6 +72,8 @@ def find_towns(res: Resources, text: str, in_title: bool) -> list[TownMention]:
                 name = name[:-2]
             end = pos + len(name)
             state = _state_after(res, text, end)
+            if name.startswith("St. ") and name not in towns and "Saint " + name[4:] in towns:
+                name = "Saint " + name[4:]  # the table spells "Saint Paul"; the evidence span stays short
             if name in towns or (state and i + n == len(tokens) and n <= 2 and name not in res.us_states
                                  and tokens[i] not in res.first_names):
                 found = (name, n, end, state)
@@ -87,6 +89,8 @@ def find_towns(res: Resources, text: str, in_title: bool) -> list[TownMention]:
         after = tokens[i + n] if i + n < len(tokens) else ""
         if after in _NOT_A_TOWN_AFTER:
             continue
+        if after and n == 1 and tokens[i] in res.first_names and after not in res.cues["jurisdiction_words"]:
+            continue  # "Christopher Brandon-Lucket", "Tyler Smith": a person's name
         prev = _previous_word(text, pos) if i == 0 else tokens[i - 1]
         cue = in_title or prev.lower() in _PLACE_BEFORE or text.startswith((" police", " Police"), end)
         if cue:
@@ -94,9 +98,15 @@ def find_towns(res: Resources, text: str, in_title: bool) -> list[TownMention]:
     return out
 
 
-def _town_starts(towns: dict, tokens: list[str], i: int) -> bool:
-    """"Little Rock", "New Haven": a sentence word that begins a town's name stays."""
-    return any(" ".join(tokens[i:i + n]) in towns for n in (2, 3) if i + n <= len(tokens))
+def _town_starts(res: Resources, tokens: list[str], i: int) -> bool:
+    """"Little Rock", "New Haven", "New York": a sentence word that begins a place's name stays
+    (so "New York Police" is not York, Pa.)."""
+    for n in (2, 3):
+        if i + n <= len(tokens):
+            phrase = " ".join(tokens[i:i + n])
+            if phrase in res.us_towns or phrase.lower() in res.place_terms:
+                return True
+    return False
 
 
 def _previous_word(text: str, start: int) -> str:

@@ -66,3 +66,22 @@ def test_a_title_inside_the_sequence_starts_the_name(tagger):
     assert "person/juan-mendoza" in found
     assert found["org/red-cross"].kind == "org"
     assert "person/red-cross" not in found
+
+
+def test_headline_case_title_words_are_not_people(tagger):
+    title = "Father Charged With Shooting, Killing 4-Year-Old Daughter Heads To Trial"
+    found = entities(tagger, "Maurice Phillips, 30, was charged with shooting his daughter. Phillips pleaded not guilty.", title)
+    assert "person/maurice-phillips" in found
+    assert "person/charged-with-shooting" not in found
+
+
+def test_headline_case_title_keeps_people_named_in_the_body(tagger):
+    found = entities(tagger, "Officer Dana Whitfield said the road was closed.", "Officer Dana Whitfield Honoured By City")
+    assert "person/dana-whitfield" in found
+
+
+def test_generic_agency_words_are_no_organisation(tagger):
+    found = entities(tagger, "The Sheriff's Office said the case goes to District Court. The Williams County Sheriff's Office agreed.")
+    assert "org/sheriffs-office" not in found
+    assert "org/district-court" not in found
+    assert "org/williams-county-sheriffs-office" in found

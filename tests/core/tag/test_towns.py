@@ -55,3 +55,10 @@ def test_sentence_word_that_starts_a_place_is_kept_in_names(tagger):
 def test_town_is_not_a_person(tagger):
     tags = tag_set(tagger, "Deputies in Santa Cruz said the teen was armed. Santa Cruz officials agreed.")
     assert not any(t.startswith("entity:person/santa-cruz") for t in tags)
+
+
+def test_a_given_name_town_before_a_surname_is_a_person(tagger):
+    tags = tagger.tag(make_article("A boy was killed in Chicago, Illinois on Friday night.",
+                                   "Christopher Brandon-Lucket, 16, Killed In North Lawndale")).tags
+    assert "place:christopher" not in tags
+    assert "place:chicago" in tags
