@@ -134,9 +134,12 @@ def start_worker(deployment: Deployment, log_dir: Path, name: str = "worker") ->
     port = free_port()
     log_path = log_dir / f"{deployment.app_id}-{name}.log"
     handle = log_path.open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "stream", "worker"], env=deployment.env(port), stdout=handle, stderr=subprocess.STDOUT
-    )
+    env = deployment.env(port)
+    # Worker state next to the logs (the bench's temp dir, removed after the run), not a fresh /tmp dir.
+    state_dir = log_dir.parent / "state" / f"{deployment.app_id}-{name}"
+    state_dir.mkdir(parents=True, exist_ok=True)
+    env["ARTICLE_STREAM_DATA_DIR"] = str(state_dir)
+    proc = subprocess.Popen([sys.executable, "-m", "stream", "worker"], env=env, stdout=handle, stderr=subprocess.STDOUT)
     return Worker(proc, port, log_path, time.monotonic())
 
 

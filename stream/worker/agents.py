@@ -111,31 +111,31 @@ emitter = Emitter(
 # and the recovered table may already hold an article whose enriched record never reached the
 # broker: relate would call it "unchanged" and it would be lost. So an unchanged article is emitted
 # again - same id and revision, so an idempotent consumer sees it once - when its input record is a
-# replay (its offset is below the partition's end when it was assigned to this worker) and this
+# replay (its offset is below the partition's end as first seen in this consumer generation) and this
 # process has not emitted it itself. Records after that end are new, e.g. the enrich stage's own
 # replays: for those "unchanged" is the truth, since the record that stored the article was either
 # committed (so its output was delivered first) or is a replay handled by the rule above.
 EMITTED_MEMORY = 200_000
 _emitted_here: dict[str, None] = {}
-_replay_until: dict[Any, float] = {}  # tagged partition -> its end offset when assigned here
-
-
-@app.on_partitions_assigned.connect
-async def _note_replay_boundary(sender: Any, assigned: Any, **kwargs: Any) -> None:
-    """Before consuming starts: where the records this worker may already have seen end."""
-    tps = [tp for tp in assigned if tp.topic == tagged_topic.get_topic_name()]
-    _replay_until.clear()
-    if not tps:
-        return
-    try:
-        ends = await app.consumer.highwaters(*tps)
-        _replay_until.update({tp: float(ends[tp]) for tp in tps if tp in ends})
-    except Exception as exc:  # unknown: treat every unchanged article as a possible replay
-        log.warning("could not read the relate input's end offsets: %s", exc)
+_replay_until: dict[Any, tuple[int, float]] = {}  # tagged partition -> (generation, end offset)
 
 
 def _is_replay(event: faust.EventT) -> bool:
-    return event.message.offset < _replay_until.get(event.message.tp, math.inf)
+    """Whether the record may have been processed before (by a crashed process or before a rebalance).
+
+    The boundary is the partition's high-water mark as the first fetch of this consumer generation
+    reported it (no broker round trip). It can only be too high, never too low, and too high only
+    costs a harmless same-revision re-emit."""
+    msg = event.message
+    known = _replay_until.get(msg.tp)
+    if known is None or known[0] != msg.generation_id:
+        try:
+            end = app.consumer.highwater(msg.tp)
+        except Exception:  # unknown: every unchanged article counts as a possible replay
+            end = None
+        known = (msg.generation_id, float(end) if end is not None else math.inf)
+        _replay_until[msg.tp] = known
+    return msg.offset < known[1]
 
 
 def _remember_emitted(article_id: str) -> None:
@@ -192,10 +192,11 @@ async def enrich(stream: faust.StreamT) -> None:
 @app.agent(tagged_topic)
 async def relate(stream: faust.StreamT) -> None:
     async for event in stream.noack().events():
+        replay = _is_replay(event)  # checked on every record: the boundary is set by the first one
         try:
             prepared = EnrichedArticle.model_validate_json(event.value)
             outcome = pipeline.link(prepared)
-            if outcome.unchanged and prepared.id not in _emitted_here and _is_replay(event):
+            if outcome.unchanged and replay and prepared.id not in _emitted_here:
                 restated = _as_last_emitted(prepared)  # a replay after a crash: emit it again
                 if restated is not None:
                     outcome = Outcome(enriched=restated, timings=outcome.timings)

@@ -27,11 +27,17 @@ from stream.core.pipeline import Pipeline
 from stream.core.relate import RelateConfig, Relator
 from stream.kafka_security import KafkaSecurity, faust_credentials
 from stream.metrics import Metrics
+from stream.worker.transport import Transport
 
 log = logging.getLogger("article_stream.worker")
 settings = get_settings()
 
-app = faust.App(
+class App(faust.App):
+    def _new_transport(self) -> Transport:
+        return Transport(self.conf.broker_consumer, self)
+
+
+app = App(
     settings.app_id,
     broker=f"kafka://{settings.broker or '127.0.0.1:9092'}",
     # SASL (PLAIN, SCRAM) and TLS from ARTICLE_STREAM_SECURITY_PROTOCOL etc.; None for PLAINTEXT.

@@ -386,6 +386,10 @@ class EntityCollector:
             if all(f == "title" for _, f, _, _ in acc.evidence) and not any(acc.label in b for b in bodies):
                 del self.found[entity_id]
 
+    def person_words(self) -> frozenset[str]:
+        """The words of the people named in full so far ("James", "Graham")."""
+        return frozenset(w for acc in self.found.values() if acc.kind == "person" for w in acc.label.split(" "))
+
     def items(self) -> list[TagItem]:
         self._resolve_singles()
         self._drop_headline_phrases()

@@ -158,7 +158,7 @@ class Tagger:
             if not text.isupper():  # an all-capitals title says nothing about what is a name
                 entities.extract(field, text)
 
-        self._towns(title, body, lead_end, regions, cities)
+        self._towns(title, body, lead_end, regions, cities, entities.person_words())
 
         keyphrases: list[str] = []
         for i, ptag in enumerate(article.publisher_tags):
@@ -179,7 +179,8 @@ class Tagger:
 
     # -- regions --------------------------------------------------------------------------------
 
-    def _towns(self, title: str, body: str, lead_end: int, regions: dict, cities: set[str]) -> None:
+    def _towns(self, title: str, body: str, lead_end: int, regions: dict, cities: set[str],
+               person_words: frozenset[str] = frozenset()) -> None:
         """Small US towns, with a state cue (see ``towns.py``): "Salisbury, N.C." adds its state."""
         states = {code for code in regions if code.startswith("US-")}
         found = []
@@ -199,6 +200,8 @@ class Tagger:
         # A sizeable town needs no state cue unless the article is about somewhere else entirely.
         known_town = not regions or "US" in regions
         for field, text, town in found:
+            if not town.strong and town.name in person_words:
+                continue  # "James Graham ... police are looking for Graham": the person, not Graham, N.C.
             if (town.strong or states & self.res.us_towns.get(town.name, frozenset())
                     or (known_town and self.res.us_town_population.get(town.name, 0) >= TOWN_WITHOUT_STATE_POPULATION)):
                 cities.add(slugify(town.name))

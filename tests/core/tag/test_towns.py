@@ -62,3 +62,11 @@ def test_a_given_name_town_before_a_surname_is_a_person(tagger):
                                    "Christopher Brandon-Lucket, 16, Killed In North Lawndale")).tags
     assert "place:christopher" not in tags
     assert "place:chicago" in tags
+
+
+def test_a_persons_surname_after_of_is_not_a_town(tagger):
+    body = ("The teen had an argument with James Graham at about 4 p.m. Graham then escaped in his car. "
+            "Authorities released a photo of Graham.")
+    tags = tagger.tag(make_article(body, "Detroit man sought in teen nephew shooting")).tags
+    assert "entity:person/james-graham" in tags
+    assert "place:graham" not in tags
