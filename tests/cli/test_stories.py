@@ -132,7 +132,7 @@ def test_against_a_real_worker(invoke, kafka_bootstrap, tmp_path):
         assert result.exit_code == 0, (result.output, worker.log_tail())
         found = [json.loads(line) for line in result.stdout.splitlines()]
         assert found and all(s.get("story_id") and s.get("title") for s in found)
-        table = invoke(["stories", "--url", worker.url])
+        table = invoke(["stories", "--url", worker.url], env={"COLUMNS": "250"})  # wide enough for whole ids
         assert table.exit_code == 0 and found[0]["story_id"] in table.stdout
     finally:
         worker.stop()

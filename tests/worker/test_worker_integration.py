@@ -54,9 +54,10 @@ async def test_resend_is_an_update_not_a_new_article(worker_on_fresh_topics):
     t = deployment.topics
     original = make_values(1, seed=99)[0]
     changed = original.replace(b"Officials in", b"Senior officials in")
-    await publish(deployment.bootstrap, t["raw"], [original])
+    key = b"same-article"  # one partition: the two versions arrive in the order they were sent
+    await publish(deployment.bootstrap, t["raw"], [original], keys=[key])
     first = await collect(deployment.bootstrap, [t["enriched"]], expected=1, timeout=60)
-    await publish(deployment.bootstrap, t["raw"], [original, changed])
+    await publish(deployment.bootstrap, t["raw"], [original, changed], keys=[key, key])
     found = await collect(deployment.bootstrap, [t["enriched"]], expected=2, timeout=60, idle=3.0)
     records = [v for _, v, _ in found[t["enriched"]]]
     # The identical re-send is recognised and not emitted; the changed one is revision 2 of the same id.
