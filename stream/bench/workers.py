@@ -41,7 +41,7 @@ class Deployment:
 
     def __post_init__(self) -> None:
         if not self.app_id:
-            self.app_id = f"bench-{self.name}-{uuid.uuid4().hex[:6]}"
+            self.app_id = f"{self.name}-{uuid.uuid4().hex[:6]}"
 
     @property
     def topics(self) -> dict[str, str]:

@@ -44,6 +44,7 @@ class Outcome:
     dead_letter: DeadLetter | None = None
     story_updates: list[StoryUpdate] = field(default_factory=list)
     unchanged: bool = False
+    restated: EnrichedArticle | None = None  # with ``unchanged``: the article as last emitted (same revision)
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
 
 
@@ -149,8 +150,6 @@ class Pipeline:
             now=now,
         )
         timings = {"relate": time.perf_counter() - t0}
-        if result.unchanged:
-            return Outcome(unchanged=True, timings=timings)
         enriched = prepared.model_copy(
             update={
                 "related": result.related,
@@ -160,6 +159,8 @@ class Pipeline:
                 "revision": result.revision,
             }
         )
+        if result.unchanged:  # the article as it was emitted before, for a worker that must re-emit it
+            return Outcome(unchanged=True, restated=enriched, timings=timings)
         return Outcome(enriched=enriched, story_updates=result.story_updates, timings=timings)
 
     def process(self, value: bytes, origin: Origin | None = None, *, now: datetime | None = None) -> Outcome:

@@ -15,7 +15,6 @@ from stream.contracts import DeadLetter, EnrichedArticle, ErrorCode, StoryEvent,
 from stream.contracts.topics import headers_for
 from stream.config import get_settings
 from stream.core.pipeline import Origin, Outcome, dead_letter_for
-from stream.core.relate import RelateInput
 from stream.worker.app import (
     app,
     articles_table,
@@ -144,28 +143,6 @@ def _remember_emitted(article_id: str) -> None:
         del _emitted_here[next(iter(_emitted_here))]
 
 
-def _as_last_emitted(prepared: EnrichedArticle) -> EnrichedArticle | None:
-    """The article as the relate state says it was emitted: same id, revision, story and links."""
-    published = datetime.fromisoformat(prepared.published_at) if prepared.published_at else None
-    result = relator.relate(  # an identical input changes nothing in the state
-        RelateInput(
-            id=prepared.id, title=prepared.title, published_at=published, tags=prepared.tags,
-            simhash=int(prepared.simhash, 16), fingerprint=prepared.fingerprint,
-        )
-    )  # fmt: skip
-    if not result.unchanged:
-        return None
-    return prepared.model_copy(
-        update={
-            "related": result.related,
-            "story_id": result.story_id,
-            "duplicate_of": result.duplicate_of,
-            "duplicate_similarity": result.duplicate_similarity,
-            "revision": result.revision,
-        }
-    )
-
-
 @articles_table.on_recover
 async def rebuild_window() -> None:
     """Tables recovered from their changelogs: re-derive the in-memory index from them."""
@@ -197,9 +174,7 @@ async def relate(stream: faust.StreamT) -> None:
             prepared = EnrichedArticle.model_validate_json(event.value)
             outcome = pipeline.link(prepared)
             if outcome.unchanged and replay and prepared.id not in _emitted_here:
-                restated = _as_last_emitted(prepared)  # a replay after a crash: emit it again
-                if restated is not None:
-                    outcome = Outcome(enriched=restated, timings=outcome.timings)
+                outcome = Outcome(enriched=outcome.restated, timings=outcome.timings)  # a replay after a crash: emit it again
         except Exception as exc:  # keep the stream moving; the record goes to the DLQ with the reason
             log.exception("relate failed", extra={"stage": "relate"})
             reason = f"{type(exc).__name__}: {exc}"[:1000]

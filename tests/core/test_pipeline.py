@@ -90,3 +90,13 @@ def test_seed_page_through_the_whole_core():
     assert "Yonhap" in article.credits
     assert {"region:KP", "region:RU"} <= set(article.tags)
     assert article.story_id
+
+
+def test_unchanged_outcome_restates_the_article_as_emitted():
+    pipeline = Pipeline(Settings())
+    first = pipeline.process(orjson.dumps(GOOD))
+    again = pipeline.process(orjson.dumps(GOOD))
+    assert again.unchanged and again.restated is not None
+    assert (again.restated.id, again.restated.revision, again.restated.story_id) == (
+        first.enriched.id, first.enriched.revision, first.enriched.story_id,
+    )

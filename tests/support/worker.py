@@ -3,58 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from stream.bench.workers import Deployment as BenchDeployment
+from stream.bench.workers import free_port
 
 
 @dataclass
-class Deployment:
-    """One app id and its topics: what a set of workers share."""
+class Deployment(BenchDeployment):
+    """One app id and its topics (``<app id>.raw`` …): what a set of workers share."""
 
-    bootstrap: str
-    app_id: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex[:8]}")
-    partitions: int = 2
-    extra_env: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def topics(self) -> dict[str, str]:
-        return {name: f"{self.app_id}.{name}" for name in ("raw", "enriched", "stories", "dlq")}
-
-    def env(self, web_port: int) -> dict[str, str]:
-        t = self.topics
-        return {
-            **os.environ,
-            "ARTICLE_STREAM_BROKER": self.bootstrap,
-            "ARTICLE_STREAM_APP_ID": self.app_id,
-            "ARTICLE_STREAM_TOPIC_RAW": t["raw"],
-            "ARTICLE_STREAM_TOPIC_ENRICHED": t["enriched"],
-            "ARTICLE_STREAM_TOPIC_STORIES": t["stories"],
-            "ARTICLE_STREAM_TOPIC_DLQ": t["dlq"],
-            "ARTICLE_STREAM_PARTITIONS": str(self.partitions),
-            "ARTICLE_STREAM_WEB_PORT": str(web_port),
-            "ARTICLE_STREAM_LOG_LEVEL": "WARNING",
-            **self.extra_env,
-        }
+    name: str = "test"
 
 
 @dataclass

@@ -410,7 +410,6 @@ class Relator:
         return len(self._entries)
 
     def relate(self, item: RelateInput, *, now: datetime | None = None) -> RelateResult:
-        cfg = self.config
         if item.published_at is not None:
             t = _epoch(item.published_at)
         else:
