@@ -16,14 +16,14 @@ import inspect
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
 from stream.config import Settings
-from stream.kafka_security import PROTOCOLS, SASL_MECHANISMS, SecurityConfigError, client_kwargs
+from stream.kafka_security import PROTOCOLS, SASL_MECHANISMS, KafkaSecurity, SecurityConfigError, client_kwargs
 
 EXIT_USAGE = 2  # usage or connection error, for every command
 BROKER_ENV = "ARTICLE_STREAM_BROKER"
@@ -37,16 +37,10 @@ Mechanism = Enum("Mechanism", {name.replace("-", "_"): name for name in SASL_MEC
 
 
 @dataclass(frozen=True)
-class KafkaOptions:
+class KafkaOptions(KafkaSecurity):
+    """One invocation's connection: the shared security settings plus the broker address."""
+
     broker: str | None = None
-    security_protocol: str = "PLAINTEXT"
-    sasl_mechanism: str | None = None
-    sasl_username: str | None = None
-    sasl_password: str | None = field(default=None, repr=False)
-    sasl_password_file: str | None = None
-    ssl_cafile: str | None = None
-    ssl_certfile: str | None = None
-    ssl_keyfile: str | None = None
 
     def bootstrap(self) -> str:
         """The broker address, or exit 2 with a hint when none is given."""
