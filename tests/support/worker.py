@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import signal
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,7 +13,8 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from stream.bench.workers import Deployment as BenchDeployment
-from stream.bench.workers import free_port
+from stream.bench.workers import Worker as WorkerProcess
+from stream.bench.workers import free_port, start_worker  # noqa: F401  (re-exported for the tests)
 
 
 @dataclass
@@ -26,60 +22,6 @@ class Deployment(BenchDeployment):
     """One app id and its topics (``<app id>.raw`` …): what a set of workers share."""
 
     name: str = "test"
-
-
-@dataclass
-class WorkerProcess:
-    proc: subprocess.Popen
-    web_port: int
-    log_path: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.web_port}"
-
-    def get(self, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
-        try:
-            with urllib.request.urlopen(self.url + path, timeout=timeout) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as err:
-            return err.code, err.read()
-
-    def wait_ready(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"worker exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                if self.get("/ready", timeout=2)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise TimeoutError(f"worker not ready after {timeout}s:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 40) -> str:
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def start_worker(deployment: Deployment, log_dir: Path, name: str = "worker") -> WorkerProcess:
-    port = free_port()
-    log_path = log_dir / f"{name}-{port}.log"
-    handle = log_path.open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "stream", "worker"], env=deployment.env(port), stdout=handle, stderr=subprocess.STDOUT
-    )
-    return WorkerProcess(proc, port, log_path)
 
 
 @asynccontextmanager
