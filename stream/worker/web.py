@@ -167,18 +167,10 @@ class MetricsView(View):
     async def get(self, request: Request) -> Response:
         await progress.refresh_if_stale()
         metrics.window_articles.set(len(relator))
-        metrics.window_tags.set(window_tag_count())
+        metrics.window_tags.set(relator.tag_count())
         metrics.ready.set(1 if readiness()["ready"] else 0)
         # The exposition format is UTF-8 by definition; aiohttp refuses a charset inside content_type.
         return self.bytes(metrics.expose(), content_type="text/plain; version=0.0.4")
-
-
-def window_tag_count() -> int:
-    """Distinct tags in the window (the relator's tag index)."""
-    count = getattr(relator, "tag_count", None)
-    if callable(count):
-        return count()
-    return len(getattr(relator, "_tag_ids", ()))
 
 
 @app.page("/articles/{article_id}")

@@ -409,6 +409,10 @@ class Relator:
         """Articles held in the window."""
         return len(self._entries)
 
+    def tag_count(self) -> int:
+        """Distinct tags used by the articles and stories held."""
+        return len(self._tag_ids)
+
     def relate(self, item: RelateInput, *, now: datetime | None = None) -> RelateResult:
         if item.published_at is not None:
             t = _epoch(item.published_at)

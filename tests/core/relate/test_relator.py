@@ -388,3 +388,10 @@ def test_same_template_about_different_events_is_not_a_duplicate() -> None:
     assert b.story_id != a.story_id
     copy = relator.relate(article("t3", [*shared, "entity:person/ann-lee", "place:tulsa"], days=0.2, simhash=12345))
     assert copy.duplicate_of == "t1" and copy.story_id == a.story_id
+
+
+def test_tag_count_follows_the_window() -> None:
+    relator = Relator()
+    assert relator.tag_count() == 0
+    relator.relate(article("c1", ["entity:person/ann-lee", "region:US"]))
+    assert relator.tag_count() == 2
