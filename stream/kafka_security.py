@@ -12,14 +12,21 @@ Environment variables (what :meth:`KafkaSecurity.from_env` reads, and the CLI op
     ARTICLE_STREAM_SASL_USERNAME
     ARTICLE_STREAM_SASL_PASSWORD        the password itself (prefer the file in production)
     ARTICLE_STREAM_SASL_PASSWORD_FILE   a file whose first line is the password
-    ARTICLE_STREAM_SSL_CAFILE / _SSL_CERTFILE / _SSL_KEYFILE   PEM files
+    ARTICLE_STREAM_SSL_CAFILE           PEM: the CAs that sign the broker's certificate (else the system's)
+    ARTICLE_STREAM_SSL_CERTFILE / _SSL_KEYFILE   PEM client certificate and key, for mutual TLS
+    ARTICLE_STREAM_SSL_KEY_PASSWORD     the password of an encrypted client key
+    ARTICLE_STREAM_SSL_KEY_PASSWORD_FILE   a file whose first line is that password
 
-The password never appears in ``repr``, in error messages or in :func:`describe`.
+TLS always verifies the broker's certificate and host name (a certificate for ``127.0.0.1`` needs an
+IP subject alternative name). No password (SASL or key) appears in ``repr``, in error messages or in
+:func:`describe`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -44,6 +51,8 @@ class KafkaSecurity:
     ssl_cafile: str | None = None
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
+    ssl_key_password: str | None = field(default=None, repr=False)
+    ssl_key_password_file: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> KafkaSecurity:
@@ -73,16 +82,58 @@ def _existing_file(name: str, path: str | None) -> str | None:
     return str(path)
 
 
-def read_password(source: Any) -> str | None:
-    """The SASL password: ``sasl_password`` if set, else the first line of ``sasl_password_file``."""
-    password = _get(source, "sasl_password")
-    if password:
-        return password
-    path = _existing_file("sasl password file", _get(source, "sasl_password_file"))
+def _secret(source: Any, name: str, what: str) -> str | None:
+    """``name`` if set, else the first line of the file ``<name>_file``."""
+    value = _get(source, name)
+    if value:
+        return value
+    path = _existing_file(f"{what} file", _get(source, f"{name}_file"))
     if path is None:
         return None
     lines = Path(path).read_text(encoding="utf-8").splitlines()
     return lines[0].strip() if lines and lines[0].strip() else None
+
+
+def read_password(source: Any) -> str | None:
+    """The SASL password: ``sasl_password`` if set, else the first line of ``sasl_password_file``."""
+    return _secret(source, "sasl_password", "sasl password")
+
+
+def read_key_password(source: Any) -> str | None:
+    """The client key's password: ``ssl_key_password``, else the first line of ``ssl_key_password_file``."""
+    return _secret(source, "ssl_key_password", "ssl key password")
+
+
+def _no_key_password() -> str:
+    # Without this callback OpenSSL would prompt on the terminal for an encrypted key's pass phrase
+    # (a hang in a service); raising makes load_cert_chain fail at once instead.
+    raise SecurityConfigError(
+        f"the client key is encrypted: set {ENV_PREFIX}SSL_KEY_PASSWORD or --ssl-key-password-file"
+    )
+
+
+def ssl_context(cafile: str | None, certfile: str | None, keyfile: str | None, key_password: str | None) -> ssl.SSLContext:
+    """A client TLS context that verifies the broker's certificate chain and host name.
+
+    A CA file that holds no certificate, a wrong key password or a key that does not match the
+    certificate raise :class:`SecurityConfigError` naming the problem (never the password).
+    """
+    try:
+        # Without a CA file the system's trust store verifies the broker.
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=cafile)
+    except ssl.SSLError as error:
+        raise SecurityConfigError(f"CA file {cafile}: no PEM certificate in it ({error.reason or error})") from None
+    context.check_hostname = True
+    context.verify_mode = ssl.CERT_REQUIRED
+    if certfile and keyfile:
+        try:
+            context.load_cert_chain(certfile, keyfile, password=key_password or _no_key_password)
+        except ssl.SSLError as error:
+            raise SecurityConfigError(
+                f"cannot load the client certificate {certfile} with the key {keyfile}: wrong key password, "
+                f"not PEM, or the key does not belong to the certificate ({error.reason or error})"
+            ) from None
+    return context
 
 
 def client_kwargs(settings_or_options: Any) -> dict[str, Any]:
@@ -117,10 +168,8 @@ def client_kwargs(settings_or_options: Any) -> dict[str, Any]:
     if protocol.endswith("SSL"):
         if (certfile is None) != (keyfile is None):
             raise SecurityConfigError("a client certificate needs both --ssl-certfile and --ssl-keyfile")
-        from aiokafka.helpers import create_ssl_context
-
-        # Without a CA file the system's trust store verifies the broker (create_ssl_context's default).
-        kwargs["ssl_context"] = create_ssl_context(cafile=cafile, certfile=certfile, keyfile=keyfile)
+        key_password = read_key_password(source) if keyfile else None
+        kwargs["ssl_context"] = ssl_context(cafile, certfile, keyfile, key_password)
     elif cafile or certfile or keyfile:
         raise SecurityConfigError(f"TLS files are given but the security protocol is {protocol} (use SSL or SASL_SSL)")
     return kwargs
@@ -158,3 +207,47 @@ def faust_credentials(settings_or_options: Any):
         ssl_context=kwargs.get("ssl_context"),  # given: SASL_SSL; absent: SASL_PLAINTEXT
         mechanism=kwargs["sasl_mechanism"],
     )
+
+
+async def tls_handshake_error(bootstrap: str, context: ssl.SSLContext, timeout_s: float = 10.0) -> str | None:
+    """Why a TLS connection to the first ``host:port`` of ``bootstrap`` is refused (e.g. "certificate
+    verify failed: unable to get local issuer certificate", or the broker's "certificate required"
+    alert), or None when it is not refused or the failure is not TLS (nothing listening, a timeout).
+
+    aiokafka reports a refused handshake only as "Unable to bootstrap"; this names the cause.
+    """
+    host, _, port = bootstrap.split(",")[0].strip().rpartition(":")
+    host = host.strip("[]")
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, int(port), ssl=context, server_hostname=host), timeout_s
+        )
+    except ssl.SSLCertVerificationError as error:
+        return f"certificate verify failed: {error.verify_message}"
+    except (ConnectionResetError, ssl.SSLEOFError, asyncio.IncompleteReadError):
+        # Connected, then cut off mid-handshake: typically a listener that does not speak TLS.
+        return f"the broker closed the connection during the TLS handshake (is {host}:{port} a TLS listener?)"
+    except ssl.SSLError as error:
+        return f"TLS handshake failed: {error.reason or error}"
+    except (OSError, ValueError, asyncio.TimeoutError):
+        return None
+    try:
+        # With TLS 1.3 the server checks the client's certificate after the handshake completes: a
+        # refusal (no or an untrusted client certificate) arrives as an alert on the first read. A
+        # broker that accepted us sends nothing before a request, so the read just times out.
+        if await asyncio.wait_for(reader.read(1), min(timeout_s, 2.0)) == b"":
+            return (
+                "the broker closed the connection right after the TLS handshake: it probably requires a client "
+                "certificate (--ssl-certfile and --ssl-keyfile) that it did not get or does not trust"
+            )
+    except ssl.SSLError as error:
+        return f"the broker refused the client certificate: {error.reason or error}"
+    except (OSError, asyncio.TimeoutError):
+        pass
+    finally:
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except (OSError, ssl.SSLError):
+            pass
+    return None

@@ -1,8 +1,12 @@
-"""A SASL listener for the embedded broker (tests and demos of authenticated clients).
+"""SASL and TLS listeners for the embedded broker (tests and demos of authenticated clients).
 
     users = {"alice": "alice-secret"}
     listener, props = sasl_listener(port, users, mechanisms=("PLAIN", "SCRAM-SHA-256"))
     config = BrokerConfig(extra_listeners=[listener], extra_properties=props, scram_users=users)
+
+    pki = make_test_pki(tmp_dir, key_password="...")          # stream.broker.tls
+    listener, props = sasl_listener(port, users, tls=pki)      # SASL_SSL
+    mtls = ssl_listener(other_port, pki, client_auth="required")  # SSL, client certificates required
 
 - PLAIN: the users and passwords are in the listener's JAAS line (Kafka's built-in PLAIN callback
   handler checks them against ``user_<name>="<password>"`` entries).
@@ -13,19 +17,29 @@
   the broker itself, which talks PLAINTEXT as ``User:ANONYMOUS``) may do anything; any other
   authenticated user is refused authorization.
 
-The PLAIN passwords end up in ``server.properties`` in the data dir: a test broker, not a vault.
+- TLS: the listener presents ``pki.broker_keystore`` (PKCS#12, or PEM without a key password) and, for
+  client certificates, trusts ``pki.ca_cert`` (``ssl.truststore.type=PEM``). All ``ssl.*`` settings are
+  scoped to the listener, so the PLAINTEXT listener the tests and the broker itself use stays as it is.
+
+The PLAIN passwords and the TLS key password end up in ``server.properties`` in the data dir: a test
+broker, not a vault. Kafka itself logs them as ``[hidden]``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from stream.broker.config import ListenerSpec
+
+if TYPE_CHECKING:
+    from stream.broker.tls import TestPki
 
 PLAIN_MODULE = "org.apache.kafka.common.security.plain.PlainLoginModule"
 SCRAM_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule"
 STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 SCRAM_MECHANISMS = ("SCRAM-SHA-256", "SCRAM-SHA-512")
+CLIENT_AUTH = ("none", "requested", "required")
 
 
 def _jaas_quote(text: str) -> str:
@@ -47,8 +61,11 @@ def sasl_listener(
     mechanisms: Iterable[str] = ("PLAIN", "SCRAM-SHA-256"),
     authorize: bool = False,
     super_users: Iterable[str] = (),
+    tls: TestPki | None = None,
+    client_auth: str = "none",
 ) -> tuple[ListenerSpec, dict[str, str]]:
-    """A SASL_PLAINTEXT listener and the broker-wide properties it needs (``extra_properties``)."""
+    """A SASL_PLAINTEXT listener (SASL_SSL with ``tls``) and the broker-wide properties it needs
+    (``extra_properties``)."""
     mechanisms = [m.upper() for m in mechanisms]
     unknown = [m for m in mechanisms if m != "PLAIN" and m not in SCRAM_MECHANISMS]
     if unknown or not mechanisms:
@@ -59,7 +76,9 @@ def sasl_listener(
     for mechanism in mechanisms:
         if mechanism in SCRAM_MECHANISMS:
             listener_props[f"{mechanism.lower()}.sasl.jaas.config"] = f"{SCRAM_MODULE} required;"
-    listener = ListenerSpec(name, port, "SASL_PLAINTEXT", properties=listener_props)
+    if tls is not None:
+        listener_props.update(tls_properties(tls, client_auth=client_auth))
+    listener = ListenerSpec(name, port, "SASL_SSL" if tls is not None else "SASL_PLAINTEXT", properties=listener_props)
     props = {"sasl.enabled.mechanisms": ",".join(mechanisms)}
     if authorize:
         principals = ["User:ANONYMOUS", *(f"User:{user}" for user in super_users)]
@@ -71,6 +90,30 @@ def sasl_listener(
             }
         )
     return listener, props
+
+
+def tls_properties(pki: TestPki, *, client_auth: str = "none") -> dict[str, str]:
+    """Listener-scoped ``ssl.*`` settings: the broker's PEM key store, the CA it trusts for client
+    certificates, and whether clients must present one (``none``, ``requested``, ``required``)."""
+    if client_auth not in CLIENT_AUTH:
+        raise ValueError(f"client_auth must be one of {', '.join(CLIENT_AUTH)}: {client_auth!r}")
+    props = {
+        "ssl.keystore.type": pki.broker_keystore_type,
+        "ssl.keystore.location": str(pki.broker_keystore),
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": str(pki.ca_cert),
+        "ssl.client.auth": client_auth,
+    }
+    if pki.key_password:
+        props["ssl.keystore.password"] = pki.key_password
+        props["ssl.key.password"] = pki.key_password
+    return props
+
+
+def ssl_listener(port: int, pki: TestPki, *, name: str = "SSL", client_auth: str = "required") -> ListenerSpec:
+    """A TLS listener (no SASL). With ``client_auth="required"`` (the default) only clients with a
+    certificate signed by ``pki``'s CA get in, as ``User:CN=<their name>``."""
+    return ListenerSpec(name, port, "SSL", properties=tls_properties(pki, client_auth=client_auth))
 
 
 def scram_format_arguments(users: Mapping[str, str], mechanisms: Iterable[str] = ("SCRAM-SHA-256",)) -> list[str]:

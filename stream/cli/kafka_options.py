@@ -5,7 +5,11 @@ shows them in ``--help``, each with its environment variable) and the command re
 :class:`KafkaOptions` as its ``kafka`` argument instead.
 
 Exit codes shared by these commands: 2 means a usage or connection problem (no broker given, broker
-unreachable, inconsistent security options).
+unreachable, a refused TLS handshake, inconsistent security options).
+
+Secrets have no command-line option (they would show in ``ps``): the SASL password and the client
+key's password come from ``ARTICLE_STREAM_SASL_PASSWORD`` / ``ARTICLE_STREAM_SSL_KEY_PASSWORD`` or from
+the files named by ``--sasl-password-file`` / ``--ssl-key-password-file``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import inspect
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -23,7 +28,14 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 
 from stream.config import Settings
-from stream.kafka_security import PROTOCOLS, SASL_MECHANISMS, KafkaSecurity, SecurityConfigError, client_kwargs
+from stream.kafka_security import (
+    PROTOCOLS,
+    SASL_MECHANISMS,
+    KafkaSecurity,
+    SecurityConfigError,
+    client_kwargs,
+    tls_handshake_error,
+)
 
 EXIT_USAGE = 2  # usage or connection error, for every command
 BROKER_ENV = "ARTICLE_STREAM_BROKER"
@@ -121,8 +133,22 @@ _SHARED: dict[str, tuple[Any, Any]] = {
         Annotated[str | None, _option("--ssl-keyfile", envvar="ARTICLE_STREAM_SSL_KEYFILE", help="Client private key (PEM) for mutual TLS.")],
         None,
     ),
+    "ssl_key_password_file": (
+        Annotated[
+            str | None,
+            _option(
+                "--ssl-key-password-file",
+                envvar="ARTICLE_STREAM_SSL_KEY_PASSWORD_FILE",
+                help="File whose first line is the password of an encrypted --ssl-keyfile (or set ARTICLE_STREAM_SSL_KEY_PASSWORD).",
+            ),
+        ],
+        None,
+    ),
 }
 PASSWORD_ENV = "ARTICLE_STREAM_SASL_PASSWORD"
+KEY_PASSWORD_ENV = "ARTICLE_STREAM_SSL_KEY_PASSWORD"
+# The options of the command running now: run_kafka reads them to explain a refused TLS handshake.
+_current_options: ContextVar[KafkaOptions | None] = ContextVar("kafka_options", default=None)
 
 
 def kafka_command(func: Callable[..., T]) -> Callable[..., T]:
@@ -138,18 +164,48 @@ def kafka_command(func: Callable[..., T]) -> Callable[..., T]:
     def wrapper(*args: Any, **kwargs: Any) -> T:
         shared = {name: kwargs.pop(name) for name in _SHARED}
         shared = {name: value.value if isinstance(value, Enum) else value for name, value in shared.items()}
-        options = KafkaOptions(**shared, sasl_password=os.environ.get(PASSWORD_ENV) or None)
+        options = KafkaOptions(
+            **shared,
+            sasl_password=os.environ.get(PASSWORD_ENV) or None,
+            ssl_key_password=os.environ.get(KEY_PASSWORD_ENV) or None,
+        )
         quiet_kafka_logs()
-        return func(*args, kafka=options, **kwargs)
+        token = _current_options.set(options)
+        try:
+            return func(*args, kafka=options, **kwargs)
+        finally:
+            _current_options.reset(token)
 
     wrapper.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in [*own, *added]}
     return wrapper
 
 
+class _LastConnectionError(logging.Handler):
+    """Keeps the reason of aiokafka's last failed connection (its "Unable connect to ...: <error>"
+    log line, e.g. a refused SASL authentication) instead of printing it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.reason: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if isinstance(record.msg, str) and record.msg.startswith("Unable connect") and record.args:
+            self.reason = str(record.args[-1])
+
+
+_connection_errors = _LastConnectionError()
+
+
 def quiet_kafka_logs() -> None:
-    """aiokafka logs every refused connection at ERROR; commands report connection problems themselves."""
-    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    """aiokafka logs every refused connection at ERROR; commands report connection problems
+    themselves (with the last reason aiokafka gave, see run_kafka), so none of it is printed."""
+    logger = logging.getLogger("aiokafka")
+    logger.setLevel(logging.ERROR)
+    logger.propagate = False
+    if _connection_errors not in logger.handlers:
+        logger.addHandler(_connection_errors)
+    _connection_errors.reason = None
 
 
 def current_settings() -> Settings:
@@ -166,11 +222,38 @@ def run_kafka(coroutine: Awaitable[T], broker: str, *, on_interrupt: T | None = 
     try:
         return asyncio.run(coroutine)  # type: ignore[arg-type]
     except (KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError, ConnectionError) as error:
-        fail(f"cannot reach the Kafka broker at {broker}: {error or type(error).__name__} (is it running? article-stream broker status)")
+        refused = _tls_refusal(broker)
+        if refused:
+            hint = ""
+            if "certificate verify failed" in refused:
+                hint = (
+                    " (--ssl-cafile / ARTICLE_STREAM_SSL_CAFILE must hold the CA that signed the broker's "
+                    "certificate, issued for the host name or IP address in --broker)"
+                )
+            fail(f"TLS connection to the Kafka broker at {broker} refused: {refused}{hint}")
+        last = _connection_errors.reason
+        if last and "Authentication" in last:
+            hint = "check --sasl-username, --sasl-mechanism and the password"
+        else:
+            hint = "is it running? article-stream broker status"
+        reason = f"; last connection error: {last}" if last else ""
+        fail(f"cannot reach the Kafka broker at {broker}: {error or type(error).__name__}{reason} ({hint})")
     except KeyboardInterrupt:
         if on_interrupt is not None:
             return on_interrupt
         raise typer.Exit(130) from None
+
+
+def _tls_refusal(broker: str) -> str | None:
+    """The TLS reason a connection failed (aiokafka only says "Unable to bootstrap"), or None."""
+    options = _current_options.get()
+    if options is None or not options.security_protocol.upper().endswith("SSL"):
+        return None
+    try:
+        context = client_kwargs(options)["ssl_context"]
+        return asyncio.run(tls_handshake_error(broker, context))
+    except (SecurityConfigError, OSError, ValueError):
+        return None
 
 
 def topic_names(settings: Settings) -> dict[str, str]:
