@@ -22,6 +22,7 @@ from stream.contracts import RawArticle
 from stream.core.normalize import boilerplate, credits, language, normalize, similarity
 from stream.core.normalize.fingerprint import NEAR_DUPLICATE_THRESHOLD, simhash
 from stream.core.normalize.text import repair
+from stream.core.normalize.tokens import line_tokens
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
@@ -89,12 +90,16 @@ def bench(settings: Settings) -> None:
         lines = boilerplate.text_lines(repair(body))
         aliases = credits.aliases()
         clean_body = normalize(text[0], settings).body
+        texts = [line.text for line in lines]
+        table = boilerplate._patterns().stopword_table
         steps = {
             "repair (unicode)": (lambda _: repair(body)),
             "text_lines + clean": (lambda _: boilerplate.clean(boilerplate.text_lines(repair(body)), title=None, source=None, agency_aliases=aliases)),
             "clean only": (lambda _: boilerplate.clean(lines, title=None, source=None, agency_aliases=aliases)),
+            "  of which line_tokens (split, hash)": (lambda _: line_tokens(texts, table)),
             "language (CLD2)": (lambda _: language.detect("", clean_body)),
-            "simhash": (lambda _: simhash(clean_body)),
+            "simhash (from text)": (lambda _: simhash(clean_body)),
+            "credits": (lambda _: credits.find_credits(clean_body, [], None)),
         }
         if html:
             from stream.core.normalize.html import parse_html

@@ -42,13 +42,19 @@ def parse_object(value: bytes, *, max_message_bytes: int) -> dict[str, Any]:
     if len(value) > max_message_bytes:
         raise Rejected(ErrorCode.field_too_large, f"message of {len(value)} bytes exceeds {max_message_bytes}")
     try:
-        text = value.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Rejected(ErrorCode.undecodable_bytes, f"not UTF-8: {exc.reason} at byte {exc.start}") from None
-    try:
-        obj = orjson.loads(text)  # orjson caps nesting depth, so deep JSON is rejected, not a crash
-    except orjson.JSONDecodeError as exc:
-        raise Rejected(ErrorCode.invalid_json, f"invalid JSON: {exc}") from None
+        # orjson checks UTF-8 itself: parsing the bytes saves decoding them into a str first. It
+        # caps nesting depth, so deep JSON is rejected, not a crash.
+        obj = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        # Rare: decode, then parse the text, only to say which of the two is wrong.
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Rejected(ErrorCode.undecodable_bytes, f"not UTF-8: {exc.reason} at byte {exc.start}") from None
+        try:
+            obj = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise Rejected(ErrorCode.invalid_json, f"invalid JSON: {exc}") from None
     if not isinstance(obj, dict):
         raise Rejected(ErrorCode.not_an_object, f"JSON value is {type(obj).__name__}, expected an object")
     return obj

@@ -51,3 +51,20 @@ def test_good_input_is_coerced_leniently():
 def test_unparseable_date_is_not_a_rejection():
     raw = decode_raw(b'{"body": "x", "published_at": "the day after tomorrow-ish"}', **LIMITS)
     assert raw.published_at == "the day after tomorrow-ish"
+
+
+def test_reasons_say_where_the_bytes_or_the_json_go_wrong():
+    with pytest.raises(Rejected) as err:
+        decode_raw('{"body": "café'.encode() + b"\xff" + b'"}', **LIMITS)
+    assert err.value.code is ErrorCode.undecodable_bytes
+    assert err.value.reason == "not UTF-8: invalid start byte at byte 15"
+    with pytest.raises(Rejected) as err:
+        decode_raw('{"body": "café", }'.encode(), **LIMITS)
+    assert err.value.code is ErrorCode.invalid_json
+    assert err.value.reason.startswith("invalid JSON: ")
+
+
+def test_non_ascii_body_is_parsed_from_bytes_unchanged():
+    raw = decode_raw('{"body": "Seoul — café ☕ 😀", "title": "Ünïcode"}'.encode(), **LIMITS)
+    assert raw.body == "Seoul — café ☕ 😀"
+    assert raw.title == "Ünïcode"

@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 from datetime import datetime
+from functools import lru_cache
 
 from stream.config import Settings, get_settings
 from stream.contracts import RawArticle
@@ -20,6 +21,7 @@ _MAX_ID_CHARS = 200
 _TAG_WORD = re.compile(r"\S+")
 
 
+@lru_cache(maxsize=1024)  # called with source names: a handful, over and over
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return _SLUG.sub("-", ascii_text).strip("-")
@@ -179,7 +181,11 @@ def normalize(raw: RawArticle, settings: Settings | None = None) -> NormalizedAr
         warnings.append(f"not an absolute http(s) URL: {raw.url[:200]!r}")
     published_iso = published_at.isoformat() if isinstance(published_at, datetime) else None
 
-    sim = fingerprint.simhash(body)
+    # The cleaner already split and hashed the paragraphs' words: the same as simhash(body) would.
+    if page.paragraph_hashes is not None:
+        sim = fingerprint.simhash_of_hashes(page.paragraph_hashes)
+    else:
+        sim = fingerprint.simhash(body)
     return NormalizedArticle(
         id=article_id(raw.id, source, url, title, published_iso, body),
         url=url,
@@ -194,7 +200,7 @@ def normalize(raw: RawArticle, settings: Settings | None = None) -> NormalizedAr
         section=section,
         publisher_tags=tags,
         dateline=dateline.place if dateline else None,
-        fingerprint=fingerprint.fingerprint(title, body),
+        fingerprint=fingerprint.fingerprint_of_keys(title, page.paragraph_keys),
         simhash=sim,
         warnings=warnings,
     )

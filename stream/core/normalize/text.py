@@ -37,6 +37,8 @@ def _replace_odd(m: re.Match[str]) -> str:
     return _ODD_CHARS[m.group(0)]
 
 
+_ORDINARY_ASCII = bytes([0x09, 0x0A, *range(0x20, 0x7F)])  # tab, newline, printable
+
 _SPACES = re.compile(r"[ \t]+")
 
 
@@ -55,8 +57,12 @@ def repair(text: str) -> str:
         if "`" in text:
             text = text.replace("`", "'")
         return text
-    text = text.replace("\r", "\n").replace("`", "'")
-    return _ODD.sub(_replace_odd, text) if _ODD.search(text) else text
+    if "\r" in text:
+        text = text.replace("\r", "\n")
+    if "`" in text:
+        text = text.replace("`", "'")
+    # Deleting the ordinary bytes leaves the odd ones: a C loop, ~10x cheaper than a regex scan.
+    return _ODD.sub(_replace_odd, text) if text.encode("ascii").translate(None, _ORDINARY_ASCII) else text
 
 
 def collapse(line: str) -> str:

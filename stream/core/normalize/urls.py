@@ -35,10 +35,20 @@ def is_tracking_param(name: str) -> bool:
     return lowered in names or lowered.startswith(prefixes)
 
 
+# Already canonical (the common case): http(s), lower-case host without port or user, a path of
+# characters that need no escaping and no dot segments, no query, no fragment. Returned as is.
+_PLAIN = re.compile(
+    r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*"
+    r"(?:/(?:[A-Za-z0-9_~!$&'()*+,;=:@-][A-Za-z0-9_.~!$&'()*+,;=:@-]*)?)+\Z"
+)
+
+
 def canonical_url(url: str | None) -> str | None:
     if not url:
         return None
     url = url.strip()
+    if _PLAIN.match(url):
+        return url
     try:
         parts = urlsplit(url)
         port = parts.port

@@ -117,3 +117,13 @@ def test_windows_line_ends_keep_the_block_structure():
     windows = unix.replace("\n", "\r\n")
     assert normalize(RawArticle(body=windows)).body == normalize(RawArticle(body=unix)).body
     assert normalize(RawArticle(body=unix)).body.split("\n\n") == PROSE
+
+
+def test_paragraphs_separated_by_blank_lines_split_like_the_general_path():
+    # "\n\n" everywhere takes the fast path; "\n \n" (a blank line holding a space) the general one.
+    paragraphs = [*PROSE, "  Indented   paragraph with  spaces.", "lower case start", "- a bullet"]
+    fast = [line.text for line in text_lines("\n\n".join(paragraphs))]
+    general = [line.text for line in text_lines("\n \n".join(paragraphs))]
+    assert fast == general
+    assert fast[3] == "Indented paragraph with spaces."
+    assert len(fast) == len(paragraphs)

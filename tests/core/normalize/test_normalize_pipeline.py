@@ -177,3 +177,16 @@ def test_html_picks_the_main_article_not_a_teaser_card():
     main = "<article class=\"story print-friendly\">" + "".join(f"<p>{p}</p>" for p in [BODY, BODY.replace("budget", "plan")]) + "</article>"
     article = normalize(RawArticle(title="Budget", html=f"<html><body>{teaser}{main}{teaser}</body></html>"))
     assert article.body.split("\n\n") == [BODY, BODY.replace("budget", "plan")]
+
+
+def test_credits_take_the_longest_alias_on_word_boundaries():
+    from stream.core.normalize.credits import find_credits
+
+    body = (
+        "SEOUL, Dec. 5 (Yonhap News Agency) -- Officials met, the Korean Central News Agency said. "
+        "A Thomson Reuters office nearby was closed, told Reuters a spokesman. APEC leaders, "
+        "not the AP, met too; Xinhua reported the talks."
+    )
+    assert find_credits(body, [], "Yonhap News Agency") == ["Yonhap", "KCNA", "Reuters", "Xinhua"]
+    # Inside a longer word ("APEC", "Reutersville") an alias is no credit.
+    assert find_credits("APEC said. Reutersville reported.", [], None) == []
