@@ -2,7 +2,8 @@
 
 Prints µs per article for the tag stage on Reuters-21578 TRAIN documents and BBC News articles
 (when ../shared/eval-data is present) and on the repo's seed story, grouped by size, with the
-per-4 KB cost, plus the one-off cost of building the Tagger.
+per-4 KB cost, plus the one-off cost of building the Tagger; and the CPU time per article on the
+pipeline benchmark's 3-5 KB corpus (``stream.bench.corpus``, the one ``Pipeline.process`` is timed on).
 """
 
 from __future__ import annotations
@@ -52,10 +53,42 @@ def corpus_articles(limit: int) -> list[NormalizedArticle]:
     return out
 
 
+def bench_corpus_articles(limit: int) -> list[NormalizedArticle]:
+    """The pipeline benchmark's 3-5 KB articles (``stream.bench.corpus``), validated and normalized."""
+    from stream.bench.corpus import generate
+    from stream.config import get_settings
+    from stream.core.normalize import normalize
+    from stream.core.validate import Rejected, decode_raw
+
+    settings = get_settings()
+    out = []
+    for value in generate(limit):
+        try:
+            raw = decode_raw(value, max_message_bytes=settings.max_message_bytes,
+                             max_body_bytes=settings.max_body_bytes)
+            out.append(normalize(raw, settings))
+        except (Rejected, ValueError):
+            continue
+    return out
+
+
+def cpu_us_per_article(tagger: Tagger, articles: list[NormalizedArticle], rounds: int) -> list[float]:
+    """CPU time (``time.process_time``) per article for each round over ``articles``."""
+    out = []
+    for _ in range(rounds):
+        t0 = time.process_time()
+        for article in articles:
+            tagger.tag(article)
+        out.append((time.process_time() - t0) / len(articles) * 1e6)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=600)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--bench-corpus", type=int, default=400, metavar="N",
+                        help="also time N articles of the pipeline benchmark's 3-5 KB corpus (0: skip)")
     args = parser.parse_args()
 
     t0 = time.perf_counter()
@@ -66,6 +99,15 @@ def main() -> None:
     seed = seed_article()
     r = per_item_us(tagger.tag, [seed] * 50, rounds=args.rounds)
     print(f"seed story ({len(seed.body) + len(seed.title)} chars): median {r['median_us']:.0f} µs, best {r['best_us']:.0f} µs")
+
+    if args.bench_corpus:
+        bench = bench_corpus_articles(args.bench_corpus)
+        for article in bench[:20]:
+            tagger.tag(article)  # warm caches, as a running worker has them
+        cpu = cpu_us_per_article(tagger, bench, max(3, args.rounds))
+        mean = sum(len(a.body) + len(a.title) for a in bench) / len(bench)
+        print(f"bench corpus ({len(bench)} articles, mean {mean:.0f} chars): CPU time best {min(cpu):.0f} µs/article "
+              f"(rounds: {', '.join(f'{c:.0f}' for c in cpu)})")
 
     articles = corpus_articles(args.articles)
     if not articles:
@@ -78,12 +120,7 @@ def main() -> None:
           f"median {r['median_us']:.0f} µs/article, best {r['best_us']:.0f} µs; "
           f"{r['median_us'] / mean_chars * 4096:.0f} µs per 4 KB; {1e6 / r['median_us']:.0f} articles/s")
     # CPU time too: on a shared machine the wall-clock figures above include waiting for a core.
-    cpu = []
-    for _ in range(max(2, args.rounds // 2)):
-        t0 = time.process_time()
-        for article in articles:
-            tagger.tag(article)
-        cpu.append((time.process_time() - t0) / len(articles) * 1e6)
+    cpu = cpu_us_per_article(tagger, articles, max(2, args.rounds // 2))
     print(f"  CPU time: best {min(cpu):.0f} µs/article, {min(cpu) / mean_chars * 4096:.0f} µs per 4 KB")
     for low, high in ((0, 1024), (1024, 3072), (3072, 5120), (5120, 10**9)):
         group = [a for a, c in zip(articles, chars) if low <= c < high]

@@ -12,18 +12,12 @@ from __future__ import annotations
 import re
 
 from stream.contracts import TagItem
+from stream.core.tag.items import tag_item
 from stream.core.tag.resources import Resources, slugify
 
 MAX_EVIDENCE = 3
 MAX_ENTITIES = 25
 
-
-def evidence_items(evidence) -> list[dict]:
-    """``(text, field, start, end)`` tuples, kept cheap while collecting, as Evidence fields.
-
-    TagItem validates these dicts into Evidence models in pydantic-core, several times faster
-    than building each Evidence in Python first."""
-    return [{"text": t, "field": f, "start": s, "end": e} for t, f, s, e in evidence]
 
 # A capitalised word, then more joined by single spaces and at most two lowercase connectors
 # ("Ministry of the Interior"). The pattern starts with a plain [A-Z] so the regex engine can skip
@@ -118,10 +112,11 @@ class EntityCollector:
         for s, e in spans:
             covered.update(range(s, e))
         cues = self.res.cues
-        lead, titles, never, connectors = cues["lead_words"], cues["person_titles"], cues["never_names"], cues["connectors"]
+        titles, never = cues["person_titles"], cues["never_names"]
         titles_lower = cues["person_titles_lower"]
         org_tails = cues["org_tails"]
-        dates = cues["date_words"]
+        sentence_words = cues["sentence_words"]  # lead words, connectors and dates
+        trailing_words = cues["trailing_words"]  # never-names and connectors
         place_first = self.res.place_first_words
         for m in CAPITALISED.finditer(text):
             start, end = m.span()
@@ -131,28 +126,31 @@ class EntityCollector:
             if covered and (start in covered or end - 1 in covered or any(s < end and start < e for s, e in spans)):
                 continue
             tokens = seq.split(" ")
-            offsets = []
+            offsets = [start]
             pos = start
-            for tok in tokens:
-                offsets.append(pos)
+            for tok in tokens[:-1]:
                 pos += len(tok) + 1
+                offsets.append(pos)
             last = tokens[-1]
             if last.endswith(("'s", "’s")):
                 last = last[:-2]
             elif last.endswith(".") and len(last) > 4:
                 last = last[:-1]  # sentence end, not an abbreviation ("Inc.", "Jr.")
             tokens[-1] = last
-            prev_word = self._previous_word(text, start)
+            if start >= 2 and text[start - 1] == " ":
+                prev_word = text[text.rfind(" ", max(0, start - 40), start - 1) + 1:start - 1]
+            else:
+                prev_word = ""
             person_cue = bool(prev_word) and (
                 prev_word.lower().rstrip(".,") in titles_lower or prev_word.endswith("-old")  # "15-year-old Ann Lee"
             )
             # Sentence words and dates go from the start, dates and the like from the end.
             i, j = 0, len(tokens)
-            while i < j and (tokens[i] in lead or tokens[i] in connectors or tokens[i] in dates):
+            while i < j and tokens[i] in sentence_words:
                 if self._multiword_place_at(tokens, i, j):
                     break  # "New York City", "Little Rock Police Department": the word starts a place
                 i += 1
-            while j > i and (tokens[j - 1] in never or tokens[j - 1] in connectors):
+            while j > i and tokens[j - 1] in trailing_words:
                 j -= 1
             if j <= i:
                 continue
@@ -166,7 +164,7 @@ class EntityCollector:
                 continue
             while i < j:
                 tok = tokens[i]
-                if tok in lead or tok in connectors or tok in dates:
+                if tok in sentence_words:
                     i += 1
                 elif tok in titles:
                     person_cue = True
@@ -188,7 +186,7 @@ class EntityCollector:
             name_tokens = tokens[i:j]
             n_start = offsets[i]
             n_end = offsets[j - 1] + len(name_tokens[-1])
-            if len(name_tokens) <= 2 and any(t in never for t in name_tokens):
+            if len(name_tokens) <= 2 and not never.isdisjoint(name_tokens):
                 continue
             self._classify(name_tokens, person_cue, field, text, n_start, n_end)
 
@@ -207,14 +205,17 @@ class EntityCollector:
                 k -= 1
             name = tokens[k:j]
         elif tokens[j - 1] in cues["org_tails"]:
-            k = next((k for k in range(i + 1, j - 1) if tokens[k] in cues["jurisdiction_words"]), None)
-            if k is None:
+            jurisdiction_words = cues["jurisdiction_words"]
+            for k in range(i + 1, j - 1):
+                if tokens[k] in jurisdiction_words:
+                    break
+            else:
                 return
             name = tokens[i:k]
         else:
             return
-        if not name or len(name) > 4 or any(not t[:1].isupper() or t in cues["person_titles"] or t in cues["lead_words"]
-                                            or t in cues["org_heads"] or t in cues["never_names"] for t in name):
+        if (not name or len(name) > 4 or not cues["not_in_local_places"].isdisjoint(name)
+                or not all(t[:1].isupper() for t in name)):
             return
         if name[0] in cues["local_place_tails"]:
             return  # "County Road 12", "Park Avenue"-like generic words: no proper name first
@@ -226,18 +227,15 @@ class EntityCollector:
             return
         self.places.add(slugify(phrase))
 
-    def _previous_word(self, text: str, start: int) -> str:
-        if start < 2 or text[start - 1] != " ":
-            return ""
-        prev_start = text.rfind(" ", max(0, start - 40), start - 1) + 1
-        return text[prev_start:start - 1]
-
     def _is_place_name(self, tokens: list[str]) -> bool:
         """"New York City", "Kansas City": a place the gazetteer knows, not an organisation."""
         return " ".join(tokens).lower() in self.res.place_terms
 
     def _multiword_place_at(self, tokens: list[str], i: int, j: int) -> bool:
         """Whether tokens ``i``.. begin a place name of two or three words ("Little Rock")."""
+        res = self.res
+        if tokens[i] not in res.us_town_multiword_first and tokens[i].lower() not in res.place_multiword_first:
+            return False  # no name of two or more words starts with this word
         for n in (3, 2):
             if i + n <= j:
                 phrase = " ".join(tokens[i:i + n])
@@ -272,7 +270,7 @@ class EntityCollector:
             len(tokens) >= 3 and tokens[0] in cues["org_heads"] and tokens[1] in ("of", "for")
         )
         if is_org:
-            if all(t in cues["org_tails"] or t in cues["org_heads"] or t in cues["jurisdiction_words"] for t in tokens):
+            if cues["org_words"].issuperset(tokens):
                 return  # "Sheriff's Office", "District Court": which one is not said, so no anchor
             entity_id = f"org/{slugify(name)}"
             self._mention(entity_id, name, "org", field, text, start, end)
@@ -291,7 +289,7 @@ class EntityCollector:
         if not person_cue and (name in self.res.us_towns or name.lower() in self.res.place_terms
                                or (name.startswith("St. ") and "Saint " + name[4:] in self.res.us_towns)):
             return  # "Santa Cruz", "Eden Prairie": a town, not a person
-        if any(t.endswith(("'s", "’s")) for t in tokens[:-1]):
+        if "'s " in name or "’s " in name:  # a possessive word before the last one
             return  # "Prime Minister's Questions"
         looks_person = (
             person_cue
@@ -311,7 +309,7 @@ class EntityCollector:
                     break
         if looks_person:
             self._mention(f"person/{slugify(name)}", name, "person", field, text, start, end)
-        elif len(tokens) <= 3 and not any(t in cues["person_titles"] or t in cues["lead_words"] for t in tokens):
+        elif len(tokens) <= 3 and cues["titles_or_lead"].isdisjoint(tokens):
             self.pending.append((name, field, start, end))  # a person if later named by surname alone
 
     # -- output ---------------------------------------------------------------------------------
@@ -397,6 +395,6 @@ class EntityCollector:
         out = []
         for entity_id, acc in ranked[:MAX_ENTITIES]:
             score = min(1.0, 0.4 + 0.15 * (acc.count - 1) + (0.2 if acc.in_title else 0.0))
-            out.append(TagItem(id=entity_id, tag=f"entity:{entity_id}", label=acc.label, score=round(score, 3),
-                               kind=acc.kind, evidence=evidence_items(acc.evidence)))
+            out.append(tag_item(entity_id, f"entity:{entity_id}", acc.label, round(score, 3), acc.kind,
+                                evidence=acc.evidence))
         return out

@@ -102,7 +102,8 @@ class PhraseMatcher:
                 payloads = payloads + [p for p in self._entries[(key, True)][1] if p not in payloads]
             value = combine(tuple(payloads))
             self._combined[(key, prefix)] = value
-            automaton.add_word(stored, (len(stored), len(key), prefix, dots, value))
+            # Sorted as (start, value): longest first at one start, then whole word before prefix.
+            automaton.add_word(stored, (-len(key), prefix, dots, value, len(stored) - 1))
         automaton.make_automaton()
         self._automaton = automaton
 
@@ -110,22 +111,27 @@ class PhraseMatcher:
         """The combined value of the whole-word term spelled ``text`` (case and punctuation folded)."""
         return self._combined.get((" ".join(fold(text).split()), False))
 
-    def scan(self, text: str, folded: str | None = None) -> list[tuple[int, int, Any]]:
-        """``(start, end, value)`` for the leftmost-longest whole-word matches, in text order."""
+    def candidates(self, text: str, folded: str | None = None) -> list[tuple[int, tuple]]:
+        """Every key found, overlapping ones too, as ``(start, (-key_len, prefix, dots, value, _))``
+        in the order ``scan`` resolves them: by start, longest first, whole word before prefix."""
         if self._automaton is None or not text:
             return []
         padded = " " + (folded if folded is not None else fold(text)) + " "
-        found = []
-        for end_index, (stored_len, key_len, prefix, dots, payloads) in self._automaton.iter(padded):
-            start = end_index - stored_len + 1  # index in text (padding shifts by one)
-            found.append((start, -key_len, prefix, dots, payloads))
+        # The automaton reports matches by end; ``start`` is the key's first character in ``text``
+        # (the padding shifts indexes by one, the key's leading space takes that back).
+        found = [(end_index - v[4], v) for end_index, v in self._automaton.iter(padded)]
+        found.sort()
+        return found
+
+    def scan(self, text: str, folded: str | None = None) -> list[tuple[int, int, Any]]:
+        """``(start, end, value)`` for the leftmost-longest whole-word matches, in text order."""
+        found = self.candidates(text, folded)
         if not found:
             return []
-        found.sort()
         out = []
         last_end = -1
         n = len(text)
-        for start, neg_len, prefix, dots, payloads in found:
+        for start, (neg_len, prefix, dots, payloads, _) in found:
             if start < last_end:
                 continue
             end = start - neg_len

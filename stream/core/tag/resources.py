@@ -23,8 +23,15 @@ from stream.core.tag.matcher import PhraseMatcher, fold
 DATA = Path(__file__).parent / "data"
 
 
+# ASCII letters and digits stay (lowercased), everything else separates: the slug of ASCII text.
+_SLUG_ASCII = str.maketrans({chr(i): (chr(i).lower() if chr(i).isalnum() else " ") for i in range(128)})
+
+
+@lru_cache(maxsize=1 << 16)  # names and places recur across a stream's articles
 def slugify(text: str) -> str:
     text = text.replace("'", "").replace("\u2019", "")  # "Children's" -> "childrens"
+    if text.isascii():  # the same result as below, without NFKD and a regex
+        return "-".join(text.translate(_SLUG_ASCII).split())
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
 
@@ -85,6 +92,26 @@ class Resources:
     us_towns: dict[str, frozenset[str]] = field(default_factory=dict)  # "Salisbury" -> {"US-MD", "US-NC", ...}
     us_states: dict[str, str] = field(default_factory=dict)  # "North Carolina", "N.C.", "NC" -> "US-NC"
     us_town_population: dict[str, int] = field(default_factory=dict)  # the largest town of the name
+    # Derived lookups (built in ``__post_init__``): they let ``find_towns`` skip most capitalised runs.
+    us_town_first_words: frozenset[str] = field(default_factory=frozenset)  # "Little" for "Little Rock"; "St."
+    us_town_multiword_first: frozenset[str] = field(default_factory=frozenset)  # "Little", not "Salisbury"
+    place_multiword_first: frozenset[str] = field(default_factory=frozenset)  # "new" of "new york" (lowercase)
+    us_state_pattern: re.Pattern = field(default=re.compile(r"(?!)"))  # a state name, longest first
+
+    def __post_init__(self) -> None:
+        first = {name.split(" ", 1)[0] for name in self.us_towns}
+        multiword_first = {name.split(" ", 1)[0] for name in self.us_towns if " " in name}
+        if "Saint" in multiword_first:
+            first.add("St.")  # "St. Paul" is looked up as "Saint Paul"
+            multiword_first.add("St.")
+        self.us_town_first_words = frozenset(first)
+        self.us_town_multiword_first = frozenset(multiword_first)
+        self.place_multiword_first = frozenset(t.split(" ", 1)[0] for t in self.place_terms if " " in t)
+        # A state name of 2-20 characters not followed by a letter or digit, unless it ends with a dot.
+        names = sorted((s for s in self.us_states if 2 <= len(s) <= 20), key=lambda s: (-len(s), s))
+        if names:
+            alternation = "|".join(re.escape(s) for s in names)
+            self.us_state_pattern = re.compile(rf"(?:{alternation})(?:(?<=\.)|(?![^\W_]))")
 
 
 def _combine(payloads: tuple) -> tuple:
@@ -169,6 +196,12 @@ def load_resources() -> Resources:
     cue_data = json.loads((DATA / "entity_cues.json").read_text(encoding="utf-8"))
     cues = {k: frozenset(v) for k, v in cue_data.items() if isinstance(v, list) and k != "person_after"}
     cues["person_titles_lower"] = frozenset(w.lower().rstrip(".") for w in cue_data["person_titles"])
+    # Unions tested in one set operation per name (entities.py).
+    cues["org_words"] = cues["org_tails"] | cues["org_heads"] | cues["jurisdiction_words"]
+    cues["titles_or_lead"] = cues["person_titles"] | cues["lead_words"]
+    cues["not_in_local_places"] = cues["titles_or_lead"] | cues["org_heads"] | cues["never_names"]
+    cues["sentence_words"] = cues["lead_words"] | cues["connectors"] | cues["date_words"]
+    cues["trailing_words"] = cues["never_names"] | cues["connectors"]
     amb = json.loads((DATA / "ambiguous_places.json").read_text(encoding="utf-8"))
     for rule in amb["rules"].values():  # cue words are tested against folded text
         for key in ("cues", "veto"):

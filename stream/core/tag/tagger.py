@@ -17,7 +17,8 @@ from stream.contracts import TagItem
 from stream.core.dateline import find_dateline
 from stream.core.normalize import NormalizedArticle
 from stream.core.tag import Tagging
-from stream.core.tag.entities import EntityCollector, evidence_items
+from stream.core.tag.entities import EntityCollector
+from stream.core.tag.items import tag_item
 from stream.core.tag.matcher import fold
 from stream.core.tag.resources import Resources, load_resources, slugify
 from stream.core.tag.towns import find_towns
@@ -100,7 +101,8 @@ class Tagger:
         regions: dict[str, _RegionAcc] = {}
         topic_hits: dict[str, float] = {}  # count for the topic and its parent
         sub_hits: dict[str, float] = {}  # count for the sub-topic only
-        topic_evidence: dict[str, list] = {}
+        counted: list[tuple] = []  # (topics, field, text, start, end) of the term mentions that count
+        topic_evidence: dict[str, list] = {}  # publisher tags naming a topic
         term_counts: dict[str, int] = {}
         entities = EntityCollector(res)
         ambiguity = res.ambiguity_rules
@@ -119,25 +121,43 @@ class Tagger:
         if lead_end < 0:
             lead_end = len(body)
 
+        candidates = res.matcher.candidates
+        place_ok = self._place_ok
+        add_region = self._add_region
+        known_entities = res.entities
+        count_of = term_counts.get
         for field, text, low in (("title", title, title_low), ("body", body, body_low)):
             in_title = field == "title"
             topic_factor = TITLE_WEIGHT if in_title else 1.0
             caps = in_title and text.isupper()
-            for start, end, (topics, place, entity) in res.matcher.scan(text, low):
+            # ``PhraseMatcher.scan`` inlined (this loop runs for every match): leftmost-longest.
+            last_end = -1
+            n_text = len(text)
+            for start, (neg_len, prefix, dots, (topics, place, entity), _) in candidates(text, low):
+                if start < last_end:
+                    continue
+                end = start - neg_len
+                if prefix:
+                    while end < n_text and text[end].isalnum():
+                        end += 1
+                elif dots:
+                    k = 0
+                    while k < dots and end < n_text and text[end] == ".":
+                        end += 1
+                        k += 1
+                last_end = end
                 if topics:
                     term = low[start:end]
-                    n = term_counts.get(term, 0)
+                    n = count_of(term, 0)
                     if n < TERM_CAP:
                         term_counts[term] = n + 1
+                        counted.append((topics, field, text, start, end))  # evidence, for the topics chosen
                         for topic_id, weight, up in topics:
                             hits = topic_hits if up else sub_hits
                             hits[topic_id] = hits.get(topic_id, 0.0) + weight * topic_factor
-                            ev = topic_evidence.get(topic_id)
-                            if ev is None:
-                                topic_evidence[topic_id] = [(text[start:end], field, start, end)]
-                            elif len(ev) < MAX_EVIDENCE:
-                                ev.append((text[start:end], field, start, end))
-                if place is not None and self._place_ok(place, text, low, start, end, full_low, in_title, caps):
+                    if place is None and entity is None:
+                        continue
+                if place is not None and place_ok(place, text, low, start, end, full_low, in_title, caps):
                     key = low[start:end]
                     code = self._resolve_place(place, key, full_low) if key in ambiguity else place[1]
                     if in_title:
@@ -146,15 +166,15 @@ class Tagger:
                         w, where = W_LEAD, "lead"
                     else:
                         w, where = W_BODY, "body"
-                    self._add_region(regions, code, w * KIND_FACTOR.get(place[2], 1.0), where, field, text, start, end)
+                    add_region(regions, code, w * KIND_FACTOR.get(place[2], 1.0), where, field, text, start, end)
                     if place[2] in CITY_KINDS:
                         cities.add(slugify(text[start:end]))
                 if entity is not None and text[start].isupper() and (not entity[2] or text[start:end].isupper()):
                     entities.add_known(entity[1], field, text, start, end)
-                    known = res.entities[entity[1]]
+                    known = known_entities[entity[1]]
                     if known.region:
-                        self._add_region(regions, known.region, W_ENTITY_REGION, "other", field, text, start, end,
-                                         evidence=False)
+                        add_region(regions, known.region, W_ENTITY_REGION, "other", field, text, start, end,
+                                   evidence=False)
             if not text.isupper():  # an all-capitals title says nothing about what is a name
                 entities.extract(field, text)
 
@@ -167,7 +187,7 @@ class Tagger:
             entities.add_credit(credit)
 
         region_items = self._region_items(regions)
-        topic_items = self._topic_items(topic_hits, sub_hits, topic_evidence, len(body) + len(title))
+        topic_items = self._topic_items(topic_hits, sub_hits, counted, topic_evidence, len(body) + len(title))
         entity_items = entities.items()
         cities.update(entities.places)
         tags = {i.tag for i in region_items}
@@ -237,14 +257,14 @@ class Tagger:
             if p[2] in CITY_KINDS and prev[:1].isupper() and f"{prev} {text[start:end]}" in self.res.us_towns:
                 return False
         # "Madrid Drive", "Van Wedding Road": part of a street or venue name.
-        following = _FOLLOWING_CAPITALISED.match(text, end)
+        following = _FOLLOWING_CAPITALISED.match(text, end) if text[end:end + 1] == " " else None
         if following:
             last, tails = following.group().rsplit(" ", 1)[-1], self.res.cues["street_tails"]
             if last in tails or last.rstrip(".,") in tails:  # "Road." ends a sentence
                 return False
         # "Chad Johnson", "Jordan Henderson": a name-like place followed by a capitalised word.
-        if (not in_title and key in self.res.name_like and end + 1 < len(text) and text[end] == " "
-                and text[end + 1].isupper()):
+        if (not in_title and end + 1 < len(text) and text[end] == " " and text[end + 1].isupper()
+                and key in self.res.name_like):
             return False
         return True
 
@@ -323,8 +343,7 @@ class Tagger:
             kind = info.kind if info else ("subdivision" if "-" in code else "country")
             primary = code in primaries
             score = round(1.0 - math.exp(-acc.weight / 2.5), 3)
-            items.append(TagItem(id=code, tag=f"region:{code}", label=label, score=score, kind=kind,
-                                 primary=primary, evidence=evidence_items(acc.evidence)))
+            items.append(tag_item(code, f"region:{code}", label, score, kind, primary, acc.evidence))
             if info and info.subregion and kind in ("country", "historic"):
                 cur = subregions.get(info.subregion)
                 if cur is None:
@@ -334,15 +353,14 @@ class Tagger:
                     cur[1] = cur[1] or primary
         for slug, (score, primary) in subregions.items():
             info = known.get(slug)
-            items.append(TagItem(id=slug, tag=f"region:{slug}", label=info.label if info else slug, score=score,
-                                 kind="subregion", primary=primary))
+            items.append(tag_item(slug, f"region:{slug}", info.label if info else slug, score, "subregion", primary))
         items.sort(key=lambda i: (not i.primary, -i.score, i.id))
         return items
 
     # -- topics ---------------------------------------------------------------------------------
 
-    def _topic_items(self, hits: dict[str, float], sub_hits: dict[str, float], evidence: dict[str, list],
-                     n_chars: int) -> list[TagItem]:
+    def _topic_items(self, hits: dict[str, float], sub_hits: dict[str, float], counted: list[tuple],
+                     publisher_evidence: dict[str, list], n_chars: int) -> list[TagItem]:
         if not hits:
             return []
         parent_of = self._topic_parent
@@ -362,15 +380,37 @@ class Tagger:
         chosen = {t for t, s in top_level.items() if s >= TOPIC_MIN_SCORE and s >= TOPIC_RELATIVE * best}
         if not chosen:
             chosen = {max(top_level, key=top_level.get)}
-        items = []
+        selected = []
         for t, s in scores.items():
             parent = parent_of.get(t)
             if (parent is None and t in chosen) or (parent in chosen and s >= SUBTOPIC_MIN_SCORE):
-                topic = self.res.topics[t]
-                items.append(TagItem(id=t, tag=f"topic:{t}", label=topic.label, score=round(s, 3),
-                                     kind="sub" if parent else "top", evidence=evidence_items(evidence.get(t, ()))))
+                selected.append((t, s, parent))
+        evidence = self._topic_evidence(selected, counted)
+        items = []
+        for t, s, parent in selected:
+            topic = self.res.topics[t]
+            items.append(tag_item(t, f"topic:{t}", topic.label, round(s, 3), "sub" if parent else "top",
+                                  evidence=evidence[t] + publisher_evidence.get(t, [])))
         items.sort(key=lambda i: (-i.score, i.id))
         return items
+
+    @staticmethod
+    def _topic_evidence(selected: list[tuple], counted: list[tuple]) -> dict[str, list]:
+        """The first MAX_EVIDENCE counted mentions of each selected topic's terms, in text order.
+
+        Gathered only for the few topics kept, rather than for every topic at every mention."""
+        evidence: dict[str, list] = {t: [] for t, _, _ in selected}
+        open_topics = len(evidence)
+        for topics, field, text, start, end in counted:
+            if not open_topics:
+                break
+            for topic_id, _, _ in topics:
+                ev = evidence.get(topic_id)
+                if ev is not None and len(ev) < MAX_EVIDENCE:
+                    ev.append((text[start:end], field, start, end))
+                    if len(ev) == MAX_EVIDENCE:
+                        open_topics -= 1
+        return evidence
 
     # -- publisher tags -------------------------------------------------------------------------
 

@@ -40,41 +40,58 @@ class TownMention:
 
 
 def _state_after(res: Resources, text: str, end: int) -> str | None:
-    """The state named right after ``, `` at ``end`` ("Salisbury, N.C."), or None."""
+    """The state named right after ``, `` at ``end`` ("Salisbury, N.C."), or None.
+
+    The longest state name (at most 20 characters) that ends the text, is not followed by a
+    letter or digit, or ends with a dot ("N.C.Police" is still N.C.)."""
     if text[end:end + 2] != ", ":
         return None
-    rest = text[end + 2:end + 24]
-    for n in range(min(len(rest), 20), 1, -1):
-        cand = rest[:n]
-        code = res.us_states.get(cand)
-        if code and (n == len(rest) or not rest[n].isalnum() or cand.endswith(".")):
-            return code
-    return None
+    m = res.us_state_pattern.match(text, end + 2, end + 24)
+    return res.us_states[m.group()] if m else None
 
 
 def find_towns(res: Resources, text: str, in_title: bool) -> list[TownMention]:
     lead = res.cues["lead_words"]
     towns = res.us_towns
+    first_words = res.us_town_first_words
     out: list[TownMention] = []
     for m in _RUN.finditer(text):
-        start = m.start()
+        run = m.group()
+        # Most runs cannot name a town: the first word starts no town name, it is no sentence
+        # word to skip, and no ", <state>" follows the run (only the run's last word can have one).
+        space = run.find(" ")
+        first = run if space < 0 else run[:space]
+        start, run_end = m.span()
+        state_may_follow = text[run_end:run_end + 2] == ", "
+        if (not state_may_follow and first not in first_words and (space < 0 or first not in lead)
+                and not _may_start_town(first, first_words)):
+            continue
         if start and (text[start - 1].isalnum() or text[start - 1] in "'’-"):
             continue
-        tokens = m.group().split(" ")
+        tokens = run.split(" ") if space >= 0 else [run]
+        n_tokens = len(tokens)
         i, pos = 0, start
-        while i < len(tokens) - 1 and tokens[i] in lead and not _town_starts(res, tokens, i):
+        while i < n_tokens - 1 and tokens[i] in lead and not _town_starts(res, tokens, i):
             pos += len(tokens[i]) + 1
             i += 1
+        if i and not state_may_follow and not _may_start_town(tokens[i], first_words):
+            continue
         found = None
-        for n in range(min(_MAX_WORDS, len(tokens) - i), 0, -1):
+        # A name of two or more words is a town only if its first word starts one, or if a state
+        # follows it (the run's last words); else only the one-word name is worth a look.
+        longest = min(_MAX_WORDS, n_tokens - i)
+        if not state_may_follow and tokens[i] not in res.us_town_multiword_first:
+            longest = 1
+        for n in range(longest, 0, -1):
             name = " ".join(tokens[i:i + n]).rstrip(".,")
             if name.endswith(("'s", "’s")):
                 name = name[:-2]
             end = pos + len(name)
-            state = _state_after(res, text, end)
+            # Tokens hold no comma, so only a name that ends the run can be followed by ", <state>".
+            state = _state_after(res, text, end) if i + n == n_tokens else None
             if name.startswith("St. ") and name not in towns and "Saint " + name[4:] in towns:
                 name = "Saint " + name[4:]  # the table spells "Saint Paul"; the evidence span stays short
-            if name in towns or (state and i + n == len(tokens) and n <= 2 and name not in res.us_states
+            if name in towns or (state and i + n == n_tokens and n <= 2 and name not in res.us_states
                                  and tokens[i] not in res.first_names):
                 found = (name, n, end, state)
                 break
@@ -86,7 +103,7 @@ def find_towns(res: Resources, text: str, in_title: bool) -> list[TownMention]:
         if state is not None:
             out.append(TownMention(name, pos, end, state, True))
             continue
-        after = tokens[i + n] if i + n < len(tokens) else ""
+        after = tokens[i + n] if i + n < n_tokens else ""
         if after in _NOT_A_TOWN_AFTER:
             continue
         if after and n == 1 and tokens[i] in res.first_names and after not in res.cues["jurisdiction_words"]:
@@ -98,9 +115,24 @@ def find_towns(res: Resources, text: str, in_title: bool) -> list[TownMention]:
     return out
 
 
+def _may_start_town(word: str, first_words: frozenset[str]) -> bool:
+    """Whether a town name can start with this token: as it stands ("Little" of "Little Rock") or,
+    alone, without its trailing dots or possessive ("Salisbury's")."""
+    if word in first_words:
+        return True
+    if word[-1] not in ".s":  # only a trailing dot or possessive is dropped
+        return False
+    stem = word.rstrip(".")
+    if stem.endswith(("'s", "’s")):
+        stem = stem[:-2]
+    return stem in first_words
+
+
 def _town_starts(res: Resources, tokens: list[str], i: int) -> bool:
     """"Little Rock", "New Haven", "New York": a sentence word that begins a place's name stays
     (so "New York Police" is not York, Pa.)."""
+    if tokens[i] not in res.us_town_multiword_first and tokens[i].lower() not in res.place_multiword_first:
+        return False  # no town or place name of two or more words starts with this word
     for n in (2, 3):
         if i + n <= len(tokens):
             phrase = " ".join(tokens[i:i + n])

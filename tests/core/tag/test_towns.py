@@ -1,5 +1,7 @@
 """US towns: recognised with a state cue, resolved to that state, and kept whole in names."""
 
+import pytest
+
 from stream.core.tag.resources import load_resources
 from stream.core.tag.towns import find_towns
 from tests.core.tag.helpers import make_article
@@ -70,3 +72,42 @@ def test_a_persons_surname_after_of_is_not_a_town(tagger):
     tags = tagger.tag(make_article(body, "Detroit man sought in teen nephew shooting")).tags
     assert "entity:person/james-graham" in tags
     assert "place:graham" not in tags
+
+
+def _state_after_by_prefixes(res, text, end):
+    """The rule ``_state_after`` compiles into one regex, spelled out: the longest state name of
+    2-20 characters after ", " that is not followed by a letter or digit, unless it ends with a dot."""
+    if text[end:end + 2] != ", ":
+        return None
+    rest = text[end + 2:end + 24]
+    for n in range(min(len(rest), 20), 1, -1):
+        code = res.us_states.get(rest[:n])
+        if code and (n == len(rest) or not rest[n].isalnum() or rest[:n].endswith(".")):
+            return code
+    return None
+
+
+@pytest.mark.parametrize("after", [
+    "N.C., police said", "N.C.", "NC.", "North Carolina's", "North Dakota", "NCAA", "Ohio", "Ohioans",
+    "Calif", "Calif.", "Mass.,", "Wash.Police", "District of Columbia.", "New York, New York", "Va", "VA",
+    "W.Va.", "West Virginia", "Kansas City", "Ark", "Tenn.-based", "Georgiaé", "Texas_", "", "N",
+])
+def test_state_after_a_town_takes_the_longest_state_name(after):
+    from stream.core.tag.towns import _state_after
+
+    res = load_resources()
+    text = "It happened in Salisbury, " + after
+    end = len("It happened in Salisbury")
+    assert _state_after(res, text, end) == _state_after_by_prefixes(res, text, end)
+    assert _state_after(res, text, end - 1) is None  # no ", " there
+
+
+def test_town_words_cover_every_town_and_the_saint_spelling():
+    res = load_resources()
+    assert all(name.split(" ")[0] in res.us_town_first_words for name in res.us_towns)
+    assert all(name.split(" ")[0] in res.us_town_multiword_first for name in res.us_towns if " " in name)
+    assert all(term.split(" ")[0] in res.place_multiword_first for term in res.place_terms if " " in term)
+    assert "Salisbury" in res.us_town_first_words and "Salisbury" not in res.us_town_multiword_first
+    assert "St." in res.us_town_first_words  # "St. Paul" is looked up as "Saint Paul"
+    found = find_towns(res, "Officers in St. Paul's north end said, police said.", in_title=False)
+    assert [t.name for t in found] == ["Saint Paul"]
