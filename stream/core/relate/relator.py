@@ -4,14 +4,16 @@ Durable state is two mappings of plain JSON values (Faust tables in the worker, 
 
 - ``articles[id]`` = {"t": epoch seconds, "g": [tags], "s": simhash, "f": fingerprint,
   "r": revision, "st": story id, "ti": title, "w": tag-vector norm, "d": duplicate_of (optional),
-  "k": related links emitted [[id, score], …] (optional)}
+  "k": related links emitted, as the JSON text of [[id, score], …] (optional; one string is a
+  fraction of the memory of a list of pairs, and the links are read only by the HTTP look-ups)}
 - ``stories[id]`` = {"ti": title, "n": size, "t0": first seen, "t1": last seen,
   "tt": [[tag, count], ...] top tags, "a": founding article id} or, once absorbed by a merge,
   {"m": surviving story id, "t1": ...}.
 
 Derived in memory (``rebuild()`` re-creates it from the mappings): a tag vocabulary of compact
-integer ids, document frequencies over the window, posting lists tag -> articles and tag -> stories,
-the exact-fingerprint index and time buckets for expiry.
+integer ids, document frequencies over the window, posting lists tag -> articles (sequence numbers
+into the compact ``ArticleWindow`` arrays) and tag -> stories, the exact-fingerprint index and time
+buckets for expiry. Records share their tag strings with the vocabulary.
 
 Scoring. A tag's weight is its IDF over the articles held: ``ln((N + prior) / (df + 1))`` - a tag on
 every article ("region:US") weighs almost nothing, a name seen once weighs most. The link score of
@@ -42,17 +44,22 @@ import heapq
 import math
 import re
 import time
+from array import array
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from stream.contracts import RelatedLink, StoryEvent, StoryUpdate
 from stream.contracts.topics import iso_utc
 from stream.core.relate.config import RelateConfig
 from stream.core.relate.similarity import simhash_similarity
+from stream.core.relate.window import ArticleWindow
 
 _NON_ANCHORS_FILE = Path(__file__).with_name("data") / "non_anchor_entities.txt"
 _BUCKET_SECONDS = 3600  # expiry granularity: an article leaves the window within the hour
@@ -84,20 +91,6 @@ class RelateResult:
     unchanged: bool = False  # same id re-sent with the same content: nothing to emit
 
 
-class _Entry:
-    """An article held in the window, as the in-memory index sees it."""
-
-    __slots__ = ("id", "t", "tags", "simhash", "norm", "alive")
-
-    def __init__(self, id: str, t: float, tags: tuple[int, ...], simhash: int, norm: float) -> None:
-        self.id = id
-        self.t = t
-        self.tags = tags
-        self.simhash = simhash
-        self.norm = norm
-        self.alive = True
-
-
 @lru_cache(maxsize=1)
 def non_anchor_tags() -> tuple[frozenset[str], re.Pattern[str] | None]:
     """Entity tags of news agencies and outlets (exact tags, and one pattern for the shell-style
@@ -126,6 +119,17 @@ def _iso(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
+def _encode_links(links: list[RelatedLink]) -> str:
+    return orjson.dumps([[link.id, link.score] for link in links]).decode()
+
+
+def _decode_links(stored: Any) -> list[Any]:
+    """Stored related links: JSON text, or a list of pairs as records of older versions hold them."""
+    if isinstance(stored, str):
+        return orjson.loads(stored)
+    return list(stored or ())
+
+
 class Relator:
     def __init__(
         self,
@@ -149,15 +153,15 @@ class Relator:
         self._tag_ids: dict[str, int] = {}
         self._tag_names: list[str | None] = []
         self._free_tag_ids: list[int] = []
-        self._df: list[int] = []  # articles held that carry the tag
-        self._anchor: list[bool] = []  # the tag names an actor or place (see RelateConfig.anchor_prefixes)
-        self._log_df: list[float] = []  # ln(df + 1), kept current so an idf is one subtraction
-        self._sdf: list[int] = []  # live stories whose top tags hold the tag
-        self._postings: list[list[_Entry]] = []
-        self._story_postings: list[list[str]] = []
-        self._entries: dict[str, _Entry] = {}
+        self._df = array("l")  # articles held that carry the tag
+        self._anchor = bytearray()  # 1: the tag names an actor or place (see RelateConfig.anchor_prefixes)
+        self._log_df = array("d")  # ln(df + 1), kept current so an idf is one subtraction
+        self._sdf = array("l")  # live stories whose top tags hold the tag
+        self._postings: list[list[int]] = []  # sequence numbers (ArticleWindow), in arrival order
+        self._story_postings: list[list[str] | None] = []  # None until a story posts the tag
+        self._window_index = ArticleWindow()
         self._by_fingerprint: dict[str, str] = {}
-        self._article_buckets: dict[int, list[_Entry]] = {}
+        self._article_buckets: dict[int, list[int]] = {}
         self._article_bucket_heap: list[int] = []
         self._story_buckets: dict[int, list[str]] = {}
         self._story_bucket_heap: list[int] = []
@@ -178,7 +182,7 @@ class Relator:
                 self._log_df.append(0.0)
                 self._sdf.append(0)
                 self._postings.append([])
-                self._story_postings.append([])
+                self._story_postings.append(None)
             self._tag_ids[tag] = tid
         return tid
 
@@ -190,7 +194,7 @@ class Relator:
                 del self._tag_ids[name]
                 self._tag_names[tid] = None
                 self._postings[tid] = []
-                self._story_postings[tid] = []
+                self._story_postings[tid] = None
                 self._free_tag_ids.append(tid)
 
     def _idf(self, tid: int | None, held: int) -> float:
@@ -217,46 +221,70 @@ class Relator:
             return True
         return len(self._postings[tid]) > cfg.max_postings
 
-    def _index_article(self, entry: _Entry, fingerprint: str) -> None:
-        log_df = self._log_df
-        for tid in entry.tags:
-            df = self._df[tid] + 1
-            self._df[tid] = df
-            log_df[tid] = math.log(df + 1)
-            self._postings[tid].append(entry)
-        self._entries[entry.id] = entry
+    def _index_article(
+        self, article_id: str, t: float, tags: tuple[int, ...], simhash: int, norm: float, fingerprint: str,
+        title: str | None, story_id: str,
+    ) -> int:
+        seq = self._window_index.add(article_id, t, tags, simhash, norm, title, story_id)
+        df, log_df, postings, log = self._df, self._log_df, self._postings, math.log
+        for tid in tags:
+            count = df[tid] + 1
+            df[tid] = count
+            log_df[tid] = log(count + 1)
+            postings[tid].append(seq)
         if fingerprint:
-            self._by_fingerprint.setdefault(fingerprint, entry.id)
-        bucket = int(entry.t // _BUCKET_SECONDS)
+            self._by_fingerprint.setdefault(fingerprint, article_id)
+        bucket = int(t // _BUCKET_SECONDS)
         slot = self._article_buckets.get(bucket)
         if slot is None:
             self._article_buckets[bucket] = slot = []
             heapq.heappush(self._article_bucket_heap, bucket)
-        slot.append(entry)
+        slot.append(seq)
+        return seq
 
-    def _unindex_article(self, entry: _Entry, fingerprint: str | None) -> None:
-        entry.alive = False
-        for tid in entry.tags:
-            self._df[tid] -= 1
-            self._log_df[tid] = math.log(self._df[tid] + 1)
-            postings = self._postings[tid]
+    def _unindex_article(self, seq: int, fingerprint: str | None) -> None:
+        window = self._window_index
+        position = seq - window.base
+        article_id = window.ids[position]
+        tags = window.tags[position]
+        window.remove(seq)
+        base, ids = window.base, window.ids
+        df, log_df, all_postings, log = self._df, self._log_df, self._postings, math.log
+        for tid in tags:
+            count = df[tid] - 1
+            df[tid] = count
+            log_df[tid] = log(count + 1)
+            postings = all_postings[tid]
             # Dead entries are skipped on scan and dropped when they outnumber the live ones.
-            if len(postings) > 2 * self._df[tid] + 16:
-                self._postings[tid] = [e for e in postings if e.alive]
-            self._maybe_free_tag(tid)
-        if self._entries.get(entry.id) is entry:
-            del self._entries[entry.id]
-        if fingerprint and self._by_fingerprint.get(fingerprint) == entry.id:
+            if len(postings) > 2 * count + 16:
+                all_postings[tid] = [s for s in postings if s >= base and ids[s - base] is not None]
+            if count == 0:
+                self._maybe_free_tag(tid)
+        if fingerprint and self._by_fingerprint.get(fingerprint) == article_id:
             del self._by_fingerprint[fingerprint]
+
+    def _held_seq(self, article_id: str, record: dict[str, Any]) -> int | None:
+        """Sequence number of the article held under ``article_id`` (from its record's time bucket)."""
+        bucket = self._article_buckets.get(int(float(record["t"]) // _BUCKET_SECONDS))
+        return self._window_index.find(article_id, bucket) if bucket else None
 
     def _index_story(self, story_id: str, record: dict[str, Any], old_tags: set[str] | None = None) -> None:
         """Post the story under its top tags (only tags not posted already) and schedule its expiry."""
-        for tag, _count in record.get("tt", ()):
+        names = self._tag_names
+        for pair in record.get("tt", ()):
+            tag = pair[0]
             if old_tags is not None and tag in old_tags:
-                continue
-            tid = self._tag_id(tag)
-            self._sdf[tid] += 1
-            self._story_postings[tid].append(story_id)
+                tid = self._tag_ids.get(tag)
+            else:
+                tid = self._tag_id(tag)
+                self._sdf[tid] += 1
+                postings = self._story_postings[tid]
+                if postings is None:
+                    self._story_postings[tid] = [story_id]
+                else:
+                    postings.append(story_id)
+            if tid is not None and type(pair) is list and pair[0] is not names[tid]:
+                pair[0] = names[tid]  # one copy of each tag string, shared with the vocabulary
         bucket = int(record["t1"] // _BUCKET_SECONDS)
         slot = self._story_buckets.get(bucket)
         if slot is None:
@@ -270,7 +298,7 @@ class Relator:
             if tid is None:
                 continue
             self._sdf[tid] -= 1
-            postings = self._story_postings[tid]
+            postings = self._story_postings[tid] or []
             if len(postings) > 2 * self._sdf[tid] + 16:
                 self._story_postings[tid] = [s for s in postings if self._story_posts(s, tag)]
             self._maybe_free_tag(tid)
@@ -289,15 +317,22 @@ class Relator:
 
     def _expire_articles(self, cutoff: float) -> None:
         heap = self._article_bucket_heap
+        window = self._window_index
+        expired = False
         while heap and (heap[0] + 1) * _BUCKET_SECONDS <= cutoff:
             bucket = heapq.heappop(heap)
-            for entry in self._article_buckets.pop(bucket, ()):
-                if not entry.alive:
+            for seq in self._article_buckets.pop(bucket, ()):
+                position = seq - window.base
+                if position < 0 or window.ids[position] is None:
                     continue
-                record = self.articles.get(entry.id)
-                self._unindex_article(entry, record.get("f") if record else None)
+                article_id = window.ids[position]
+                record = self.articles.get(article_id)
+                self._unindex_article(seq, record.get("f") if record else None)
                 if record is not None:
-                    del self.articles[entry.id]
+                    del self.articles[article_id]
+                expired = True
+        if expired:
+            window.compact()
 
     def _expire_stories(self, cutoff: float) -> None:
         heap = self._story_bucket_heap
@@ -316,10 +351,15 @@ class Relator:
         """Re-derive every in-memory index from the ``articles`` and ``stories`` mappings."""
         self._reset()
         for article_id, record in sorted(self.articles.items(), key=lambda kv: (kv[1]["t"], kv[0])):
-            tags = tuple(self._tag_id(tag) for tag in record["g"])
-            entry = _Entry(article_id, float(record["t"]), tags, int(record["s"]), float(record.get("w", 1.0)))
-            self._index_article(entry, record.get("f", ""))
-            self._clock = max(self._clock, entry.t)
+            names = record["g"]
+            tags = tuple([self._tag_id(tag) for tag in names])
+            self._share_tag_names(names, tags)
+            t = float(record["t"])
+            self._index_article(
+                article_id, t, tags, int(record["s"]), float(record.get("w", 1.0)), record.get("f", ""),
+                record.get("ti"), record["st"],
+            )
+            self._clock = max(self._clock, t)
         for story_id, record in self.stories.items():
             if "m" in record:
                 self._index_story(story_id, {"t1": record["t1"]})
@@ -329,6 +369,15 @@ class Relator:
         for tid, name in enumerate(self._tag_names):
             if name is not None:
                 self._maybe_free_tag(tid)
+
+    def _share_tag_names(self, names: list[str], tags: list[int]) -> None:
+        """Point a recovered record's tag list at the vocabulary's strings (equal values, one copy each):
+        a record decoded from a changelog holds its own copy of every tag."""
+        if isinstance(names, list):
+            vocabulary = self._tag_names
+            for i, tid in enumerate(tags):
+                if names[i] is not vocabulary[tid]:
+                    names[i] = vocabulary[tid]
 
     def article(self, article_id: str) -> dict[str, Any] | None:
         """The stored record of an article held in the window, in readable form."""
@@ -352,7 +401,7 @@ class Relator:
         """The related links emitted for an article, for those still held in the window."""
         mine = set(record["g"])
         links = []
-        for other_id, score in record.get("k", ()):
+        for other_id, score in _decode_links(record.get("k")):
             other = self.articles.get(other_id)
             if other is not None:
                 shared = sorted(mine.intersection(other["g"]))
@@ -386,13 +435,14 @@ class Relator:
         tid = self._tag_ids.get(tag)
         if tid is None:
             return []
-        live = [e for e in self._postings[tid] if e.alive]
-        live.sort(key=lambda e: (e.t, e.id), reverse=True)
+        window = self._window_index
+        live = [(window.times[s - window.base], window.ids[s - window.base]) for s in self._postings[tid] if window.alive(s)]
+        live.sort(reverse=True)
         out = []
-        for entry in live[: max(limit, 0)]:
-            record = self.articles.get(entry.id)
+        for t, article_id in live[: max(limit, 0)]:
+            record = self.articles.get(article_id)
             if record is not None:
-                out.append({"id": entry.id, "title": record["ti"], "published_at": _iso(entry.t),
+                out.append({"id": article_id, "title": record["ti"], "published_at": _iso(t),
                             "story_id": self.resolve_story(record["st"])})
         return out
 
@@ -407,7 +457,7 @@ class Relator:
 
     def __len__(self) -> int:
         """Articles held in the window."""
-        return len(self._entries)
+        return self._window_index.held
 
     def tag_count(self) -> int:
         """Distinct tags used by the articles and stories held."""
@@ -418,22 +468,22 @@ class Relator:
             t = _epoch(item.published_at)
         else:
             t = _epoch(now) if now is not None else datetime.now(UTC).timestamp()
-        updated_at = iso_utc(now) if now is not None else iso_utc(datetime.now(UTC))
 
         previous = self.articles.get(item.id)
         if previous is not None and previous["f"] == item.fingerprint:
             return self._unchanged(item, previous, t)
+        updated_at = iso_utc(now) if now is not None else iso_utc(datetime.now(UTC))
         if previous is not None:  # revised content: replace the index entry, keep the story
-            old = self._entries.get(item.id)
+            old = self._held_seq(item.id, previous)
             if old is not None:
                 self._unindex_article(old, previous.get("f"))
             else:
                 self._by_fingerprint.pop(previous.get("f"), None)
 
         self._advance(t)
-        held = len(self._entries)
+        held = self._window_index.held
         query = self._query(item.tags, held)
-        scored = self._candidates(query, t, held, exclude=item.id)
+        scored = self._candidates(query, t, held, exclude=None)
         related = self._related_links(scored, query)
 
         duplicate_of, duplicate_similarity = self._duplicate(item, scored)
@@ -446,26 +496,26 @@ class Relator:
 
         too_old = t < self._clock - self._window  # arrived after its window closed: relate, don't hold
         if not too_old:
-            norm = math.sqrt(sum(w * w for _tid, _name, w in query)) if query else 0.0
-            tags = tuple(self._tag_id(name) for _tid, name, _w in query)
-            entry = _Entry(item.id, t, tags, item.simhash, norm)
+            norm = round(math.sqrt(sum(w * w for _tid, _name, w in query)) if query else 0.0, 6)
+            tag_id = self._tag_id
+            tags = tuple([tag_id(name) for _tid, name, _w in query])
+            vocabulary = self._tag_names
             record: dict[str, Any] = {
                 "t": t,
-                "g": [name for _tid, name, _w in query],
+                "g": [vocabulary[tid] for tid in tags],  # the vocabulary's strings: one copy per tag
                 "s": item.simhash,
                 "f": item.fingerprint,
                 "r": revision,
                 "st": story_id,
                 "ti": item.title,
-                "w": round(norm, 6),
+                "w": norm,
             }
-            entry.norm = record["w"]
             if related:  # ids and scores only; shared tags are re-derived from both records on look-up
-                record["k"] = [[link.id, link.score] for link in related]
+                record["k"] = _encode_links(related)
             if duplicate_of is not None:
                 record["d"] = duplicate_of
             self.articles[item.id] = record
-            self._index_article(entry, item.fingerprint)
+            self._index_article(item.id, t, tags, item.simhash, norm, item.fingerprint, item.title, story_id)
         return RelateResult(
             related=related,
             story_id=story_id,
@@ -488,101 +538,138 @@ class Relator:
                 continue
             seen.add(name)
             tid = tag_ids.get(name)
-            query.append((tid, name, log_n if tid is None else max(log_n - log_df[tid], 0.0)))
+            if tid is None:
+                query.append((tid, name, log_n))
+            else:
+                idf = log_n - log_df[tid]
+                query.append((tid, name, 0.0 if 0.0 > idf else idf))  # max(idf, 0.0)
         return query
 
     def _candidates(
-        self, query: list[tuple[int | None, str, float]], t: float, held: int, *, exclude: str
-    ) -> list[tuple[float, _Entry, bool]]:
+        self, query: list[tuple[int | None, str, float]], t: float, held: int, *, exclude: int | None
+    ) -> list[tuple[float, int, bool, set[int]]]:
         """Articles held within the window of ``t`` sharing tags with the query, best first:
-        (score, entry, shares an anchor tag)."""
+        (score, sequence number, shares an anchor tag, its tag ids). ``exclude``: a sequence number to
+        leave out."""
         window = self._window
-        scan_limit = self.config.scan_limit
-        acc: dict[_Entry, float] = {}
+        cfg = self.config
+        scan_limit = cfg.scan_limit
+        index = self._window_index
+        base, ids, times = index.base, index.ids, index.times
+        df, all_postings = self._df, self._postings
+        # _is_common, inlined: this loop runs for every tag of every article
+        min_df, share, max_postings = cfg.common_tag_min_df, cfg.common_tag_share * held, cfg.max_postings
+        acc: dict[int, float] = {}
+        get = acc.get
         common: list[tuple[int, float]] = []
         norm_sq = 0.0
+        lo, hi = t - window, t + window
         for tid, _name, w in query:
             norm_sq += w * w
-            if tid is None or self._df[tid] == 0 or w <= 0.0:
+            if tid is None or w <= 0.0:
                 continue
-            if self._is_common(tid, held):
+            count = df[tid]
+            if count == 0:
+                continue
+            postings = all_postings[tid]
+            if (count >= min_df and count > share) or len(postings) > max_postings:
                 common.append((tid, w * w))
                 continue
             w2 = w * w
-            postings = self._postings[tid]
             # Postings are in arrival order: a busy tag offers only its newest articles.
-            for entry in postings[-scan_limit:] if len(postings) > scan_limit else postings:
-                if entry.alive and abs(entry.t - t) <= window:
-                    acc[entry] = acc.get(entry, 0.0) + w2
+            for seq in postings[-scan_limit:] if len(postings) > scan_limit else postings:
+                position = seq - base
+                # a dead article's time is +inf: out of every window
+                if position >= 0 and abs(times[position] - t) <= window:
+                    acc[seq] = get(seq, 0.0) + w2
         if not acc or norm_sq <= 0.0:
             return []
-        target = self._entries.get(exclude)
-        if target is not None:
-            acc.pop(target, None)
-        ranked = heapq.nlargest(self.config.max_candidates, acc.items(), key=lambda kv: kv[1])
+        if exclude is not None:
+            acc.pop(exclude, None)
+        if len(acc) > cfg.max_candidates:  # the best by evidence; ties: the first found (a stable sort)
+            ranked = sorted(acc.items(), key=itemgetter(1), reverse=True)[: cfg.max_candidates]
+        else:  # all of them: the order is made below
+            ranked = acc.items()
         norm = math.sqrt(norm_sq)
-        half_life = self.config.half_life_days * _DAY
-        context_factor = self.config.context_only_factor
-        decay_rate = _LN2 / half_life  # exp(-gap * ln2 / half_life) == 2 ** (-gap / half_life)
+        decay_rate = _LN2 / (cfg.half_life_days * _DAY)  # exp(-gap * ln2 / half_life) == 2 ** (-gap / half_life)
+        context_factor = cfg.context_only_factor
         is_anchor = self._anchor
         anchors = [(tid, w) for tid, _name, w in query if tid is not None and is_anchor[tid]]
         min_anchor = self._min_anchor_evidence(held)
+        norms, tag_lists = index.norms, index.tags
+        exp = math.exp
         out = []
-        for entry, raw in ranked:
+        for seq, raw in ranked:
+            position = seq - base
+            tags = set(tag_lists[position])
             for tid, w2 in common:
-                if tid in entry.tags:
+                if tid in tags:
                     raw += w2
-            cosine = raw / (norm * entry.norm) if entry.norm > 0 else 0.0
-            score = min(cosine, 1.0) * math.exp(-abs(entry.t - t) * decay_rate)
-            anchored = sum(w for tid, w in anchors if tid in entry.tags) >= min_anchor
+            entry_norm = norms[position]
+            entry_t = times[position]
+            cosine = raw / (norm * entry_norm) if entry_norm > 0 else 0.0
+            score = min(cosine, 1.0) * exp(-abs(entry_t - t) * decay_rate)
+            anchor_evidence = 0  # summed in query order, from int 0 (as sum() would)
+            for tid, w in anchors:
+                if tid in tags:
+                    anchor_evidence += w
+            anchored = anchor_evidence >= min_anchor
             if not anchored:  # sharing only topics and regions: the same kind of news, not the same story
                 score *= context_factor
-            out.append((score, entry, anchored))
-        out.sort(key=lambda se: (-se[0], -se[1].t, se[1].id))
-        return out
+            out.append((-score, -entry_t, ids[position], score, seq, anchored, tags))
+        out.sort()  # best first; ties: the newer, then by id (ids are distinct, so no further compare)
+        return [(score, seq, anchored, tags) for _key, _t, _id, score, seq, anchored, tags in out]
 
-    def _related_links(
-        self, scored: list[tuple[float, _Entry, bool]], query: list[tuple[int | None, str, float]]
-    ) -> list[RelatedLink]:
-        links = []
+    def _related_links(self, scored: list[tuple[float, int, bool, set[int]]], query: list[tuple[int | None, str, float]]) -> list[RelatedLink]:
+        links: list[RelatedLink] = []
+        cfg = self.config
+        if not scored or scored[0][0] < cfg.min_related_score:
+            return links
         by_weight = sorted(((w, tid, name) for tid, name, w in query if tid is not None), reverse=True)
-        for score, entry, _anchored in scored:
-            if len(links) >= self.config.k or score < self.config.min_related_score:
+        index = self._window_index
+        base, ids, times, titles = index.base, index.ids, index.times, index.titles
+        validate = RelatedLink.model_validate  # a dict: cheaper than keyword arguments
+        for score, seq, _anchored, tags in scored:
+            if len(links) >= cfg.k or score < cfg.min_related_score:
                 break
-            record = self.articles.get(entry.id)
-            if record is None:
-                continue
-            shared = [name for _w, tid, name in by_weight if tid in entry.tags]
+            position = seq - base
             links.append(
-                RelatedLink(
-                    id=entry.id,
-                    score=round(score, 4),
-                    shared_tags=shared,
-                    title=record.get("ti"),
-                    published_at=_iso(entry.t),
+                validate(
+                    {
+                        "id": ids[position],
+                        "score": round(score, 4),
+                        "shared_tags": [name for _w, tid, name in by_weight if tid in tags],
+                        "title": titles[position],
+                        "published_at": _iso(times[position]),
+                    }
                 )
             )
         return links
 
-    def _duplicate(self, item: RelateInput, scored: list[tuple[float, _Entry, bool]]) -> tuple[str | None, float | None]:
+    def _duplicate(self, item: RelateInput, scored: list[tuple[float, int, bool, set[int]]]) -> tuple[str | None, float | None]:
         """The first copy this article duplicates (exact fingerprint, else nearest SimHash), if any."""
         original = self._by_fingerprint.get(item.fingerprint) if item.fingerprint else None
         if original is not None and original != item.id:
             return self._first_copy(original), 1.0
+        if not scored or scored[0][0] < self.config.duplicate_min_link:
+            return None, None
         best: tuple[float, float, str] | None = None  # (similarity, -t, id): most similar, then earliest
         # A near-duplicate shares (nearly) all tags, so it ranks among the best candidates; requiring
         # that link keeps texts written from one template about different events (similar SimHash,
         # different people and places) apart.
         max_bits = int((1.0 - self.config.duplicate_threshold) * 64 + 1e-9)
         signature = item.simhash
-        for score, entry, _anchored in scored:
+        index = self._window_index
+        for score, seq, _anchored, _tags in scored:
             if score < self.config.duplicate_min_link:
                 break  # scored is best first
-            if (signature ^ entry.simhash).bit_count() > max_bits:
+            position = seq - index.base
+            other = index.simhashes[position]
+            if (signature ^ other).bit_count() > max_bits:
                 continue
-            similarity = simhash_similarity(signature, entry.simhash)
+            similarity = simhash_similarity(signature, other)
             if similarity >= self.config.duplicate_threshold:
-                key = (similarity, -entry.t, entry.id)
+                key = (similarity, -index.times[position], index.ids[position])
                 if best is None or key > best:
                     best = key
         if best is None:
@@ -601,7 +688,7 @@ class Relator:
         item: RelateInput,
         t: float,
         query: list[tuple[int | None, str, float]],
-        scored: list[tuple[float, _Entry, bool]],
+        scored: list[tuple[float, int, bool, set[int]]],
         duplicate_of: str | None,
         updated_at: str,
     ) -> tuple[str, list[StoryUpdate]]:
@@ -614,15 +701,13 @@ class Relator:
                 if story in self.stories:
                     story_scores[story] = 1.0
         if not story_scores:
-            for score, entry, anchored in scored:
+            linked_stories, base = self._window_index.stories, self._window_index.base
+            for score, seq, anchored, _tags in scored:
                 if score < cfg.join_threshold:
                     break
                 if not anchored:  # a story is joined through a shared actor or place, not a topic
                     continue
-                record = self.articles.get(entry.id)
-                if record is None:
-                    continue
-                story = self.resolve_story(record["st"])
+                story = self.resolve_story(linked_stories[seq - base])
                 if story in self.stories and score > story_scores.get(story, 0.0):
                     story_scores[story] = score
             # Dormant stories are searched only when no article held links strongly: the common case
@@ -680,7 +765,7 @@ class Relator:
     def _dormant_story_scores(self, query: list[tuple[int | None, str, float]], t: float) -> dict[str, float]:
         """Stories matched by their top-tag profile: cosine of IDF vectors (story side weighted by the
         share of its articles carrying the tag) times the decay since the story's last article."""
-        held = len(self._entries)
+        held = self._window_index.held
         weights = {name: w for tid, name, w in query if w > 0.0}
         norm_sq = sum(w * w for w in weights.values())
         if norm_sq <= 0.0:
@@ -698,7 +783,7 @@ class Relator:
         shortlist = sorted(evidence.items(), key=lambda kv: (-kv[1], kv[0]))[: self.config.max_story_candidates]
         half_life = self.config.story_half_life_days * _DAY
         log_n = math.log(held + self.config.prior_articles)
-        tag_ids, log_df = self._tag_ids, self._log_df
+        tag_ids, log_df, is_anchor = self._tag_ids, self._log_df, self._anchor
         min_anchor = self._min_anchor_evidence(held)
         out: dict[str, float] = {}
         for story_id, _evidence in shortlist:
@@ -711,13 +796,19 @@ class Relator:
             anchor_evidence = 0.0
             for tag, count in record["tt"]:
                 tid = tag_ids.get(tag)
-                idf = log_n if tid is None else max(log_n - log_df[tid], 0.0)
-                weight = idf * min(count / size, 1.0)
+                if tid is None:
+                    idf = log_n
+                else:  # max(x, 0.0) and min(x, 1.0), spelled out: the calls cost more than the math
+                    idf = log_n - log_df[tid]
+                    if 0.0 > idf:
+                        idf = 0.0
+                share = count / size
+                weight = idf * (1.0 if 1.0 < share else share)
                 story_sq += weight * weight
                 shared = weights.get(tag, 0.0)
                 if shared:
                     dot += weight * shared
-                    if self._is_anchor(tag):
+                    if is_anchor[tid] if tid is not None else self._is_anchor(tag):
                         anchor_evidence += shared
             if dot <= 0.0 or story_sq <= 0.0 or anchor_evidence < min_anchor:
                 continue
@@ -762,24 +853,26 @@ class Relator:
         return [tag for tag, _count in record.get("tt", ())[:limit]]
 
     def _update(self, story_id: str, record: dict[str, Any], event: StoryEvent, article_id: str, updated_at: str) -> StoryUpdate:
-        return StoryUpdate(
-            story_id=story_id,
-            event=event,
-            article_id=article_id,
-            title=record["ti"],
-            size=record["n"],
-            top_tags=self._top_tag_names(record),
-            first_seen=_iso(record["t0"]),
-            last_seen=_iso(record["t1"]),
-            updated_at=updated_at,
+        return StoryUpdate.model_validate(  # a dict: cheaper than keyword arguments
+            {
+                "story_id": story_id,
+                "event": event,
+                "article_id": article_id,
+                "title": record["ti"],
+                "size": record["n"],
+                "top_tags": self._top_tag_names(record),
+                "first_seen": _iso(record["t0"]),
+                "last_seen": _iso(record["t1"]),
+                "updated_at": updated_at,
+            }
         )
 
     # -- idempotency -------------------------------------------------------------------------
     def _unchanged(self, item: RelateInput, record: dict[str, Any], t: float) -> RelateResult:
         """An identical re-send: answer from the state, change nothing."""
-        held = len(self._entries)
+        held = self._window_index.held
         query = self._query(list(record["g"]), held)
-        scored = self._candidates(query, float(record["t"]), held, exclude=item.id)
+        scored = self._candidates(query, float(record["t"]), held, exclude=self._held_seq(item.id, record))
         return RelateResult(
             related=self._related_links(scored, query),
             story_id=self.resolve_story(record["st"]),
