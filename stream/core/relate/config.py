@@ -53,6 +53,24 @@ class RelateConfig:
     # Decay of the story-profile score with the time since the story's last article: slower than
     # article links, since a story's specific names keep meaning the same story for weeks.
     story_half_life_days: float = 14.0
+    # A dormant story (no article in the window) is joined only when the article shares at least
+    # dormant_min_people person anchors, or dormant_min_places place anchors, with its profile.
+    dormant_min_people: int = 1
+    dormant_min_places: int = 2
+    person_prefix: str = "entity:person/"
+    place_prefix: str = "place:"
+    # Story recall: follow-ups (an arrest, a trial, a verdict) come months after the event and name
+    # the same people. An article that shares at least recall_min_anchors *distinctive* anchors with
+    # a story's profile, recall_min_people of them people, is in that story however long ago it was
+    # last seen: it joins it, and the story it joined by links is merged into it. Distinctive: in the
+    # profiles of at most recall_max_stories live stories, so an official quoted on every incident,
+    # or a city, is no evidence. Profiles that name enough people to be recalled are held
+    # story_memory_days (a year of follow-up coverage, plus slack); the others expire at
+    # story_horizon_days. recall_min_anchors = 0 turns recall off.
+    story_memory_days: float = 400.0
+    recall_min_anchors: int = 2
+    recall_min_people: int = 2
+    recall_max_stories: int = 3
 
     # --- near-duplicates -------------------------------------------------------------------
     # SimHash similarity (1 - hamming/64) of a near-duplicate: the normalize stage's calibrated value.

@@ -33,8 +33,15 @@ Stories. An article joins the story of its best anchored link when that link sco
 merged into the older. A story outlives its evicted articles through its profile - its top anchor
 tags (plus a few context tags) with counts - for ``story_horizon_days``: an article with no strong
 link in the window can still join such a dormant story when it matches the profile (decayed with
-``story_half_life_days`` since the story's last article). Near-duplicates (SimHash similarity >=
-threshold, or the same fingerprint under another id) point to the first copy and join its story.
+``story_half_life_days`` since the story's last article) and shares a person, or two places, with
+it (a city alone is shared by every incident there). Recall: an article sharing at least two
+*distinctive* people with a story's profile (names in the profiles of at most ``recall_max_stories``
+live stories - an official quoted on every incident is not) joins that story however long ago it
+was last seen, and the story it joined by links is merged into it: follow-ups (arrest, trial,
+verdict) come months later and name the same people. Stories whose profiles name enough people
+for that are held ``story_memory_days``; the others expire at the dormant horizon. Near-duplicates
+(SimHash similarity >= threshold, or the same fingerprint under another id) point to the first copy
+and join its story.
 """
 
 from __future__ import annotations
@@ -142,7 +149,10 @@ class Relator:
         self.articles: MutableMapping[str, Any] = articles if articles is not None else {}
         self.stories: MutableMapping[str, Any] = stories if stories is not None else {}
         self._window = self.config.window_days * _DAY
-        self._horizon = max(self.config.story_horizon_days * _DAY, self._window)
+        self._dormant_horizon = self.config.story_horizon_days * _DAY
+        self._horizon = max(self._dormant_horizon, self._window)
+        # Stories that can be recalled (see _held_for_recall) are held this long; the others expire at _horizon.
+        self._memory = max(self.config.story_memory_days * _DAY, self._horizon)
         self._non_anchors, self._non_anchor_pattern = non_anchor_tags()
         self._reset()
         if self.articles or self.stories:
@@ -285,7 +295,11 @@ class Relator:
                     postings.append(story_id)
             if tid is not None and type(pair) is list and pair[0] is not names[tid]:
                 pair[0] = names[tid]  # one copy of each tag string, shared with the vocabulary
-        bucket = int(record["t1"] // _BUCKET_SECONDS)
+        self._schedule_story(story_id, record["t1"])
+
+    def _schedule_story(self, story_id: str, due: float) -> None:
+        """Check the story for expiry once ``due`` is older than the dormant horizon."""
+        bucket = int(due // _BUCKET_SECONDS)
         slot = self._story_buckets.get(bucket)
         if slot is None:
             self._story_buckets[bucket] = slot = []
@@ -313,7 +327,7 @@ class Relator:
             return
         self._clock = t
         self._expire_articles(t - self._window)
-        self._expire_stories(t - self._horizon)
+        self._expire_stories(t)
 
     def _expire_articles(self, cutoff: float) -> None:
         heap = self._article_bucket_heap
@@ -334,7 +348,8 @@ class Relator:
         if expired:
             window.compact()
 
-    def _expire_stories(self, cutoff: float) -> None:
+    def _expire_stories(self, t: float) -> None:
+        cutoff = t - self._horizon
         heap = self._story_bucket_heap
         while heap and (heap[0] + 1) * _BUCKET_SECONDS <= cutoff:
             bucket = heapq.heappop(heap)
@@ -342,9 +357,26 @@ class Relator:
                 record = self.stories.get(story_id)
                 if record is None or record["t1"] >= cutoff:
                     continue  # already gone, or active again (re-scheduled in a later bucket)
+                due = record["t1"] + self._memory - self._horizon  # popped again when story_memory_days old
+                if (int(due // _BUCKET_SECONDS) + 1) * _BUCKET_SECONDS > cutoff and self._held_for_recall(record):
+                    self._schedule_story(story_id, due)
+                    continue
                 if "m" not in record:
                     self._unpost_story_tags(story_id, [tag for tag, _ in record.get("tt", ())])
                 del self.stories[story_id]
+
+    def _held_for_recall(self, record: dict[str, Any]) -> bool:
+        """Held past the dormant horizon, up to story_memory_days: a profile naming enough people to
+        be recalled (_recalled_stories), and a merged story's two-field tombstone (a recalled story
+        absorbs threads, whose ids must keep resolving). Other stories expire at the dormant horizon,
+        so the stories held stay bounded by it."""
+        cfg = self.config
+        if cfg.recall_min_anchors <= 0:
+            return False
+        if "m" in record:
+            return True
+        people = sum(1 for tag, _count in record.get("tt", ()) if tag.startswith(cfg.person_prefix))
+        return people >= cfg.recall_min_people
 
     # -- public API --------------------------------------------------------------------------
     def rebuild(self) -> None:
@@ -710,12 +742,19 @@ class Relator:
                 story = self.resolve_story(linked_stories[seq - base])
                 if story in self.stories and score > story_scores.get(story, 0.0):
                     story_scores[story] = score
+            # A story recalled by distinctive anchors is this article's story, however old; the story
+            # the article links to (a fresh thread of the same event) is merged into it.
+            recalled = self._recalled_stories(query)
+            for story in recalled:
+                story_scores[story] = max(story_scores.get(story, 0.0), cfg.join_threshold)
             # Dormant stories are searched only when no article held links strongly: the common case
             # (a story with recent articles) costs no profile scoring.
             if not story_scores:
                 for story, score in self._dormant_story_scores(query, t).items():
                     if score >= cfg.story_join_threshold:
                         story_scores[story] = score
+        else:
+            recalled = set()
 
         updates: list[StoryUpdate] = []
         if not story_scores:
@@ -728,7 +767,7 @@ class Relator:
             return story_id, updates
 
         ranked = sorted(story_scores.items(), key=lambda kv: kv[1], reverse=True)
-        to_merge = [ranked[0][0]] + [s for s, score in ranked[1:] if score >= cfg.merge_threshold]
+        to_merge = [ranked[0][0]] + [s for s, score in ranked[1:] if score >= cfg.merge_threshold or s in recalled]
         # The oldest story survives a merge; ties by id keep it deterministic.
         to_merge.sort(key=lambda s: (self.stories[s]["t0"], s))
         survivor_id = to_merge[0]
@@ -765,6 +804,7 @@ class Relator:
     def _dormant_story_scores(self, query: list[tuple[int | None, str, float]], t: float) -> dict[str, float]:
         """Stories matched by their top-tag profile: cosine of IDF vectors (story side weighted by the
         share of its articles carrying the tag) times the decay since the story's last article."""
+        cfg = self.config
         held = self._window_index.held
         weights = {name: w for tid, name, w in query if w > 0.0}
         norm_sq = sum(w * w for w in weights.values())
@@ -794,6 +834,7 @@ class Relator:
             dot = 0.0
             story_sq = 0.0
             anchor_evidence = 0.0
+            people = places = 0
             for tag, count in record["tt"]:
                 tid = tag_ids.get(tag)
                 if tid is None:
@@ -810,11 +851,42 @@ class Relator:
                     dot += weight * shared
                     if is_anchor[tid] if tid is not None else self._is_anchor(tag):
                         anchor_evidence += shared
+                        people += tag.startswith(cfg.person_prefix)
+                        places += tag.startswith(cfg.place_prefix)
             if dot <= 0.0 or story_sq <= 0.0 or anchor_evidence < min_anchor:
                 continue
+            # A story with no article in the window is joined on who (a person) or on a precise
+            # where (two places: a city and its street or district), not on a city alone - every
+            # incident there shares that.
+            if people < cfg.dormant_min_people and places < cfg.dormant_min_places:
+                continue
             gap = max(t - record["t1"], record["t0"] - t, 0.0)
+            if gap > self._dormant_horizon:  # held longer only for recall (_recalled_stories)
+                continue
             out[story_id] = min(dot / math.sqrt(norm_sq * story_sq), 1.0) * 2.0 ** (-gap / half_life)
         return out
+
+    def _recalled_stories(self, query: list[tuple[int | None, str, float]]) -> set[str]:
+        """Live stories whose profiles share at least ``recall_min_anchors`` distinctive anchors with
+        the query, ``recall_min_people`` of them people. A distinctive anchor is in the profiles of at most
+        ``recall_max_stories`` live stories, so its story postings are short: this costs a few look-ups."""
+        cfg = self.config
+        if cfg.recall_min_anchors <= 0:
+            return set()
+        shared: dict[str, list[int]] = {}  # story -> [distinctive anchors shared, of which people]
+        for tid, name, _w in query:
+            if tid is None or not self._anchor[tid] or not 0 < self._sdf[tid] <= cfg.recall_max_stories:
+                continue
+            person = name.startswith(cfg.person_prefix)
+            postings = self._story_postings[tid] or ()
+            stale = len(postings) != self._sdf[tid]  # postings of merged or re-profiled stories linger
+            for story_id in postings:
+                if stale and not self._story_posts(story_id, name):
+                    continue
+                counts = shared.setdefault(story_id, [0, 0])
+                counts[0] += 1
+                counts[1] += person
+        return {s for s, (anchors, people) in shared.items() if anchors >= cfg.recall_min_anchors and people >= cfg.recall_min_people}
 
     def _add_tags(self, record: dict[str, Any], query: list[tuple[int | None, str, float]]) -> None:
         """Count the article's tags into the story's profile and keep the most telling ones.
@@ -827,19 +899,20 @@ class Relator:
             counts[name] = counts.get(name, 0) + 1
 
         tag_ids, df = self._tag_ids, self._df
-        anchors: list[tuple[int, int, str]] = []
-        context: list[tuple[int, int, str]] = []
+        person = self.config.person_prefix
+        anchors: list[tuple[int, int, bool, str]] = []
+        context: list[tuple[int, int, bool, str]] = []
         for tag, count in counts.items():
             tid = tag_ids.get(tag)
             # count first, then rarity (fewer articles held), then the tag for a stable order
-            key = (count, -(df[tid] if tid is not None else 0), tag)
+            key = (count, -(df[tid] if tid is not None else 0), tag.startswith(person), tag)
             (anchors if (self._anchor[tid] if tid is not None else self._is_anchor(tag)) else context).append(key)
         anchors.sort(reverse=True)
         context.sort(reverse=True)
         context_slots = min(self.config.story_context_tags, self.config.story_top_tags)
         kept = anchors[: self.config.story_top_tags - min(context_slots, len(context))]
         kept += context[: self.config.story_top_tags - len(kept)]
-        record["tt"] = [[tag, count] for count, _rarity, tag in kept]
+        record["tt"] = [[tag, count] for count, _rarity, _person, tag in kept]
 
     def _new_story_id(self, article_id: str) -> str:
         story_id = "s-" + article_id
