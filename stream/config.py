@@ -47,6 +47,14 @@ class Settings(BaseSettings):
         200.0, ge=0, description="Backoff before the first produce retry; doubles each retry (capped at 10 s, with jitter)."
     )
     produce_timeout_s: float = Field(30.0, gt=0, description="How long one produce attempt may wait for the broker's ack.")
+    produce_linger_ms: float = Field(
+        5.0, ge=0, description="How long the producer waits to fill a batch: a few ms turns one request per record into one per batch."
+    )
+    raw_transactional: bool = Field(
+        False,
+        description="Set when producers write the input topic in transactions: a commit may then pass one unprocessed "
+        "offset (a transaction marker), as Faust does. Unset, a commit never passes an unprocessed offset.",
+    )
 
     # --- Validation ------------------------------------------------------------------------
     max_message_bytes: int = Field(4 * 1024 * 1024, description="Largest raw message accepted (bytes).")

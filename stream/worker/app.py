@@ -27,10 +27,21 @@ from stream.core.pipeline import Pipeline
 from stream.core.relate import RelateConfig, Relator
 from stream.kafka_security import KafkaSecurity, faust_credentials
 from stream.metrics import Metrics
+from stream.worker.codecs import CODEC_NAME as RELATE_CODEC
 from stream.worker.transport import Transport
 
 log = logging.getLogger("article_stream.worker")
 settings = get_settings()
+
+class RecordTable(faust.Table):
+    """A table of plain JSON records read and written with the relate codec (``stream.worker.codecs``).
+
+    Faust derives a table's serializer from its value type and passes it to the changelog topic,
+    overriding the schema's; plain dict values would get "json"."""
+
+    def _serializer_from_type(self, typ: object) -> str:
+        return RELATE_CODEC
+
 
 class App(faust.App):
     def _new_transport(self) -> Transport:
@@ -53,7 +64,11 @@ app = App(
     value_serializer="raw",
     consumer_auto_offset_reset="earliest",
     producer_max_request_size=record_limits(settings)["dlq"],
+    # Batching: with no linger every record is its own produce request (one socket write each).
+    producer_linger=settings.produce_linger_ms / 1000.0,
+    producer_max_batch_size=512 * 1024,
     web_in_thread=False,
+    Table=RecordTable,
 )
 
 raw_topic = app.topic(settings.topic_raw, partitions=settings.partitions)
@@ -68,7 +83,7 @@ stories_topic = app.topic(settings.topic_stories, partitions=settings.partitions
 dlq_topic = app.topic(settings.topic_dlq, partitions=settings.partitions)
 
 # The relate stage's durable state; co-partitioned with tagged_topic (one partition).
-json_records = faust.Schema(key_type=str, key_serializer="json", value_serializer="json")
+json_records = faust.Schema(key_type=str, key_serializer="json", value_serializer=RELATE_CODEC)
 articles_table = app.Table("relate-articles", partitions=1, schema=json_records)
 stories_table = app.Table("relate-stories", partitions=1, schema=json_records)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import orjson
@@ -71,6 +72,33 @@ async def collect(bootstrap: str, topics: list[str], expected: int, timeout: flo
                     settle_until = time.monotonic() + idle
                 if time.monotonic() >= settle_until:
                     break
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def locate(
+    bootstrap: str, topic: str, wanted: set[str], id_of: Callable[[bytes], str | None], every: bool = False
+) -> dict[str, Any]:
+    """Where (partition, offset) in ``topic`` the records whose ``id_of(value)`` is in ``wanted`` are
+    (the last one, or with ``every`` a list of all): to read a loss off the worker's logs."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
+        max_partition_fetch_bytes=16 << 20,
+    )  # fmt: skip
+    await consumer.start()
+    found: dict[str, Any] = {}
+    try:
+        ends = await consumer.end_offsets(list(consumer.assignment()))
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+            for tp, records in (await consumer.getmany(timeout_ms=500)).items():
+                for record in records:
+                    found_id = id_of(record.value)
+                    if found_id in wanted:
+                        if every:
+                            found.setdefault(found_id, []).append((tp.partition, record.offset))
+                        else:
+                            found[found_id] = (tp.partition, record.offset)
     finally:
         await consumer.stop()
     return found

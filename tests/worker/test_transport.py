@@ -1,0 +1,123 @@
+"""The worker's Kafka consumer (stream.worker.transport) without a broker: which offsets it lets Faust
+commit, which acknowledgements it accepts, and when stream partitions may flow."""
+
+from __future__ import annotations
+
+from time import monotonic
+
+import pytest
+from faust.types import TP
+from faust.types.tuples import ConsumerMessage
+
+from stream.worker import transport
+from stream.worker.app import app
+from stream.worker.transport import HOLE_GRACE_SECONDS, MAX_REREADS, Consumer
+
+STREAM = TP("test-articles.tagged", 0)
+
+
+async def _noop(*args: object, **kwargs: object) -> None:
+    return None
+
+
+@pytest.fixture
+def consumer(monkeypatch: pytest.MonkeyPatch) -> Consumer:
+    made = Consumer(app.transport, callback=_noop, on_partitions_revoked=_noop, on_partitions_assigned=_noop)
+    monkeypatch.setattr(app.topics, "acks_enabled_for", lambda topic: True)
+    return made
+
+
+def _message(offset: int, tp: TP = STREAM) -> ConsumerMessage:
+    return ConsumerMessage(tp.topic, tp.partition, offset, None, 0, [], None, b"{}", None)
+
+
+def _ack(consumer: Consumer, *offsets: int) -> None:
+    for offset in offsets:
+        message = _message(offset)
+        consumer.processed(message)
+        assert consumer.ack(message)
+
+
+def test_a_commit_stops_at_an_unprocessed_committed_offset(consumer: Consumer) -> None:
+    consumer._committed_offset[STREAM] = 10
+    _ack(consumer, 11, 12, 13)  # 10 never reached the agent
+    assert consumer._new_offset(STREAM) is None  # Faust alone would commit 14 and lose 10
+    _ack(consumer, 10)
+    assert consumer._new_offset(STREAM) == 14
+
+
+def test_a_commit_follows_contiguous_acks(consumer: Consumer) -> None:
+    consumer._committed_offset[STREAM] = 10
+    _ack(consumer, 10, 11, 12, 14)
+    assert consumer._new_offset(STREAM) == 13
+
+
+def test_an_acknowledgement_of_a_record_no_agent_processed_is_refused(consumer: Consumer) -> None:
+    skipped = _message(5)  # e.g. skipped by the stream as belonging to an earlier generation
+    assert not consumer.ack(skipped)
+    assert 5 not in consumer._acked.get(STREAM, [])
+    _ack(consumer, 5)
+    assert 5 in consumer._acked[STREAM]
+
+
+def test_stream_partitions_resumed_before_the_seek_are_held(consumer: Consumer) -> None:
+    changelog = TP(sorted(app.tables.changelog_topics)[0], 0)
+    consumer._seek_pending = True
+    consumer.resume_partitions({STREAM, changelog})
+    assert consumer._held == {STREAM}
+    assert changelog in consumer._get_active_partitions() and STREAM not in consumer._get_active_partitions()
+
+
+async def test_a_lasting_hole_is_read_again_then_given_up_on(consumer: Consumer, monkeypatch: pytest.MonkeyPatch) -> None:
+    sought: list[tuple[TP, int]] = []
+
+    async def seek(tp: TP, offset: int) -> None:
+        sought.append((tp, offset))
+
+    monkeypatch.setattr(consumer, "seek", seek)
+    monkeypatch.setattr(consumer, "assignment", lambda: {STREAM})
+    consumer._seek_pending = False
+    consumer.flow_active = True
+    consumer._committed_offset[STREAM] = 10
+    _ack(consumer, 11, 12)
+
+    for reread in range(MAX_REREADS):
+        assert consumer._new_offset(STREAM) is None
+        await consumer._read_holes_again()
+        assert len(sought) == reread  # not before the grace period
+        offset, _ = consumer._holes[STREAM]
+        consumer._holes[STREAM] = (offset, monotonic() - HOLE_GRACE_SECONDS - 1)
+        await consumer._read_holes_again()
+        assert sought[-1] == (STREAM, 10)
+        assert STREAM in consumer._get_active_partitions()  # resumed after the seek
+
+    # Still missing after that: the offset holds no record (a transaction marker), Faust's rule applies.
+    assert consumer._new_offset(STREAM) is None
+    consumer._holes[STREAM] = (10, monotonic() - HOLE_GRACE_SECONDS - 1)
+    await consumer._read_holes_again()
+    assert len(sought) == MAX_REREADS
+    assert consumer._new_offset(STREAM) == 13
+
+
+def test_the_transactional_input_keeps_fausts_rule(consumer: Consumer, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = transport.get_settings()
+    raw = TP(settings.topic_raw, 0)
+    consumer._committed_offset[raw] = 10
+    for offset in (11, 12):
+        message = _message(offset, raw)
+        consumer.processed(message)
+        consumer.ack(message)
+    assert consumer._new_offset(raw) is None
+    monkeypatch.setattr(settings, "raw_transactional", True)
+    assert consumer._new_offset(raw) == 13
+
+
+async def test_after_a_revocation_the_last_acks_cannot_commit_past_an_unprocessed_offset(consumer: Consumer) -> None:
+    consumer._committed_offset[STREAM] = 10
+    _ack(consumer, 10, 11)  # acked, not committed yet
+    await consumer.on_partitions_revoked({STREAM})
+    assert consumer._committed_offset.get(STREAM) is None  # Faust forgot it...
+    _ack(consumer, 13)  # ...while the events still in flight are acked: 12 never was
+    assert consumer._new_offset(STREAM) is None  # Faust alone would commit 14
+    _ack(consumer, 12)
+    assert consumer._new_offset(STREAM) == 14
