@@ -121,7 +121,7 @@ class Tagger:
         if lead_end < 0:
             lead_end = len(body)
 
-        candidates = res.matcher.candidates
+        scan = res.matcher.scan
         place_ok = self._place_ok
         add_region = self._add_region
         known_entities = res.entities
@@ -130,22 +130,7 @@ class Tagger:
             in_title = field == "title"
             topic_factor = TITLE_WEIGHT if in_title else 1.0
             caps = in_title and text.isupper()
-            # ``PhraseMatcher.scan`` inlined (this loop runs for every match): leftmost-longest.
-            last_end = -1
-            n_text = len(text)
-            for start, (neg_len, prefix, dots, (topics, place, entity), _) in candidates(text, low):
-                if start < last_end:
-                    continue
-                end = start - neg_len
-                if prefix:
-                    while end < n_text and text[end].isalnum():
-                        end += 1
-                elif dots:
-                    k = 0
-                    while k < dots and end < n_text and text[end] == ".":
-                        end += 1
-                        k += 1
-                last_end = end
+            for start, end, (topics, place, entity) in scan(text, low):
                 if topics:
                     term = low[start:end]
                     n = count_of(term, 0)
