@@ -446,15 +446,7 @@ class Relator:
         record = self.stories.get(resolved)
         if record is None or "m" in record:
             return None
-        return {
-            "story_id": resolved,
-            "title": record["ti"],
-            "size": record["n"],
-            "top_tags": self._top_tag_names(record),
-            "first_seen": _iso(record["t0"]),
-            "last_seen": _iso(record["t1"]),
-            "founded_by": record.get("a"),
-        }
+        return {"story_id": resolved, **self._story_fields(record), "founded_by": record.get("a")}
 
     def stories_list(self, limit: int = 50) -> list[dict[str, Any]]:
         """Live stories (not merged away), most recently active first."""
@@ -925,19 +917,19 @@ class Relator:
     def _top_tag_names(self, record: dict[str, Any], limit: int = 8) -> list[str]:
         return [tag for tag, _count in record.get("tt", ())[:limit]]
 
+    def _story_fields(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A live story record's readable fields, shared by look-ups and ``StoryUpdate``s."""
+        return {
+            "title": record["ti"],
+            "size": record["n"],
+            "top_tags": self._top_tag_names(record),
+            "first_seen": _iso(record["t0"]),
+            "last_seen": _iso(record["t1"]),
+        }
+
     def _update(self, story_id: str, record: dict[str, Any], event: StoryEvent, article_id: str, updated_at: str) -> StoryUpdate:
         return StoryUpdate.model_validate(  # a dict: cheaper than keyword arguments
-            {
-                "story_id": story_id,
-                "event": event,
-                "article_id": article_id,
-                "title": record["ti"],
-                "size": record["n"],
-                "top_tags": self._top_tag_names(record),
-                "first_seen": _iso(record["t0"]),
-                "last_seen": _iso(record["t1"]),
-                "updated_at": updated_at,
-            }
+            {"story_id": story_id, "event": event, "article_id": article_id, **self._story_fields(record), "updated_at": updated_at}
         )
 
     # -- idempotency -------------------------------------------------------------------------
