@@ -580,25 +580,19 @@ class Relator:
         scan_limit = cfg.scan_limit
         index = self._window_index
         base, ids, times = index.base, index.ids, index.times
-        df, all_postings = self._df, self._postings
-        # _is_common, inlined: this loop runs for every tag of every article
-        min_df, share, max_postings = cfg.common_tag_min_df, cfg.common_tag_share * held, cfg.max_postings
+        df, all_postings, is_common = self._df, self._postings, self._is_common
         acc: dict[int, float] = {}
         get = acc.get
         common: list[tuple[int, float]] = []
         norm_sq = 0.0
-        lo, hi = t - window, t + window
         for tid, _name, w in query:
             norm_sq += w * w
-            if tid is None or w <= 0.0:
+            if tid is None or w <= 0.0 or df[tid] == 0:
                 continue
-            count = df[tid]
-            if count == 0:
-                continue
-            postings = all_postings[tid]
-            if (count >= min_df and count > share) or len(postings) > max_postings:
+            if is_common(tid, held):
                 common.append((tid, w * w))
                 continue
+            postings = all_postings[tid]
             w2 = w * w
             # Postings are in arrival order: a busy tag offers only its newest articles.
             for seq in postings[-scan_limit:] if len(postings) > scan_limit else postings:
