@@ -33,6 +33,7 @@ from stream.worker.transport import Transport
 log = logging.getLogger("article_stream.worker")
 settings = get_settings()
 
+
 class RecordTable(faust.Table):
     """A table of plain JSON records read and written with the relate codec (``stream.worker.codecs``).
 
