@@ -27,12 +27,6 @@ ENV = {
 }
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known bug (issue 8): once in a fresh-clone CI run (2026-11-27) every partition stopped after the "
-    "second worker left (no record lost or committed past: 2,024 of 4,000 out, the readiness probe reported "
-    "all stream partitions stalled); other runs pass",
-)
 async def test_worker_joins_and_leaves_without_loss_or_stuck_partitions(kafka_bootstrap, tmp_path):
     deployment = Deployment(kafka_bootstrap, partitions=4, extra_env=ENV)
     t = deployment.topics

@@ -4,8 +4,10 @@ commit, which acknowledgements it accepts, and when stream partitions may flow."
 from __future__ import annotations
 
 from time import monotonic
+from types import SimpleNamespace
 
 import pytest
+from aiokafka.consumer.fetcher import Fetcher, FetchResult
 from faust.types import TP
 from faust.types.tuples import ConsumerMessage
 
@@ -121,3 +123,95 @@ async def test_after_a_revocation_the_last_acks_cannot_commit_past_an_unprocesse
     assert consumer._new_offset(STREAM) is None  # Faust alone would commit 14
     _ack(consumer, 12)
     assert consumer._new_offset(STREAM) == 14
+
+
+class _PartitionState:
+    """aiokafka's per-partition fetch state, as far as handing out buffered records uses it."""
+
+    def __init__(self, position: int) -> None:
+        self.paused = False
+        self.position = position
+
+    def consumed_to(self, offset: int) -> None:
+        self.position = offset
+
+
+class _Assignment:
+    active = True
+
+    def __init__(self, states: dict[TP, _PartitionState]) -> None:
+        self.states = states
+
+    def state_value(self, tp: TP) -> _PartitionState:
+        return self.states[tp]
+
+
+class _PartitionRecords:
+    """Fetched records of one partition (aiokafka's PartitionRecords: an iterator with a position)."""
+
+    def __init__(self, offsets: range) -> None:
+        self._offsets = iter(offsets)
+        self.next_fetch_offset = offsets.start
+
+    def __iter__(self) -> _PartitionRecords:
+        return self
+
+    def __next__(self) -> ConsumerMessage:
+        offset = next(self._offsets)
+        self.next_fetch_offset = offset + 1
+        return _message(offset)
+
+
+class _BufferingFetcher:
+    """Stands in for aiokafka's Fetcher (records fetched ahead for every assigned partition, paused
+    by Faust or not), so that its real ``fetched_records`` decides what the consumer thread takes."""
+
+    def __init__(self, assignment: _Assignment, buffered: dict[TP, range]) -> None:
+        self._subscriptions = SimpleNamespace(reassignment_in_progress=False, is_assigned=lambda tp: True)
+        self._wait_consume_future = None
+        self._records = {
+            tp: FetchResult(tp, assignment=assignment, partition_records=_PartitionRecords(offsets), backoff=0)
+            for tp, offsets in buffered.items()
+        }
+
+    def _notify(self, future: object) -> None:
+        return None
+
+    async def fetched_records(self, partitions: object) -> dict:
+        return await Fetcher.fetched_records(self, partitions)
+
+
+async def test_a_partition_held_until_sought_is_not_fetched_when_no_partition_is_active(consumer: Consumer) -> None:
+    # After table recovery: the changelog is still active, the stream partition is held (paused)
+    # after its seek to 182; aiokafka already fetched 182-678 for it. While the fetch waits, recovery
+    # pauses the changelog, and no partition is active any more (issue 8).
+    changelog = TP(sorted(app.tables.changelog_topics)[0], 0)
+    states = {STREAM: _PartitionState(182), changelog: _PartitionState(0)}
+    fetcher = _BufferingFetcher(_Assignment(states), {STREAM: range(182, 679)})
+    consumer._set_active_tps({changelog, STREAM})
+    consumer.pause_partitions({STREAM})
+
+    async def getmany(active_partitions: object, timeout: float) -> dict:
+        consumer.pause_partitions({changelog})  # the event loop, while the thread waits for records
+        return await fetcher.fetched_records(active_partitions)
+
+    consumer._thread = SimpleNamespace(getmany=getmany)
+    records = await consumer._getmany(active_partitions=consumer._get_active_partitions(), timeout=1.0)
+
+    assert STREAM not in records  # Faust would have dropped them as the partition's are paused...
+    assert states[STREAM].position == 182  # ...and the partition would resume at 679, behind them
+    consumer._seek_pending = False
+    consumer.resume_partitions({STREAM})  # sought: it flows from 182
+    records = await consumer._getmany(active_partitions=consumer._get_active_partitions(), timeout=1.0)
+    assert [message.offset for message in records[STREAM]] == list(range(182, 679))
+
+
+def test_a_paused_partition_stays_paused_when_its_buffer_drains(consumer: Consumer) -> None:
+    consumer._set_active_tps({STREAM})
+    consumer.on_buffer_full(STREAM)  # its agent's buffer filled up: no more fetching for now
+    consumer.pause_partitions({STREAM})  # a rebalance: held until sought
+    consumer.on_buffer_drop(STREAM)
+    assert STREAM not in consumer._get_active_partitions()
+    consumer._seek_pending = False
+    consumer.resume_partitions({STREAM})  # sought
+    assert STREAM in consumer._get_active_partitions()
