@@ -26,10 +26,13 @@ processed: the committed offset moves on and those records are never seen again.
    (tests/worker/test_backlog.py). ``consumer_auto_offset_reset="earliest"`` promises the beginning.
 
 3. **Only a record the agent processed counts as acknowledged.** The stream skips an event from an
-   earlier generation or one that arrives while flow control is suspended, and it acknowledges every
-   skipped event, even on a ``noack()`` stream. The agents mark what they processed
-   (:meth:`Consumer.processed`); any other acknowledgement is refused (and logged), so the skipped
-   record is fetched and processed again instead of being committed unprocessed.
+   earlier generation or one that arrives while flow control is suspended. Faust's pure-Python
+   stream iterator acknowledges every skipped event, even on a ``noack()`` stream; the compiled one
+   (used when Faust's extension is installed, as here) skips it without an acknowledgement. The
+   agents mark what they processed (:meth:`Consumer.processed`); any other acknowledgement is
+   refused (and logged), so a skipped record is never committed unprocessed. It is read again from
+   the committed offset when the rebalance that caused the skip seeks the partition (fix 1), or by
+   fix 4 when later records of the partition were processed.
 
 4. **A commit never passes an offset nothing processed.** Faust commits acknowledged offsets from the
    committed one on, but it also accepts a run that starts one *after* it (meant for a transaction
