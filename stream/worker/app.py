@@ -20,6 +20,7 @@ import logging
 import tempfile
 
 import faust
+from faust.stores.memory import Store as MemoryStore
 
 from stream.config import get_settings
 from stream.contracts.topics import record_limits
@@ -28,20 +29,56 @@ from stream.core.relate import RelateConfig, Relator
 from stream.kafka_security import KafkaSecurity, faust_credentials
 from stream.metrics import Metrics
 from stream.worker.codecs import CODEC_NAME as RELATE_CODEC
+from stream.worker.codecs import SHARED_KEYS_CODEC_NAME
 from stream.worker.transport import Transport
 
 log = logging.getLogger("article_stream.worker")
 settings = get_settings()
 
 
+class SinglePartitionStore(MemoryStore):
+    """The ``memory://`` store of a one-partition table. Faust's remembers the partition of every key it
+    recovers (a second dict as large as the table: ~50 B per held article) only to drop, when a
+    recovery completes, the keys of partitions this worker does not own; with one partition that is
+    all of them or none."""
+
+    def _create_batch_iterator(self, mark_as_delete, to_key, to_value, batch):  # type: ignore[no-untyped-def]
+        for event in batch:
+            key = to_key(event.key)
+            if event.message.value is None:  # a tombstone: the key is deleted
+                mark_as_delete(key)
+            yield key, to_value(event.value)
+
+    async def on_recovery_completed(self, active_tps, standby_tps) -> None:  # type: ignore[no-untyped-def]
+        if not active_tps:  # the table's one partition belongs to another worker
+            self.data.clear()
+
+
 class RecordTable(faust.Table):
-    """A table of plain JSON records read and written with the relate codec (``stream.worker.codecs``).
+    """A table of relate records read and written with the relate codec (``stream.worker.codecs``).
 
     Faust derives a table's serializer from its value type and passes it to the changelog topic,
     overriding the schema's; plain dict values would get "json"."""
 
     def _serializer_from_type(self, typ: object) -> str:
         return RELATE_CODEC
+
+    def _new_store_by_url(self, url):  # type: ignore[no-untyped-def]
+        if self.partitions == 1 and str(url).startswith("memory:"):
+            return SinglePartitionStore(
+                url, self.app, self, table_name=self.name, key_type=self.key_type, key_serializer=self.key_serializer,
+                value_serializer=self.value_serializer, value_type=self.value_type, loop=self.loop, options=self.options,
+            )
+        return super()._new_store_by_url(url)
+
+
+class StoryTable(RecordTable):
+    """The stories table: its string keys are decoded interned (``SharedKeys``), the same objects as the
+    story ids the article records hold."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.key_serializer = SHARED_KEYS_CODEC_NAME  # before the store and the changelog topic are made
 
 
 class App(faust.App):
@@ -88,7 +125,9 @@ dlq_topic = app.topic(settings.topic_dlq, partitions=settings.partitions)
 # The relate stage's durable state; co-partitioned with tagged_topic (one partition).
 json_records = faust.Schema(key_type=str, key_serializer="json", value_serializer=RELATE_CODEC)
 articles_table = app.Table("relate-articles", partitions=1, schema=json_records)
-stories_table = app.Table("relate-stories", partitions=1, schema=json_records)
+stories_table = app.tables.add(
+    StoryTable(app, name="relate-stories", partitions=1, schema=json_records, beacon=app.tables.beacon)
+)
 
 metrics = Metrics()
 relator = Relator(

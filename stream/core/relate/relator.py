@@ -1,19 +1,20 @@
 """The relate stage: related articles, stories and near-duplicates over a sliding time window.
 
-Durable state is two mappings of plain JSON values (Faust tables in the worker, dicts offline):
+Durable state is two mappings (Faust tables in the worker, dicts offline) of compact records with a
+plain JSON form (``records``; a table's codec converts):
 
-- ``articles[id]`` = {"t": epoch seconds, "g": [tags], "s": simhash, "f": fingerprint,
-  "r": revision, "st": story id, "ti": title, "w": tag-vector norm, "d": duplicate_of (optional),
-  "k": related links emitted, as the JSON text of [[id, score], …] (optional; one string is a
-  fraction of the memory of a list of pairs, and the links are read only by the HTTP look-ups)}
-- ``stories[id]`` = {"ti": title, "n": size, "t0": first seen, "t1": last seen,
-  "tt": [[tag, count], ...] top tags, "a": founding article id} or, once absorbed by a merge,
-  {"m": surviving story id, "t1": ...}.
+- ``articles[id]`` = ``ArticleRecord.of(published, tags, simhash, fingerprint, revision, story, title,
+  norm, links, duplicate_of)``: tags a tuple of the shared tag strings, links the JSON text of the
+  related links emitted (read only by the HTTP look-ups).
+- ``stories[id]`` = ``StoryRecord(title, size, first_seen, last_seen, top_tags, founder)``, top tags a
+  flat tuple (tag, count, tag, count, ...), or once absorbed by a merge ``MergedStory(merged_into,
+  last_seen)``.
 
 Derived in memory (``rebuild()`` re-creates it from the mappings): a tag vocabulary of compact
 integer ids, document frequencies over the window, posting lists tag -> articles (sequence numbers
-into the compact ``ArticleWindow`` arrays) and tag -> stories, the exact-fingerprint index and time
-buckets for expiry. Records share their tag strings with the vocabulary.
+into the compact ``ArticleWindow`` arrays, as packed arrays) and tag -> stories, the
+exact-fingerprint index and time buckets for expiry. Records share their tag strings with the
+vocabulary, and the index holds each article's tag tuple of its record rather than a copy.
 
 Scoring. A tag's weight is its IDF over the articles held: ``ln((N + prior) / (df + 1))`` - a tag on
 every article ("region:US") weighs almost nothing, a name seen once weighs most. The link score of
@@ -65,6 +66,18 @@ import orjson
 from stream.contracts import RelatedLink, StoryEvent, StoryUpdate
 from stream.contracts.topics import iso_utc
 from stream.core.relate.config import RelateConfig
+from stream.core.relate.heap import release_free_heap
+from stream.core.relate.records import (
+    ArticleRecord,
+    MergedStory,
+    StoryRecord,
+    article_from_json,
+    compact_fingerprint,
+    fingerprint_text,
+    flat_profile,
+    pairs,
+    story_from_json,
+)
 from stream.core.relate.similarity import simhash_similarity
 from stream.core.relate.window import ArticleWindow
 
@@ -73,6 +86,7 @@ _BUCKET_SECONDS = 3600  # expiry granularity: an article leaves the window withi
 _DAY = 86400.0
 _MAX_MERGE_HOPS = 32  # merged-story chains are short; bound the walk anyway
 _LN2 = math.log(2.0)
+_SEQ = "I"  # array type of sequence numbers in posting lists and expiry buckets
 
 
 @dataclass(slots=True)
@@ -163,15 +177,20 @@ class Relator:
         self._tag_ids: dict[str, int] = {}
         self._tag_names: list[str | None] = []
         self._free_tag_ids: list[int] = []
-        self._df = array("l")  # articles held that carry the tag
+        self._df = array("i")  # articles held that carry the tag (4 bytes a tag: the vocabulary is ~1 tag per article)
         self._anchor = bytearray()  # 1: the tag names an actor or place (see RelateConfig.anchor_prefixes)
         self._log_df = array("d")  # ln(df + 1), kept current so an idf is one subtraction
-        self._sdf = array("l")  # live stories whose top tags hold the tag
-        self._postings: list[list[int]] = []  # sequence numbers (ArticleWindow), in arrival order
-        self._story_postings: list[list[str] | None] = []  # None until a story posts the tag
+        self._sdf = array("i")  # live stories whose top tags hold the tag
+        # Sequence numbers (ArticleWindow) in arrival order: None for none, the number itself for a tag's
+        # only posting (most tags of a window: an array costs 80 bytes), else 4 bytes each in an array
+        # (2**32 articles is centuries).
+        self._postings: list[array | int | None] = []
+        # Story ids: None until a story posts the tag, then that story's id itself (most tags are in one
+        # story's profile: no list for them), a list once a second story posts it.
+        self._story_postings: list[list[str] | str | None] = []
         self._window_index = ArticleWindow()
-        self._by_fingerprint: dict[str, str] = {}
-        self._article_buckets: dict[int, list[int]] = {}
+        self._by_fingerprint: dict[int | str, str] = {}  # compact fingerprint -> first article id
+        self._article_buckets: dict[int, array] = {}  # sequence numbers
         self._article_bucket_heap: list[int] = []
         self._story_buckets: dict[int, list[str]] = {}
         self._story_bucket_heap: list[int] = []
@@ -191,7 +210,7 @@ class Relator:
                 self._df.append(0)
                 self._log_df.append(0.0)
                 self._sdf.append(0)
-                self._postings.append([])
+                self._postings.append(None)
                 self._story_postings.append(None)
             self._tag_ids[tag] = tid
         return tid
@@ -203,7 +222,7 @@ class Relator:
             if name is not None:
                 del self._tag_ids[name]
                 self._tag_names[tid] = None
-                self._postings[tid] = []
+                self._postings[tid] = None
                 self._story_postings[tid] = None
                 self._free_tag_ids.append(tid)
 
@@ -229,73 +248,79 @@ class Relator:
         cfg = self.config
         if df >= cfg.common_tag_min_df and df > cfg.common_tag_share * held:
             return True
-        return len(self._postings[tid]) > cfg.max_postings
+        postings = self._postings[tid]
+        return type(postings) is array and len(postings) > cfg.max_postings
 
     def _index_article(
-        self, article_id: str, t: float, tags: tuple[int, ...], simhash: int, norm: float, fingerprint: str,
-        title: str | None, story_id: str,
+        self, article_id: str, t: float, tags: tuple[int, ...], record: ArticleRecord, simhash: int, norm: float,
+        fingerprint: int | str,
     ) -> int:
-        seq = self._window_index.add(article_id, t, tags, simhash, norm, title, story_id)
+        """Index an article (its ``record``) under its tag ids ``tags``."""
+        seq = self._window_index.add(article_id, t, record, simhash, norm)
         df, log_df, postings, log = self._df, self._log_df, self._postings, math.log
         for tid in tags:
             count = df[tid] + 1
             df[tid] = count
             log_df[tid] = log(count + 1)
-            postings[tid].append(seq)
-        if fingerprint:
+            posted = postings[tid]
+            if posted is None:
+                postings[tid] = seq
+            elif type(posted) is int:
+                postings[tid] = array(_SEQ, (posted, seq))
+            else:
+                posted.append(seq)
+        if fingerprint != "":
             self._by_fingerprint.setdefault(fingerprint, article_id)
         bucket = int(t // _BUCKET_SECONDS)
         slot = self._article_buckets.get(bucket)
         if slot is None:
-            self._article_buckets[bucket] = slot = []
+            self._article_buckets[bucket] = slot = array(_SEQ)
             heapq.heappush(self._article_bucket_heap, bucket)
         slot.append(seq)
         return seq
 
-    def _unindex_article(self, seq: int, fingerprint: str | None) -> None:
+    def _unindex_article(self, seq: int, fingerprint: int | str | None) -> None:
         window = self._window_index
         position = seq - window.base
         article_id = window.ids[position]
-        tags = window.tags[position]
+        names = window.records[position].tags
         window.remove(seq)
         base, ids = window.base, window.ids
-        df, log_df, all_postings, log = self._df, self._log_df, self._postings, math.log
-        for tid in tags:
+        df, log_df, all_postings, log, tag_ids = self._df, self._log_df, self._postings, math.log, self._tag_ids
+        for name in names:
+            tid = tag_ids[name]
             count = df[tid] - 1
             df[tid] = count
             log_df[tid] = log(count + 1)
             postings = all_postings[tid]
             # Dead entries are skipped on scan and dropped when they outnumber the live ones.
-            if len(postings) > 2 * count + 16:
-                all_postings[tid] = [s for s in postings if s >= base and ids[s - base] is not None]
+            if type(postings) is array and len(postings) > 2 * count + 16:
+                all_postings[tid] = array(_SEQ, [s for s in postings if s >= base and ids[s - base] is not None])
             if count == 0:
                 self._maybe_free_tag(tid)
-        if fingerprint and self._by_fingerprint.get(fingerprint) == article_id:
+        if fingerprint is not None and fingerprint != "" and self._by_fingerprint.get(fingerprint) == article_id:
             del self._by_fingerprint[fingerprint]
 
-    def _held_seq(self, article_id: str, record: dict[str, Any]) -> int | None:
+    def _held_seq(self, article_id: str, record: ArticleRecord) -> int | None:
         """Sequence number of the article held under ``article_id`` (from its record's time bucket)."""
-        bucket = self._article_buckets.get(int(float(record["t"]) // _BUCKET_SECONDS))
+        bucket = self._article_buckets.get(int(float(record.published) // _BUCKET_SECONDS))
         return self._window_index.find(article_id, bucket) if bucket else None
 
-    def _index_story(self, story_id: str, record: dict[str, Any], old_tags: set[str] | None = None) -> None:
+    def _index_story(self, story_id: str, record: StoryRecord | MergedStory, old_tags: set[str] | None = None) -> None:
         """Post the story under its top tags (only tags not posted already) and schedule its expiry."""
-        names = self._tag_names
-        for pair in record.get("tt", ()):
-            tag = pair[0]
+        for tag in record.top_tags[::2] if type(record) is StoryRecord else ():
             if old_tags is not None and tag in old_tags:
-                tid = self._tag_ids.get(tag)
+                continue
+            tid = self._tag_id(tag)
+            self._sdf[tid] += 1
+            postings = self._story_postings[tid]
+            if postings is None:
+                self._story_postings[tid] = story_id
+            elif type(postings) is str:
+                self._story_postings[tid] = [postings, story_id]
             else:
-                tid = self._tag_id(tag)
-                self._sdf[tid] += 1
-                postings = self._story_postings[tid]
-                if postings is None:
-                    self._story_postings[tid] = [story_id]
-                else:
-                    postings.append(story_id)
-            if tid is not None and type(pair) is list and pair[0] is not names[tid]:
-                pair[0] = names[tid]  # one copy of each tag string, shared with the vocabulary
-        self._schedule_story(story_id, record["t1"])
+                postings.append(story_id)
+        self._schedule_story(story_id, record.last_seen)
 
     def _schedule_story(self, story_id: str, due: float) -> None:
         """Check the story for expiry once ``due`` is older than the dormant horizon."""
@@ -312,14 +337,14 @@ class Relator:
             if tid is None:
                 continue
             self._sdf[tid] -= 1
-            postings = self._story_postings[tid] or []
-            if len(postings) > 2 * self._sdf[tid] + 16:
+            postings = self._story_postings[tid]
+            if type(postings) is list and len(postings) > 2 * self._sdf[tid] + 16:
                 self._story_postings[tid] = [s for s in postings if self._story_posts(s, tag)]
             self._maybe_free_tag(tid)
 
     def _story_posts(self, story_id: str, tag: str) -> bool:
         record = self.stories.get(story_id)
-        return record is not None and "m" not in record and any(t == tag for t, _ in record.get("tt", ()))
+        return type(record) is StoryRecord and tag in record.top_tags[::2]
 
     # -- expiry ------------------------------------------------------------------------------
     def _advance(self, t: float) -> None:
@@ -341,7 +366,7 @@ class Relator:
                     continue
                 article_id = window.ids[position]
                 record = self.articles.get(article_id)
-                self._unindex_article(seq, record.get("f") if record else None)
+                self._unindex_article(seq, record.fingerprint if record else None)
                 if record is not None:
                     del self.articles[article_id]
                 expired = True
@@ -355,17 +380,17 @@ class Relator:
             bucket = heapq.heappop(heap)
             for story_id in self._story_buckets.pop(bucket, ()):
                 record = self.stories.get(story_id)
-                if record is None or record["t1"] >= cutoff:
+                if record is None or record.last_seen >= cutoff:
                     continue  # already gone, or active again (re-scheduled in a later bucket)
-                due = record["t1"] + self._memory - self._horizon  # popped again when story_memory_days old
+                due = record.last_seen + self._memory - self._horizon  # popped again when story_memory_days old
                 if (int(due // _BUCKET_SECONDS) + 1) * _BUCKET_SECONDS > cutoff and self._held_for_recall(record):
                     self._schedule_story(story_id, due)
                     continue
-                if "m" not in record:
-                    self._unpost_story_tags(story_id, [tag for tag, _ in record.get("tt", ())])
+                if type(record) is StoryRecord:
+                    self._unpost_story_tags(story_id, list(record.top_tags[::2]))
                 del self.stories[story_id]
 
-    def _held_for_recall(self, record: dict[str, Any]) -> bool:
+    def _held_for_recall(self, record: StoryRecord | MergedStory) -> bool:
         """Held past the dormant horizon, up to story_memory_days: a profile naming enough people to
         be recalled (_recalled_stories), and a merged story's two-field tombstone (a recalled story
         absorbs threads, whose ids must keep resolving). Other stories expire at the dormant horizon,
@@ -373,43 +398,34 @@ class Relator:
         cfg = self.config
         if cfg.recall_min_anchors <= 0:
             return False
-        if "m" in record:
+        if type(record) is MergedStory:
             return True
-        people = sum(1 for tag, _count in record.get("tt", ()) if tag.startswith(cfg.person_prefix))
+        people = sum(1 for tag in record.top_tags[::2] if tag.startswith(cfg.person_prefix))
         return people >= cfg.recall_min_people
 
     # -- public API --------------------------------------------------------------------------
     def rebuild(self) -> None:
         """Re-derive every in-memory index from the ``articles`` and ``stories`` mappings."""
         self._reset()
-        for article_id, record in sorted(self.articles.items(), key=lambda kv: (kv[1]["t"], kv[0])):
-            names = record["g"]
+        articles, stories = self.articles, self.stories
+        # A table's codec decodes records compact; JSON values (given offline) are made so here.
+        for article_id in [key for key, record in articles.items() if type(record) is dict]:
+            articles[article_id] = article_from_json(articles[article_id])
+        for story_id in [key for key, record in stories.items() if type(record) is dict]:
+            stories[story_id] = story_from_json(stories[story_id])
+        for article_id, record in sorted(articles.items(), key=lambda kv: (kv[1].published, kv[0])):
+            names = record.tags
             tags = tuple([self._tag_id(tag) for tag in names])
-            self._share_tag_names(names, tags)
-            t = float(record["t"])
-            self._index_article(
-                article_id, t, tags, int(record["s"]), float(record.get("w", 1.0)), record.get("f", ""),
-                record.get("ti"), record["st"],
-            )
+            t = float(record.published)
+            self._index_article(article_id, t, tags, record, int(record.simhash), float(record.norm), record.fingerprint)
             self._clock = max(self._clock, t)
-        for story_id, record in self.stories.items():
-            if "m" in record:
-                self._index_story(story_id, {"t1": record["t1"]})
-            else:
-                self._index_story(story_id, record)
-            self._clock = max(self._clock, float(record["t1"]))
+        for story_id, record in stories.items():
+            self._index_story(story_id, record)
+            self._clock = max(self._clock, float(record.last_seen))
         for tid, name in enumerate(self._tag_names):
             if name is not None:
                 self._maybe_free_tag(tid)
-
-    def _share_tag_names(self, names: list[str], tags: list[int]) -> None:
-        """Point a recovered record's tag list at the vocabulary's strings (equal values, one copy each):
-        a record decoded from a changelog holds its own copy of every tag."""
-        if isinstance(names, list):
-            vocabulary = self._tag_names
-            for i, tid in enumerate(tags):
-                if names[i] is not vocabulary[tid]:
-                    names[i] = vocabulary[tid]
+        release_free_heap()  # the blocks the index's containers outgrew while it was built
 
     def article(self, article_id: str) -> dict[str, Any] | None:
         """The stored record of an article held in the window, in readable form."""
@@ -418,39 +434,39 @@ class Relator:
             return None
         return {
             "id": article_id,
-            "title": record["ti"],
-            "published_at": _iso(record["t"]),
-            "tags": list(record["g"]),
-            "story_id": self.resolve_story(record["st"]),
-            "revision": record["r"],
-            "duplicate_of": record.get("d"),
-            "fingerprint": record["f"],
-            "simhash": f"{int(record['s']):016x}",
+            "title": record.title,
+            "published_at": _iso(record.published),
+            "tags": list(record.tags),
+            "story_id": self.resolve_story(record.story),
+            "revision": record.revision,
+            "duplicate_of": record.duplicate_of,
+            "fingerprint": fingerprint_text(record.fingerprint),
+            "simhash": f"{int(record.simhash):016x}",
             "related": self._stored_links(record),
         }
 
-    def _stored_links(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+    def _stored_links(self, record: ArticleRecord) -> list[dict[str, Any]]:
         """The related links emitted for an article, for those still held in the window."""
-        mine = set(record["g"])
+        mine = set(record.tags)
         links = []
-        for other_id, score in _decode_links(record.get("k")):
+        for other_id, score in _decode_links(record.links):
             other = self.articles.get(other_id)
             if other is not None:
-                shared = sorted(mine.intersection(other["g"]))
-                links.append({"id": other_id, "score": score, "shared_tags": shared, "title": other["ti"]})
+                shared = sorted(mine.intersection(other.tags))
+                links.append({"id": other_id, "score": score, "shared_tags": shared, "title": other.title})
         return links
 
     def story(self, story_id: str) -> dict[str, Any] | None:
         """A story's record (following merges), in readable form."""
         resolved = self.resolve_story(story_id)
         record = self.stories.get(resolved)
-        if record is None or "m" in record:
+        if type(record) is not StoryRecord:
             return None
-        return {"story_id": resolved, **self._story_fields(record), "founded_by": record.get("a")}
+        return {"story_id": resolved, **self._story_fields(record), "founded_by": record.founder}
 
     def stories_list(self, limit: int = 50) -> list[dict[str, Any]]:
         """Live stories (not merged away), most recently active first."""
-        live = [(record["t1"], story_id) for story_id, record in self.stories.items() if "m" not in record]
+        live = [(record.last_seen, story_id) for story_id, record in self.stories.items() if type(record) is StoryRecord]
         live.sort(reverse=True)
         return [found for _, story_id in live[: max(limit, 0)] if (found := self.story(story_id)) is not None]
 
@@ -460,23 +476,25 @@ class Relator:
         if tid is None:
             return []
         window = self._window_index
-        live = [(window.times[s - window.base], window.ids[s - window.base]) for s in self._postings[tid] if window.alive(s)]
+        posted = self._postings[tid]
+        seqs = (posted,) if type(posted) is int else posted or ()
+        live = [(window.times[s - window.base], window.ids[s - window.base]) for s in seqs if window.alive(s)]
         live.sort(reverse=True)
         out = []
         for t, article_id in live[: max(limit, 0)]:
             record = self.articles.get(article_id)
             if record is not None:
-                out.append({"id": article_id, "title": record["ti"], "published_at": _iso(t),
-                            "story_id": self.resolve_story(record["st"])})
+                out.append({"id": article_id, "title": record.title, "published_at": _iso(t),
+                            "story_id": self.resolve_story(record.story)})
         return out
 
     def resolve_story(self, story_id: str) -> str:
         """Follow merges to the story that absorbed ``story_id`` (itself when never merged)."""
         for _ in range(_MAX_MERGE_HOPS):
             record = self.stories.get(story_id)
-            if record is None or "m" not in record:
+            if type(record) is not MergedStory:
                 return story_id
-            story_id = record["m"]
+            story_id = record.merged_into
         return story_id
 
     def __len__(self) -> int:
@@ -494,15 +512,16 @@ class Relator:
             t = _epoch(now) if now is not None else datetime.now(UTC).timestamp()
 
         previous = self.articles.get(item.id)
-        if previous is not None and previous["f"] == item.fingerprint:
+        fingerprint = compact_fingerprint(item.fingerprint)
+        if previous is not None and previous.fingerprint == fingerprint:
             return self._unchanged(item, previous, t)
         updated_at = iso_utc(now) if now is not None else iso_utc(datetime.now(UTC))
         if previous is not None:  # revised content: replace the index entry, keep the story
             old = self._held_seq(item.id, previous)
             if old is not None:
-                self._unindex_article(old, previous.get("f"))
+                self._unindex_article(old, previous.fingerprint)
             else:
-                self._by_fingerprint.pop(previous.get("f"), None)
+                self._by_fingerprint.pop(previous.fingerprint, None)
 
         self._advance(t)
         held = self._window_index.held
@@ -510,11 +529,11 @@ class Relator:
         scored = self._candidates(query, t, held, exclude=None)
         related = self._related_links(scored, query)
 
-        duplicate_of, duplicate_similarity = self._duplicate(item, scored)
-        revision = previous["r"] + 1 if previous is not None else 1
+        duplicate_of, duplicate_similarity = self._duplicate(item, fingerprint, scored)
+        revision = previous.revision + 1 if previous is not None else 1
         updates: list[StoryUpdate] = []
-        if previous is not None and (self.stories.get(self.resolve_story(previous["st"])) is not None):
-            story_id = self.resolve_story(previous["st"])
+        if previous is not None and (self.stories.get(self.resolve_story(previous.story)) is not None):
+            story_id = self.resolve_story(previous.story)
         else:
             story_id, updates = self._assign_story(item, t, query, scored, duplicate_of, updated_at)
 
@@ -524,22 +543,14 @@ class Relator:
             tag_id = self._tag_id
             tags = tuple([tag_id(name) for _tid, name, _w in query])
             vocabulary = self._tag_names
-            record: dict[str, Any] = {
-                "t": t,
-                "g": [vocabulary[tid] for tid in tags],  # the vocabulary's strings: one copy per tag
-                "s": item.simhash,
-                "f": item.fingerprint,
-                "r": revision,
-                "st": story_id,
-                "ti": item.title,
-                "w": norm,
-            }
-            if related:  # ids and scores only; shared tags are re-derived from both records on look-up
-                record["k"] = _encode_links(related)
-            if duplicate_of is not None:
-                record["d"] = duplicate_of
+            names = tuple([vocabulary[tid] for tid in tags])  # the vocabulary's strings: one copy per tag
+            # Links: ids and scores only; shared tags are re-derived from both records on look-up.
+            record = ArticleRecord.of(
+                t, names, item.simhash, fingerprint, revision, story_id, item.title, norm,
+                _encode_links(related) if related else None, duplicate_of,
+            )
             self.articles[item.id] = record
-            self._index_article(item.id, t, tags, item.simhash, norm, item.fingerprint, item.title, story_id)
+            self._index_article(item.id, t, tags, record, item.simhash, norm, fingerprint)
         return RelateResult(
             related=related,
             story_id=story_id,
@@ -571,9 +582,9 @@ class Relator:
 
     def _candidates(
         self, query: list[tuple[int | None, str, float]], t: float, held: int, *, exclude: int | None
-    ) -> list[tuple[float, int, bool, set[int]]]:
+    ) -> list[tuple[float, int, bool, set[str]]]:
         """Articles held within the window of ``t`` sharing tags with the query, best first:
-        (score, sequence number, shares an anchor tag, its tag ids). ``exclude``: a sequence number to
+        (score, sequence number, shares an anchor tag, its tags). ``exclude``: a sequence number to
         leave out."""
         window = self._window
         cfg = self.config
@@ -585,14 +596,16 @@ class Relator:
         get = acc.get
         common: list[tuple[int, float]] = []
         norm_sq = 0.0
-        for tid, _name, w in query:
+        for tid, name, w in query:
             norm_sq += w * w
             if tid is None or w <= 0.0 or df[tid] == 0:
                 continue
             if is_common(tid, held):
-                common.append((tid, w * w))
+                common.append((name, w * w))
                 continue
             postings = all_postings[tid]
+            if type(postings) is int:  # the tag's only posting
+                postings = (postings,)
             w2 = w * w
             # Postings are in arrival order: a busy tag offers only its newest articles.
             for seq in postings[-scan_limit:] if len(postings) > scan_limit else postings:
@@ -612,24 +625,24 @@ class Relator:
         decay_rate = _LN2 / (cfg.half_life_days * _DAY)  # exp(-gap * ln2 / half_life) == 2 ** (-gap / half_life)
         context_factor = cfg.context_only_factor
         is_anchor = self._anchor
-        anchors = [(tid, w) for tid, _name, w in query if tid is not None and is_anchor[tid]]
+        anchors = [(name, w) for tid, name, w in query if tid is not None and is_anchor[tid]]
         min_anchor = self._min_anchor_evidence(held)
-        norms, tag_lists = index.norms, index.tags
+        norms, records = index.norms, index.records
         exp = math.exp
         out = []
         for seq, raw in ranked:
             position = seq - base
-            tags = set(tag_lists[position])
-            for tid, w2 in common:
-                if tid in tags:
+            tags = set(records[position].tags)  # the candidate's tags (strings)
+            for name, w2 in common:
+                if name in tags:
                     raw += w2
             entry_norm = norms[position]
             entry_t = times[position]
             cosine = raw / (norm * entry_norm) if entry_norm > 0 else 0.0
             score = min(cosine, 1.0) * exp(-abs(entry_t - t) * decay_rate)
             anchor_evidence = 0  # summed in query order, from int 0 (as sum() would)
-            for tid, w in anchors:
-                if tid in tags:
+            for name, w in anchors:
+                if name in tags:
                     anchor_evidence += w
             anchored = anchor_evidence >= min_anchor
             if not anchored:  # sharing only topics and regions: the same kind of news, not the same story
@@ -638,14 +651,14 @@ class Relator:
         out.sort()  # best first; ties: the newer, then by id (ids are distinct, so no further compare)
         return [(score, seq, anchored, tags) for _key, _t, _id, score, seq, anchored, tags in out]
 
-    def _related_links(self, scored: list[tuple[float, int, bool, set[int]]], query: list[tuple[int | None, str, float]]) -> list[RelatedLink]:
+    def _related_links(self, scored: list[tuple[float, int, bool, set[str]]], query: list[tuple[int | None, str, float]]) -> list[RelatedLink]:
         links: list[RelatedLink] = []
         cfg = self.config
         if not scored or scored[0][0] < cfg.min_related_score:
             return links
         by_weight = sorted(((w, tid, name) for tid, name, w in query if tid is not None), reverse=True)
         index = self._window_index
-        base, ids, times, titles = index.base, index.ids, index.times, index.titles
+        base, ids, times, records = index.base, index.ids, index.times, index.records
         validate = RelatedLink.model_validate  # a dict: cheaper than keyword arguments
         for score, seq, _anchored, tags in scored:
             if len(links) >= cfg.k or score < cfg.min_related_score:
@@ -656,17 +669,17 @@ class Relator:
                     {
                         "id": ids[position],
                         "score": round(score, 4),
-                        "shared_tags": [name for _w, tid, name in by_weight if tid in tags],
-                        "title": titles[position],
+                        "shared_tags": [name for _w, _tid, name in by_weight if name in tags],
+                        "title": records[position].title,
                         "published_at": _iso(times[position]),
                     }
                 )
             )
         return links
 
-    def _duplicate(self, item: RelateInput, scored: list[tuple[float, int, bool, set[int]]]) -> tuple[str | None, float | None]:
+    def _duplicate(self, item: RelateInput, fingerprint: int | str, scored: list[tuple[float, int, bool, set[str]]]) -> tuple[str | None, float | None]:
         """The first copy this article duplicates (exact fingerprint, else nearest SimHash), if any."""
-        original = self._by_fingerprint.get(item.fingerprint) if item.fingerprint else None
+        original = self._by_fingerprint.get(fingerprint) if item.fingerprint else None
         if original is not None and original != item.id:
             return self._first_copy(original), 1.0
         if not scored or scored[0][0] < self.config.duplicate_min_link:
@@ -696,8 +709,8 @@ class Relator:
 
     def _first_copy(self, article_id: str) -> str:
         record = self.articles.get(article_id)
-        if record is not None and record.get("d"):
-            return record["d"]
+        if record is not None and record.duplicate_of:
+            return record.duplicate_of
         return article_id
 
     # -- stories -----------------------------------------------------------------------------
@@ -706,7 +719,7 @@ class Relator:
         item: RelateInput,
         t: float,
         query: list[tuple[int | None, str, float]],
-        scored: list[tuple[float, int, bool, set[int]]],
+        scored: list[tuple[float, int, bool, set[str]]],
         duplicate_of: str | None,
         updated_at: str,
     ) -> tuple[str, list[StoryUpdate]]:
@@ -715,17 +728,17 @@ class Relator:
         if duplicate_of is not None:
             original = self.articles.get(duplicate_of)
             if original is not None:
-                story = self.resolve_story(original["st"])
+                story = self.resolve_story(original.story)
                 if story in self.stories:
                     story_scores[story] = 1.0
         if not story_scores:
-            linked_stories, base = self._window_index.stories, self._window_index.base
+            records, base = self._window_index.records, self._window_index.base
             for score, seq, anchored, _tags in scored:
                 if score < cfg.join_threshold:
                     break
                 if not anchored:  # a story is joined through a shared actor or place, not a topic
                     continue
-                story = self.resolve_story(linked_stories[seq - base])
+                story = self.resolve_story(records[seq - base].story)
                 if story in self.stories and score > story_scores.get(story, 0.0):
                     story_scores[story] = score
             # A story recalled by distinctive anchors is this article's story, however old; the story
@@ -745,8 +758,7 @@ class Relator:
         updates: list[StoryUpdate] = []
         if not story_scores:
             story_id = self._new_story_id(item.id)
-            record = {"ti": item.title, "n": 1, "t0": t, "t1": t, "tt": [], "a": item.id}
-            self._add_tags(record, query)
+            record = StoryRecord(item.title, 1, t, t, self._profile((), query), item.id)
             self.stories[story_id] = record
             self._index_story(story_id, record)
             updates.append(self._update(story_id, record, StoryEvent.created, item.id, updated_at))
@@ -755,29 +767,29 @@ class Relator:
         ranked = sorted(story_scores.items(), key=lambda kv: kv[1], reverse=True)
         to_merge = [ranked[0][0]] + [s for s, score in ranked[1:] if score >= cfg.merge_threshold or s in recalled]
         # The oldest story survives a merge; ties by id keep it deterministic.
-        to_merge.sort(key=lambda s: (self.stories[s]["t0"], s))
+        to_merge.sort(key=lambda s: (self.stories[s].first_seen, s))
         survivor_id = to_merge[0]
-        survivor = dict(self.stories[survivor_id])
-        old_tags = {tag for tag, _ in survivor["tt"]}
+        survivor = self.stories[survivor_id]
+        old_tags = set(survivor.top_tags[::2])
+        size, first_seen, last_seen, profile = survivor.size, survivor.first_seen, survivor.last_seen, survivor.top_tags
         for absorbed_id in to_merge[1:]:
             absorbed = self.stories[absorbed_id]
-            survivor["n"] += absorbed["n"]
-            survivor["t0"] = min(survivor["t0"], absorbed["t0"])
-            survivor["t1"] = max(survivor["t1"], absorbed["t1"])
-            counts = dict(survivor["tt"])
-            for tag, count in absorbed["tt"]:
+            size += absorbed.size
+            first_seen = min(first_seen, absorbed.first_seen)
+            last_seen = max(last_seen, absorbed.last_seen)
+            counts = dict(pairs(profile))
+            for tag, count in pairs(absorbed.top_tags):
                 counts[tag] = counts.get(tag, 0) + count
-            survivor["tt"] = [[tag, count] for tag, count in counts.items()]
-            self._unpost_story_tags(absorbed_id, [tag for tag, _ in absorbed["tt"]])
-            tombstone = {"m": survivor_id, "t1": max(absorbed["t1"], t)}
+            profile = flat_profile(counts.items())
+            self._unpost_story_tags(absorbed_id, list(absorbed.top_tags[::2]))
+            tombstone = MergedStory(survivor_id, max(absorbed.last_seen, t))
             self.stories[absorbed_id] = tombstone
             self._index_story(absorbed_id, tombstone)
-        survivor["n"] += 1
-        survivor["t0"] = min(survivor["t0"], t)
-        survivor["t1"] = max(survivor["t1"], t)
-        self._add_tags(survivor, query)
+        survivor = StoryRecord(
+            survivor.title, size + 1, min(first_seen, t), max(last_seen, t), self._profile(profile, query), survivor.founder
+        )
         self.stories[survivor_id] = survivor
-        new_tags = {tag for tag, _ in survivor["tt"]}
+        new_tags = set(survivor.top_tags[::2])
         self._unpost_story_tags(survivor_id, sorted(old_tags - new_tags))
         self._index_story(survivor_id, survivor, old_tags)
         for absorbed_id in to_merge[1:]:
@@ -802,6 +814,8 @@ class Relator:
             if tid is None or w <= 0.0 or self._sdf[tid] == 0 or self._is_common(tid, held):
                 continue
             postings = self._story_postings[tid]
+            if type(postings) is str:
+                postings = (postings,)
             w2 = w * w
             for story_id in postings[-scan_limit:] if len(postings) > scan_limit else postings:
                 evidence[story_id] = evidence.get(story_id, 0.0) + w2
@@ -814,14 +828,14 @@ class Relator:
         out: dict[str, float] = {}
         for story_id, _evidence in shortlist:
             record = self.stories.get(story_id)
-            if record is None or "m" in record:
+            if type(record) is not StoryRecord:
                 continue
-            size = max(record["n"], 1)
+            size = max(record.size, 1)
             dot = 0.0
             story_sq = 0.0
             anchor_evidence = 0.0
             people = places = 0
-            for tag, count in record["tt"]:
+            for tag, count in pairs(record.top_tags):
                 tid = tag_ids.get(tag)
                 if tid is None:
                     idf = log_n
@@ -846,7 +860,7 @@ class Relator:
             # incident there shares that.
             if people < cfg.dormant_min_people and places < cfg.dormant_min_places:
                 continue
-            gap = max(t - record["t1"], record["t0"] - t, 0.0)
+            gap = max(t - record.last_seen, record.first_seen - t, 0.0)
             if gap > self._dormant_horizon:  # held longer only for recall (_recalled_stories)
                 continue
             out[story_id] = min(dot / math.sqrt(norm_sq * story_sq), 1.0) * 2.0 ** (-gap / half_life)
@@ -865,6 +879,8 @@ class Relator:
                 continue
             person = name.startswith(cfg.person_prefix)
             postings = self._story_postings[tid] or ()
+            if type(postings) is str:
+                postings = (postings,)
             stale = len(postings) != self._sdf[tid]  # postings of merged or re-profiled stories linger
             for story_id in postings:
                 if stale and not self._story_posts(story_id, name):
@@ -874,13 +890,13 @@ class Relator:
                 counts[1] += person
         return {s for s, (anchors, people) in shared.items() if anchors >= cfg.recall_min_anchors and people >= cfg.recall_min_people}
 
-    def _add_tags(self, record: dict[str, Any], query: list[tuple[int | None, str, float]]) -> None:
-        """Count the article's tags into the story's profile and keep the most telling ones.
+    def _profile(self, profile: tuple[Any, ...], query: list[tuple[int | None, str, float]]) -> tuple[Any, ...]:
+        """A story's profile (flat top tags) with the article's tags counted in, keeping the most telling ones.
 
         Anchors (who, where) come first, by how many of the story's articles carry them; a few slots
         go to context tags (topics, regions). Counts rank before IDF because a big story makes its
         own names look common in a small window, and they are exactly what later articles share."""
-        counts = {tag: count for tag, count in record["tt"]}
+        counts = dict(pairs(profile))
         for _tid, name, _w in query:
             counts[name] = counts.get(name, 0) + 1
 
@@ -898,7 +914,7 @@ class Relator:
         context_slots = min(self.config.story_context_tags, self.config.story_top_tags)
         kept = anchors[: self.config.story_top_tags - min(context_slots, len(context))]
         kept += context[: self.config.story_top_tags - len(kept)]
-        record["tt"] = [[tag, count] for count, _rarity, _person, tag in kept]
+        return flat_profile((tag, count) for count, _rarity, _person, tag in kept)
 
     def _new_story_id(self, article_id: str) -> str:
         story_id = "s-" + article_id
@@ -908,36 +924,36 @@ class Relator:
             story_id = f"s-{article_id}-{suffix}"
         return story_id
 
-    def _top_tag_names(self, record: dict[str, Any], limit: int = 8) -> list[str]:
-        return [tag for tag, _count in record.get("tt", ())[:limit]]
+    def _top_tag_names(self, record: StoryRecord, limit: int = 8) -> list[str]:
+        return list(record.top_tags[: 2 * limit : 2])
 
-    def _story_fields(self, record: dict[str, Any]) -> dict[str, Any]:
+    def _story_fields(self, record: StoryRecord) -> dict[str, Any]:
         """A live story record's readable fields, shared by look-ups and ``StoryUpdate``s."""
         return {
-            "title": record["ti"],
-            "size": record["n"],
+            "title": record.title,
+            "size": record.size,
             "top_tags": self._top_tag_names(record),
-            "first_seen": _iso(record["t0"]),
-            "last_seen": _iso(record["t1"]),
+            "first_seen": _iso(record.first_seen),
+            "last_seen": _iso(record.last_seen),
         }
 
-    def _update(self, story_id: str, record: dict[str, Any], event: StoryEvent, article_id: str, updated_at: str) -> StoryUpdate:
+    def _update(self, story_id: str, record: StoryRecord, event: StoryEvent, article_id: str, updated_at: str) -> StoryUpdate:
         return StoryUpdate.model_validate(  # a dict: cheaper than keyword arguments
             {"story_id": story_id, "event": event, "article_id": article_id, **self._story_fields(record), "updated_at": updated_at}
         )
 
     # -- idempotency -------------------------------------------------------------------------
-    def _unchanged(self, item: RelateInput, record: dict[str, Any], t: float) -> RelateResult:
+    def _unchanged(self, item: RelateInput, record: ArticleRecord, t: float) -> RelateResult:
         """An identical re-send: answer from the state, change nothing."""
         held = self._window_index.held
-        query = self._query(list(record["g"]), held)
-        scored = self._candidates(query, float(record["t"]), held, exclude=self._held_seq(item.id, record))
+        query = self._query(list(record.tags), held)
+        scored = self._candidates(query, float(record.published), held, exclude=self._held_seq(item.id, record))
         return RelateResult(
             related=self._related_links(scored, query),
-            story_id=self.resolve_story(record["st"]),
-            duplicate_of=record.get("d"),
+            story_id=self.resolve_story(record.story),
+            duplicate_of=record.duplicate_of,
             duplicate_similarity=None,
             story_updates=[],
-            revision=record["r"],
+            revision=record.revision,
             unchanged=True,
         )

@@ -7,15 +7,16 @@ sequence numbers, so an expired or replaced article is dead wherever it is still
 off once it is long: articles arrive in nearly time order, so expiry empties the arrays from the
 front, and the few holes (late arrivals, revisions) leave with the prefix.
 
-Per article this is an id reference, three 8-byte numbers and a tuple of tag ids (the vocabulary's
-int objects, so only the tuple's pointers): the records in the durable mapping keep everything
-else. Tuples rather than one packed array because scoring makes a set of a candidate's tags, and
-unboxing a packed array costs twice as much.
+Per article this is an id reference, three 8-byte numbers and a reference to the article's record
+(the durable mapping's value): scoring reads a candidate's tags, title and story id from it - in
+the worker a table read costs far more than a list index - and so the record's tag tuple (the
+shared tag strings) is held once, by record and index together.
 """
 
 from __future__ import annotations
 
 from array import array
+from typing import Any
 
 _MASK64 = (1 << 64) - 1
 _DEAD = float("inf")
@@ -23,7 +24,7 @@ _COMPACT_MIN = 1024  # dead positions at the front before compaction is worth a 
 
 
 class ArticleWindow:
-    __slots__ = ("base", "ids", "times", "norms", "simhashes", "tags", "titles", "stories", "held", "_dead_prefix")
+    __slots__ = ("base", "ids", "times", "norms", "simhashes", "records", "held", "_dead_prefix")
 
     def __init__(self) -> None:
         self.base = 0  # sequence number of position 0
@@ -31,27 +32,18 @@ class ArticleWindow:
         self.times = array("d")  # published, epoch seconds; +inf once dead
         self.norms = array("d")  # IDF tag-vector norm when indexed (as stored in the record)
         self.simhashes = array("Q")
-        self.tags: list[tuple[int, ...]] = []  # tag ids; () once dead
-        # The record's title and story id (the same str objects): a link and a story vote need them
-        # for every candidate, and in the worker a table read costs far more than a list index.
-        self.titles: list[str | None] = []
-        self.stories: list[str | None] = []
+        self.records: list[Any] = []  # the article's record (``.tags``, ``.title``, ``.story``); None once dead
         self.held = 0
         self._dead_prefix = 0  # positions at the front known to be dead
 
-    def add(
-        self, article_id: str, t: float, tags: tuple[int, ...], simhash: int, norm: float,
-        title: str | None = None, story_id: str | None = None,
-    ) -> int:
+    def add(self, article_id: str, t: float, record: Any, simhash: int, norm: float) -> int:
         """Hold an article; returns its sequence number."""
         seq = self.base + len(self.ids)
         self.ids.append(article_id)
         self.times.append(t)
         self.norms.append(norm)
         self.simhashes.append(simhash & _MASK64)  # a 64-bit signature; the mask only guards odd inputs
-        self.tags.append(tags)
-        self.titles.append(title)
-        self.stories.append(story_id)
+        self.records.append(record)
         self.held += 1
         return seq
 
@@ -64,8 +56,7 @@ class ArticleWindow:
         position = seq - self.base
         self.ids[position] = None
         self.times[position] = _DEAD  # so a posting scan's time test drops it without looking at ids
-        self.tags[position] = ()
-        self.titles[position] = self.stories[position] = None
+        self.records[position] = None
         self.held -= 1
 
     def compact(self) -> None:
@@ -81,9 +72,7 @@ class ArticleWindow:
         del self.times[:dead]
         del self.norms[:dead]
         del self.simhashes[:dead]
-        del self.tags[:dead]
-        del self.titles[:dead]
-        del self.stories[:dead]
+        del self.records[:dead]
         self.base += dead
         self._dead_prefix = 0
 

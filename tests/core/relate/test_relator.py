@@ -11,6 +11,7 @@ import pytest
 
 from stream.contracts import StoryEvent
 from stream.core.relate import RelateConfig, RelateInput, Relator, simhash_similarity
+from stream.core.relate.records import StoryRecord, from_json, pairs, to_json
 
 BASE = datetime(2024, 12, 1, tzinfo=UTC)
 
@@ -258,7 +259,7 @@ def test_changed_content_bumps_revision_and_replaces_index_entry() -> None:
     revised = relator.relate(article("a", ["entity:person/john-doe"], fingerprint="fp-a-v2"))
     assert not revised.unchanged and revised.revision == 2
     assert revised.story_id == "s-a"
-    assert relator.articles["a"]["r"] == 2
+    assert relator.articles["a"].revision == 2
     # the old tags no longer find the article, the new ones do
     assert relator.relate(article("x", ["entity:person/jane-roe"], days=0.1)).related == []
     assert relator.relate(article("y", ["entity:person/john-doe"], days=0.1)).related[0].id == "a"
@@ -277,12 +278,23 @@ def _stream(seed: int, n: int) -> list[RelateInput]:
     return items
 
 
+def _as_changelog(mapping) -> dict:
+    """The mapping's records as a table's changelog holds them (JSON text), decoded again as plain JSON."""
+    return json.loads(json.dumps({key: to_json(record) for key, record in mapping.items()}))
+
+
 def test_state_is_plain_json() -> None:
     relator = Relator()
     for item in _stream(1, 60):
         relator.relate(item)
-    assert json.loads(json.dumps(dict(relator.articles))) == dict(relator.articles)
-    assert json.loads(json.dumps(dict(relator.stories))) == dict(relator.stories)
+    articles, stories = _as_changelog(relator.articles), _as_changelog(relator.stories)
+    assert {key: from_json(record) for key, record in articles.items()} == dict(relator.articles)
+    assert {key: from_json(record) for key, record in stories.items()} == dict(relator.stories)
+    # The JSON form is the documented one: tags a list, a story's top tags a list of [tag, count].
+    articles, stories = _as_changelog(relator.articles), _as_changelog(relator.stories)  # from_json made those compact
+    assert all(record["g"] == list(relator.articles[key].tags) for key, record in articles.items())
+    profile = next(r["tt"] for r in stories.values() if r.get("tt"))
+    assert all(isinstance(pair, list) and len(pair) == 2 and isinstance(pair[1], int) for pair in profile)
 
 
 def test_rebuild_from_mappings_gives_the_same_results() -> None:
@@ -291,9 +303,7 @@ def test_rebuild_from_mappings_gives_the_same_results() -> None:
     for item in items[:150]:
         live.relate(item)
     # A restarted worker: fresh process, state recovered from the (JSON) changelog.
-    recovered = Relator(
-        articles=json.loads(json.dumps(dict(live.articles))), stories=json.loads(json.dumps(dict(live.stories)))
-    )
+    recovered = Relator(articles=_as_changelog(live.articles), stories=_as_changelog(live.stories))
     live.rebuild()  # rebuilding in place must not change anything either
     for item in items[150:]:
         a = live.relate(item, now=BASE)
@@ -337,7 +347,7 @@ def test_story_profile_keeps_its_names_ahead_of_context_tags() -> None:
     relator = Relator(config)
     tags = ["region:PE", "region:south-america", "topic:conflict", "entity:person/a", "entity:person/b", "place:lima"]
     relator.relate(article("a", tags))
-    kept = [tag for tag, _count in relator.stories["s-a"]["tt"]]
+    kept = [tag for tag, _count in pairs(relator.stories["s-a"].top_tags)]
     assert len(kept) == 4
     assert sum(not tag.startswith(("entity:", "place:")) for tag in kept) == 1
     assert {"entity:person/a", "entity:person/b", "place:lima"} <= set(kept)
@@ -403,11 +413,11 @@ def test_stored_links_are_one_json_text_and_older_list_records_still_read() -> N
     background(relator, 10)
     relator.relate(article("a", ["entity:person/jane-roe", "place:tulsa"]))
     result = relator.relate(article("b", ["entity:person/jane-roe", "place:tulsa"], days=0.1))
-    stored = relator.articles["b"]["k"]
+    stored = relator.articles["b"].links
     assert isinstance(stored, str)
     assert json.loads(stored) == [[link.id, link.score] for link in result.related]
     served = relator.article("b")["related"]
-    relator.articles["b"] = {**relator.articles["b"], "k": json.loads(stored)}  # as an older version wrote it
+    relator.articles["b"] = relator.articles["b"]._replace(links=json.loads(stored))  # as an older version wrote it
     assert relator.article("b")["related"] == served
 
 
@@ -415,15 +425,18 @@ def test_recovered_records_share_the_vocabulary_strings() -> None:
     live = Relator()
     for item in _stream(3, 40):
         live.relate(item)
-    articles = json.loads(json.dumps(dict(live.articles)))  # fresh strings, as decoded from a changelog
-    stories = json.loads(json.dumps(dict(live.stories)))
+    articles = _as_changelog(live.articles)  # fresh strings, as decoded from a changelog
+    stories = _as_changelog(live.stories)
     recovered = Relator(articles=articles, stories=stories)
     record = next(iter(articles.values()))
-    for tag in record["g"]:
+    for tag in record.tags:
         assert tag is recovered._tag_names[recovered._tag_ids[tag]]
-    story = next(r for r in stories.values() if "tt" in r and r["tt"])
-    assert story["tt"][0][0] is recovered._tag_names[recovered._tag_ids[story["tt"][0][0]]]
-    assert articles == json.loads(json.dumps(dict(live.articles)))  # same values, only shared
+    # ... and the index holds the record itself, not a copy of its tags
+    window = recovered._window_index
+    assert any(held is record for held in window.records)
+    story = next(r for r in stories.values() if type(r) is StoryRecord and r.top_tags)
+    assert story.top_tags[0] is recovered._tag_names[recovered._tag_ids[story.top_tags[0]]]
+    assert _as_changelog(articles) == _as_changelog(live.articles)  # same values, only shared
 
 
 def test_index_compaction_keeps_results_equal_to_a_rebuilt_index() -> None:
@@ -448,3 +461,15 @@ def test_link_dates_are_utc_seconds() -> None:
     relator.relate(article("a", ["entity:person/jane-roe"], days=0.5))
     result = relator.relate(article("b", ["entity:person/jane-roe"], days=0.75))
     assert result.related[0].published_at == "2024-12-01T12:00:00Z"
+
+
+def test_hex_fingerprints_find_exact_duplicates_and_resends() -> None:
+    relator = Relator()
+    first = "ab" * 16
+    relator.relate(article("a", ["entity:person/jane-roe"], fingerprint=first))
+    copy_ = relator.relate(article("b", ["topic:other"], fingerprint=first, days=0.1))
+    assert copy_.duplicate_of == "a" and copy_.duplicate_similarity == 1.0
+    assert relator.relate(article("a", ["entity:person/jane-roe"], fingerprint=first)).unchanged
+    assert relator.article("a")["fingerprint"] == first
+    revised = relator.relate(article("a", ["entity:person/jane-roe"], fingerprint="cd" * 16))
+    assert revised.revision == 2 and not revised.unchanged

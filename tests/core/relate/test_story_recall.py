@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from stream.contracts import StoryEvent
 from stream.core.relate import RelateConfig, RelateInput, Relator
+from stream.core.relate.records import pairs
 
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
 CONFIG = RelateConfig(window_days=7, story_horizon_days=30, story_memory_days=400)
@@ -118,5 +119,5 @@ def test_profile_keeps_people_over_places_on_equal_evidence() -> None:
     config = RelateConfig(story_top_tags=3, story_context_tags=0)
     relator = Relator(config)
     relator.relate(article("a", ["place:zeta-street", "place:yellow-park", VICTIM, SUSPECT, "place:xylo"]))
-    kept = {tag for tag, _count in relator.stories["s-a"]["tt"]}
+    kept = {tag for tag, _count in pairs(relator.stories["s-a"].top_tags)}
     assert {VICTIM, SUSPECT} <= kept

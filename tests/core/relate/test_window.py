@@ -8,7 +8,7 @@ from stream.core.relate.window import ArticleWindow
 
 
 def _fill(window: ArticleWindow, n: int) -> list[int]:
-    return [window.add(f"a{i}", float(i), (i % 7, 100 + i), simhash=i, norm=1.5) for i in range(n)]
+    return [window.add(f"a{i}", float(i), ("record", i), simhash=i, norm=1.5) for i in range(n)]
 
 
 def test_sequence_numbers_address_their_article() -> None:
@@ -17,7 +17,7 @@ def test_sequence_numbers_address_their_article() -> None:
     assert seqs == [0, 1, 2, 3, 4]
     assert window.held == 5
     assert [window.ids[s - window.base] for s in seqs] == ["a0", "a1", "a2", "a3", "a4"]
-    assert window.tags[3 - window.base] == (3, 103)
+    assert window.records[3 - window.base] == ("record", 3)
 
 
 def test_removed_article_is_dead_and_out_of_every_time_window() -> None:
@@ -27,7 +27,7 @@ def test_removed_article_is_dead_and_out_of_every_time_window() -> None:
     assert not window.alive(seqs[1]) and window.alive(seqs[0]) and window.alive(seqs[2])
     assert window.held == 2
     assert math.isinf(window.times[seqs[1] - window.base])  # a scan's |t - t0| <= window test fails
-    assert window.tags[seqs[1] - window.base] == ()
+    assert window.records[seqs[1] - window.base] is None
 
 
 def test_compaction_drops_the_dead_prefix_and_keeps_live_articles_addressable() -> None:
@@ -45,9 +45,9 @@ def test_compaction_drops_the_dead_prefix_and_keeps_live_articles_addressable() 
         assert window.ids[position] == f"a{seq}"
         assert window.times[position] == float(seq)
         assert window.simhashes[position] == seq
-        assert window.tags[position] == (seq % 7, 100 + seq)
+        assert window.records[position] == ("record", seq)
     assert not window.alive(10) and not window.alive(4000)  # compacted away / a hole: both dead
-    assert window.add("next", 1.0, (), simhash=0, norm=0.0) == 5000
+    assert window.add("next", 1.0, None, simhash=0, norm=0.0) == 5000
 
 
 def test_a_short_dead_prefix_is_not_worth_a_copy() -> None:
