@@ -31,6 +31,7 @@ async def passthrough(bootstrap: str, source: str, sink: str, expected: int, gro
     await producer.start()
     copied = 0
     first = last = None
+    first_cpu = last_cpu = 0.0
     deadline = time.monotonic() + timeout_s
     try:
         while copied < expected and time.monotonic() < deadline:
@@ -38,7 +39,7 @@ async def passthrough(bootstrap: str, source: str, sink: str, expected: int, gro
             if not batch:
                 continue
             if first is None:
-                first = time.time()
+                first, first_cpu = time.time(), time.process_time()
             futures = []
             for records in batch.values():
                 for record in records:
@@ -47,21 +48,29 @@ async def passthrough(bootstrap: str, source: str, sink: str, expected: int, gro
                 await future
             await consumer.commit()
             copied += len(futures)
-            last = time.time()
+            last, last_cpu = time.time(), time.process_time()
     finally:
         await producer.stop()
         await consumer.stop()
     elapsed = (last - first) if first and last else 0.0
     rate = (copied / elapsed) if elapsed > 0 else None
-    return {"copied": copied, "first": first, "last": last, "elapsed_s": elapsed, "records_per_s": rate}
+    cpu = last_cpu - first_cpu
+    return {"copied": copied, "first": first, "last": last, "elapsed_s": elapsed, "records_per_s": rate,
+            "cpu_s": cpu, "cpu_us_per_record": cpu / copied * 1e6 if copied else None}
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def copy_arguments(doc: str | None) -> argparse.ArgumentParser:
+    """The command line every copy program of the bench shares: where from, where to, how many."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--source", required=True)
     parser.add_argument("--sink", required=True)
     parser.add_argument("--expected", type=int, required=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = copy_arguments(__doc__)
     parser.add_argument("--group", default="article-stream-bench-passthrough")
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--uvloop", action="store_true", help="run on uvloop when installed")

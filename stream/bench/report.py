@@ -24,6 +24,31 @@ def _latency(figures: dict[str, Any]) -> str:
     return line + f"  ({figures.get('received', 0)}/{figures.get('published', 0)} received, offered {_fmt(figures.get('offered_per_s'))}/s)"
 
 
+def _cpu(figures: dict[str, Any]) -> str:
+    cpu = figures.get("cpu_us_per_article")
+    if cpu is None:
+        return ""
+    busy = figures.get("cpu_busy")
+    return f", {cpu:,.0f} µs CPU/article" + (f" ({busy:.0%} busy)" if busy is not None else "")
+
+
+def _framework_rows(variants: dict[str, Any], summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """One row per stock-Faust copy (rate, CPU, ratio to the bare ceiling) and the verdict."""
+    out = []
+    for key in sorted(variants):
+        v = variants[key]
+        shape = "1 agent" if v.get("agents") == 1 else f"{v.get('agents')} agents + internal hop"
+        text = f"{_fmt(v.get('articles_per_s'), 'articles/s')}{_cpu(v)}; / ceiling {_fmt(v.get('ratio_to_ceiling'))}"
+        if v.get("error"):
+            text += f"  ({v['error']})"
+        out.append((f"Faust ceiling ({shape})", text))
+    if summary:
+        verdict = {True: "yes", False: "no", None: "not measured"}[summary.get("reaches_half_ceiling")]
+        out.append(("Faust reaches 0.5 x ceiling", f"{verdict} (best {_fmt(summary.get('best_ratio_to_ceiling'))}; "
+                    f"{_fmt(summary.get('best_ratio_to_ceiling_at_full_core'))} at a full core of its CPU/article)"))
+    return out
+
+
 def rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
     g = figures.get
     corpus, prefill, ceiling, pipeline = g("corpus", {}), g("prefill", {}), g("ceiling", {}), g("pipeline", {})
@@ -33,11 +58,13 @@ def rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
                    f"({_fmt(corpus.get('body_bytes_min'))}-{_fmt(corpus.get('body_bytes_max'))}) from {corpus.get('documents')}"),
         ("window pre-fill", f"{_fmt(prefill.get('articles'))} articles, {_fmt(prefill.get('stories'))} stories "
                             f"(changelogs, {_fmt(prefill.get('seconds'))} s to write)"),
-        ("ceiling (passthrough)", _fmt(ceiling.get("articles_per_s"), "articles/s")),
-        ("pipeline (worker)", f"{_fmt(pipeline.get('articles_per_s'), 'articles/s')}  "
+        ("ceiling (passthrough)", f"{_fmt(ceiling.get('articles_per_s'), 'articles/s')}{_cpu(ceiling)}"),
+        *_framework_rows(g("framework_ceiling", {}), g("framework_ceiling_summary", {})),
+        ("pipeline (worker)", f"{_fmt(pipeline.get('articles_per_s'), 'articles/s')}{_cpu(pipeline)}  "
                               f"({_fmt(pipeline.get('outputs'))} outputs, {_fmt(pipeline.get('dead_lettered'))} dead letters, "
                               f"{_fmt(pipeline.get('missing'))} missing)"),
         ("pipeline / ceiling", _fmt(pipeline.get("ratio_to_ceiling"))),
+        ("pipeline / Faust 2 agents", _fmt(pipeline.get("ratio_to_framework_ceiling"))),
         ("worker ready (recovery)", f"{_fmt(pipeline.get('ready_s'), 's')} with {_fmt(pipeline.get('window_at_ready'))} held"),
         ("latency at half load", _latency(g("latency_half_load", {}))),
         ("latency at fixed rate", _latency(g("latency_fixed_rate", {}))),

@@ -6,7 +6,9 @@ Phases (each is a function below; ``run_bench`` strings them together):
                written once as RawArticle JSON bytes: the ceiling and the pipeline move the same bytes.
 2. prefill     the related-story window of the pipeline's app id pre-filled with ``prefill`` articles
                through the tables' changelogs (see ``stream.bench.prefill``): the worker recovers them.
-3. ceiling     a bare aiokafka consumer -> producer process copies the N raw records (``passthrough``).
+3. ceiling     a bare aiokafka consumer -> producer process copies the N raw records (``passthrough``);
+               then the framework ceiling: a stock Faust app copies the same records, with one agent
+               and with two agents and an internal hop, the worker's shape (``faust_ceiling``).
 4. pipeline    the real worker (``article-stream worker``) consumes the same N raw records as a
                backlog: throughput from the first to the last output record's producer timestamp.
 5. latency     publish -> receive of the enriched record at a fixed offered rate, and for a burst
@@ -59,6 +61,8 @@ class BenchOptions:
     scale_articles: int = 1000  # per 1-worker / 2-worker run
     offline_articles: int = 1000
     cli_articles: int = 300
+    # The framework ceilings' producer linger: the worker's (ARTICLE_STREAM_PRODUCE_LINGER_MS, 5 ms).
+    faust_linger_ms: float = field(default_factory=lambda: _worker_linger_ms())
     timeout: float = 300.0  # per phase: give up waiting for outputs after this long
     broker: str = ""  # empty: start an embedded broker for the run
     log: Any = None
@@ -72,6 +76,12 @@ class BenchOptions:
     def large(cls) -> BenchOptions:
         # ~1.3 million changelog records to write and to recover (~1,500 records/s): allow for it.
         return cls(prefill=1_000_000, timeout=2400.0)
+
+
+def _worker_linger_ms() -> float:
+    from stream.config import get_settings
+
+    return get_settings().produce_linger_ms
 
 
 @dataclass
@@ -113,22 +123,35 @@ def _log(options: BenchOptions, message: str) -> None:
 
 # ------------------------------------------------------------------------------------- phases
 
-async def ceiling(
-    bootstrap: str, deployment: Deployment, values: list[bytes], timeout: float, min_records: int = 20_000
-) -> dict[str, Any]:
-    """Copy raw records with a bare consumer -> producer process; rate from the sink's timestamps.
-
-    A few thousand records copy in tens of milliseconds, too short to time, so the ceiling's source
-    topic (same partitions as the raw topic) holds the same records repeated to ``min_records``."""
+async def ceiling_source(
+    bootstrap: str, deployment: Deployment, values: list[bytes], min_records: int = 20_000
+) -> tuple[str, int, int]:
+    """The ceilings' source topic (same partitions as the raw topic): ``values`` repeated to at least
+    ``min_records``. Returns (topic, records, copies of each value)."""
     from stream.broker.admin import create_topics
 
     copies = max(1, -(-min_records // max(len(values), 1)))
     source = f"{deployment.app_id}.ceiling-source"
-    sink = f"{deployment.app_id}.passthrough"
-    await create_topics(bootstrap, {source: deployment.partitions, sink: deployment.partitions})
+    await create_topics(bootstrap, {source: deployment.partitions})
     await publish_keyed(bootstrap, source, values * copies)
-    expected = len(values) * copies
-    cmd = [sys.executable, "-m", "stream.bench.passthrough", "--bootstrap", bootstrap, "--source", source,
+    return source, len(values) * copies, copies
+
+
+async def ceiling(
+    bootstrap: str, deployment: Deployment, values: list[bytes], timeout: float, min_records: int = 20_000,
+    source: tuple[str, int, int] | None = None,
+) -> dict[str, Any]:
+    """Copy raw records with a bare consumer -> producer process; rate from the sink's timestamps.
+
+    A few thousand records copy in tens of milliseconds, too short to time, so the ceiling's source
+    topic holds the same records repeated to ``min_records`` (``ceiling_source``; pass ``source`` to
+    reuse one)."""
+    from stream.broker.admin import create_topics
+
+    topic, expected, copies = source or await ceiling_source(bootstrap, deployment, values, min_records)
+    sink = f"{deployment.app_id}.passthrough"
+    await create_topics(bootstrap, {sink: deployment.partitions})
+    cmd = [sys.executable, "-m", "stream.bench.passthrough", "--bootstrap", bootstrap, "--source", topic,
            "--sink", sink, "--expected", str(expected), "--group", f"{deployment.app_id}-passthrough",
            "--timeout", str(timeout)]
     proc = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.PIPE)
@@ -141,15 +164,124 @@ async def ceiling(
         "articles_per_s": rate_from_stamps(stamps),
         "articles_per_s_in_process": inside.get("records_per_s"),
         "process_elapsed_s": inside.get("elapsed_s"),
+        "cpu_us_per_article": _round(inside.get("cpu_us_per_record")),
+        "cpu_busy": _busy(inside),
     }
+
+
+def _busy(inside: dict[str, Any]) -> float | None:
+    cpu, elapsed = inside.get("cpu_s"), inside.get("elapsed_s")
+    return round(cpu / elapsed, 2) if cpu is not None and elapsed else None
+
+
+async def framework_ceiling(
+    bootstrap: str, deployment: Deployment, source: tuple[str, int, int], *, hops: int, timeout: float,
+    log_dir: Path, linger_ms: float = 5.0,
+) -> dict[str, Any]:
+    """A stock Faust app copies the ceiling's source topic, raw bytes in and out (``stream.bench.faust_ceiling``):
+    ``hops`` 1 is one agent, 2 is two agents with an internal 1-partition topic between them (the
+    worker's shape). Measured like the ceiling: rate from the sink's producer timestamps."""
+    from stream.broker.admin import create_topics
+
+    topic, expected, _ = source
+    app_id = f"{deployment.app_id}-faust{hops}"
+    sink = f"{deployment.app_id}.faust-{hops}"
+    await create_topics(bootstrap, {sink: deployment.partitions})
+    cmd = [sys.executable, "-m", "stream.bench.faust_ceiling", "--bootstrap", bootstrap, "--source", topic,
+           "--sink", sink, "--expected", str(expected), "--app-id", app_id, "--hops", str(hops),
+           "--linger-ms", str(linger_ms)]
+    log_path = log_dir / f"{app_id}.log"
+    with log_path.open("wb") as stderr:
+        proc = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.PIPE, stderr=stderr)
+        inside = await _read_result(proc, timeout)
+        if proc.returncode is None:
+            proc.terminate()
+        try:
+            await asyncio.wait_for(proc.wait(), 30)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+    stamps = await record_timestamps(bootstrap, sink, expected, timeout=30 if inside else 10)
+    result = {
+        "agents": hops,
+        "records": len(stamps),
+        "complete": len(stamps) >= expected,
+        "articles_per_s": rate_from_stamps(stamps),
+        "articles_per_s_in_process": inside.get("records_per_s"),
+        "process_elapsed_s": inside.get("elapsed_s"),
+        "cpu_us_per_article": _round(inside.get("cpu_us_per_record")),
+        # CPU seconds per wall second while copying: well below 1, the app waits (not CPU-bound).
+        "cpu_busy": _busy(inside),
+        "producer_linger_ms": linger_ms,
+    }
+    if not inside:
+        result["error"] = f"no result from the Faust app (log: {log_path})"
+    return result
+
+
+async def _read_result(proc: asyncio.subprocess.Process, timeout: float) -> dict[str, Any]:
+    """The faust_ceiling result line, or {} when the process ends or ``timeout`` passes without one."""
+    from stream.bench.faust_ceiling import parse_result
+
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = await asyncio.wait_for(proc.stdout.readline(), left)
+        except TimeoutError:
+            break
+        if not line:  # EOF: the process exited
+            break
+        found = parse_result(line)
+        if found:
+            return found
+    return {}
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def add_ratios(figures: dict[str, Any]) -> None:
+    """Ratios of one run's rates: each framework ceiling and the pipeline against the bare ceiling,
+    and the pipeline against the framework ceiling of its own shape (two agents, an internal hop)."""
+    ceiling_rate = figures.get("ceiling", {}).get("articles_per_s")
+    framework = figures.get("framework_ceiling", {})
+    pipeline = figures.get("pipeline")
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return round(a / b, 4) if a and b else None
+
+    for variant in framework.values():
+        variant["ratio_to_ceiling"] = ratio(variant.get("articles_per_s"), ceiling_rate)
+        # The rate if the app had a whole core and never waited: its own CPU per record is the bound.
+        cpu_us = variant.get("cpu_us_per_article")
+        variant["articles_per_cpu_s"] = round(1e6 / cpu_us, 1) if cpu_us else None
+        variant["ratio_to_ceiling_at_full_core"] = ratio(variant["articles_per_cpu_s"], ceiling_rate)
+    if framework:
+        def best(key: str) -> float | None:
+            return max((v[key] for v in framework.values() if v.get(key)), default=None)
+
+        # Whether any Faust app, even one that does nothing, reaches half the bare ceiling here,
+        # as measured and even with a whole core to itself.
+        measured, at_full_core = best("ratio_to_ceiling"), best("ratio_to_ceiling_at_full_core")
+        figures["framework_ceiling_summary"] = {
+            "best_ratio_to_ceiling": measured,
+            "reaches_half_ceiling": None if measured is None else measured >= 0.5,
+            "best_ratio_to_ceiling_at_full_core": at_full_core,
+        }
+    if pipeline is not None:
+        pipeline["ratio_to_ceiling"] = ratio(pipeline.get("articles_per_s"), ceiling_rate)
+        same_shape = framework.get("agents_2") or framework.get("agents_1") or {}
+        pipeline["ratio_to_framework_ceiling"] = ratio(pipeline.get("articles_per_s"), same_shape.get("articles_per_s"))
 
 
 async def pipeline_backlog(bootstrap: str, deployment: Deployment, worker: Worker, expected: int, timeout: float) -> dict[str, Any]:
     """Wait until every backlog record has an output (enriched or dead letter); rate from output timestamps."""
     t = deployment.topics
-    started = time.monotonic()
+    started, cpu0 = time.monotonic(), worker.cpu_seconds
     seen = await wait_for_records(bootstrap, [t["enriched"], t["dlq"]], expected, timeout)
-    waited = time.monotonic() - started
+    waited, cpu = time.monotonic() - started, worker.cpu_seconds - cpu0
     enriched = await record_timestamps(bootstrap, t["enriched"], seen)
     dead = await record_timestamps(bootstrap, t["dlq"], max(seen - len(enriched), 0), timeout=5) if seen > len(enriched) else []
     return {
@@ -160,6 +292,9 @@ async def pipeline_backlog(bootstrap: str, deployment: Deployment, worker: Worke
         "missing": max(expected - seen, 0),  # inputs with no output at all (should be 0)
         "articles_per_s": rate_from_stamps(enriched + dead),
         "waited_s": round(waited, 1),
+        # The worker's CPU (all threads) from ready to the last output, per output: includes the
+        # polls of up to a second after the last one, not the recovery before ready.
+        "cpu_us_per_article": round(cpu / seen * 1e6, 1) if seen else None,
     }
 
 
@@ -245,6 +380,8 @@ async def scale(bootstrap: str, values: list[bytes], workers: int, log_dir: Path
         rss_idle = [w.rss for w in procs]
         await publish(bootstrap, deployment.topics["raw"], values)
         result = await pipeline_backlog(bootstrap, deployment, procs[0], len(values), timeout)
+        if workers > 1:
+            result.pop("cpu_us_per_article")  # the first worker's CPU only: not per article of the run
         result.update(workers=workers, partitions=partitions, ready_s=ready_s, rss_idle_mb=[round(r / MB, 1) for r in rss_idle])
         return result
     finally:
@@ -338,10 +475,17 @@ async def _run(options: BenchOptions, bootstrap: str, report: Report, workdir: P
     await publish_keyed(bootstrap, deployment.topics["raw"], backlog)
     log(f"published {len(backlog)} raw articles")
 
-    # 4. ceiling
-    result = await ceiling(bootstrap, deployment, backlog, options.timeout)
+    # 4. ceilings: the bare aiokafka copy, then stock Faust apps copying the same records.
+    source = await ceiling_source(bootstrap, deployment, backlog)
+    result = await ceiling(bootstrap, deployment, backlog, options.timeout, source=source)
     report.put("ceiling", **result)
     log(f"ceiling: {result['articles_per_s'] or 0:.0f} articles/s")
+    for hops in (1, 2):
+        result = await framework_ceiling(bootstrap, deployment, source, hops=hops, timeout=options.timeout,
+                                         log_dir=log_dir, linger_ms=options.faust_linger_ms)
+        report.put("framework_ceiling", **{f"agents_{hops}": result})
+        log(f"framework ceiling, {hops} agent(s): {result['articles_per_s'] or 0:.0f} articles/s")
+    add_ratios(report.figures)
 
     # 5. pipeline on the same records, with the full window.
     worker = start_worker(deployment, log_dir, name="pipeline")
@@ -353,9 +497,7 @@ async def _run(options: BenchOptions, bootstrap: str, report: Report, workdir: P
         result = await pipeline_backlog(bootstrap, deployment, worker, len(backlog), options.timeout)
         result.update(ready_s=round(ready_s, 1), window_at_ready=held)
         report.put("pipeline", **result)
-        ceiling_rate = report.figures["ceiling"].get("articles_per_s")
-        if result["articles_per_s"] and ceiling_rate:
-            report.put("pipeline", ratio_to_ceiling=round(result["articles_per_s"] / ceiling_rate, 4))
+        add_ratios(report.figures)
         log(f"pipeline: {result['articles_per_s'] or 0:.0f} articles/s ({result['outputs']}/{len(backlog)} outputs)")
         report.put("memory", worker_rss_ready_mb=round(rss_ready / MB, 1), window_held=held,
                    worker_rss_after_backlog_mb=round(worker.rss / MB, 1))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from stream.bench.passthrough import passthrough
 from stream.bench.workers import count_records, publish
+from tests.support.worker import read_values
 
 
 @pytest.mark.integration
@@ -20,14 +20,5 @@ async def test_passthrough_copies_every_record_unchanged(kafka_bootstrap, create
 
     assert result["copied"] == 120
     assert await count_records(kafka_bootstrap, [sink]) == 120
-    consumer = AIOKafkaConsumer(sink, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest", group_id=None)
-    await consumer.start()
-    try:
-        copied: list[bytes] = []
-        while len(copied) < 120:
-            batch = await consumer.getmany(timeout_ms=2000)
-            assert batch, "sink ran dry before all copies were read"
-            copied.extend(r.value for records in batch.values() for r in records)
-    finally:
-        await consumer.stop()
+    copied = await read_values(kafka_bootstrap, sink, 120)
     assert sorted(copied) == sorted(values * 3)

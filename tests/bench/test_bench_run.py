@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import orjson
+
+from stream.bench.faust_ceiling import RESULT_MARKER, Progress, parse_result
 from stream.bench.report import render
-from stream.bench.run import floors, quantiles, rate_from_stamps
+from stream.bench.run import add_ratios, floors, quantiles, rate_from_stamps
 
 
 def test_quantiles_of_known_samples():
@@ -49,3 +52,52 @@ def test_render_shows_every_section():
     assert "12,346 articles/s" in text
     assert "2 worker(s), 2 partitions" in text and "180 articles/s" in text
     assert "FAILS" in text and "not measured" in text
+
+
+def test_framework_ceiling_ratios_and_verdict():
+    figures = {
+        "ceiling": {"articles_per_s": 10_000.0},
+        "framework_ceiling": {"agents_1": {"agents": 1, "articles_per_s": 6_000.0, "cpu_us_per_article": 150.0},
+                              "agents_2": {"agents": 2, "articles_per_s": 2_000.0}},
+        "pipeline": {"articles_per_s": 500.0},
+    }
+    add_ratios(figures)
+    assert figures["framework_ceiling"]["agents_1"]["ratio_to_ceiling"] == 0.6
+    assert figures["framework_ceiling"]["agents_2"]["ratio_to_ceiling"] == 0.2
+    assert figures["framework_ceiling_summary"] == {"best_ratio_to_ceiling": 0.6, "reaches_half_ceiling": True,
+                                                    "best_ratio_to_ceiling_at_full_core": 0.6667}
+    assert figures["framework_ceiling"]["agents_1"]["articles_per_cpu_s"] == 6666.7  # 1e6 / 150 µs
+    assert figures["framework_ceiling"]["agents_2"]["ratio_to_ceiling_at_full_core"] is None  # no CPU figure
+    assert figures["pipeline"]["ratio_to_ceiling"] == 0.05
+    assert figures["pipeline"]["ratio_to_framework_ceiling"] == 0.25  # against the two-agent shape
+
+    figures["framework_ceiling"]["agents_1"]["articles_per_s"] = 4_000.0
+    add_ratios(figures)
+    assert figures["framework_ceiling_summary"]["reaches_half_ceiling"] is False
+
+    text = render(figures)
+    assert "Faust ceiling (1 agent)" in text and "4,000 articles/s, 150 µs CPU/article; / ceiling 0.400" in text
+    assert "Faust ceiling (2 agents + internal hop)" in text and "/ ceiling 0.200" in text
+    verdict_line = next(line for line in text.splitlines() if line.startswith("Faust reaches 0.5 x ceiling"))
+    assert "no (best 0.400; 0.667 at a full core" in verdict_line
+    assert "pipeline / Faust 2 agents" in text
+
+
+def test_framework_ceiling_not_measured():
+    figures = {"ceiling": {"articles_per_s": 10_000.0}, "framework_ceiling": {"agents_1": {"agents": 1, "articles_per_s": None, "error": "no result"}}}
+    add_ratios(figures)
+    assert figures["framework_ceiling"]["agents_1"]["ratio_to_ceiling"] is None
+    assert figures["framework_ceiling_summary"]["reaches_half_ceiling"] is None
+    assert "not measured" in render(figures) and "no result" in render(figures)
+
+
+def test_faust_ceiling_result_line_and_progress():
+    progress = Progress(expected=3)
+    progress.started()
+    assert progress.sent() is None and progress.sent() is None
+    result = progress.sent()
+    assert result is not None and result["copied"] == 3 and result[RESULT_MARKER] is True
+    assert progress.sent() is None  # reported once
+    output = b"[WARNING] some log line\n" + orjson.dumps(result) + b"\n" + b'{"other": 1}\n'
+    assert parse_result(output)["copied"] == 3
+    assert parse_result(b"no result\n{broken json\n") == {}

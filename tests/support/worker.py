@@ -77,6 +77,21 @@ async def collect(bootstrap: str, topics: list[str], expected: int, timeout: flo
     return found
 
 
+async def read_values(bootstrap: str, topic: str, expected: int) -> list[bytes]:
+    """The values of the first ``expected`` records of ``topic``; fails if the topic runs dry first."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None)
+    await consumer.start()
+    try:
+        values: list[bytes] = []
+        while len(values) < expected:
+            batch = await consumer.getmany(timeout_ms=2000)
+            assert batch, f"{topic} ran dry after {len(values)} of {expected} records"
+            values.extend(r.value for records in batch.values() for r in records)
+    finally:
+        await consumer.stop()
+    return values
+
+
 async def locate(
     bootstrap: str, topic: str, wanted: set[str], id_of: Callable[[bytes], str | None], every: bool = False
 ) -> dict[str, Any]:

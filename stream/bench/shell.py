@@ -1,0 +1,95 @@
+"""CPU per article of the worker shell's own work around the core, in this process (no broker).
+
+``python -m stream.bench.shell [--articles 300] [--rounds 7]`` prepares bench articles with the real
+core, then times, interleaved round by round (CPU time, ``time.process_time``), what the agents do
+per article besides the core: the tagged record's JSON, getting the relate agent's article back
+(handed over by ``TaggedHandoff`` vs. validated from the bytes, as for a record this process did not
+produce), the enriched record's JSON and headers, and the metrics. Kafka, Faust and the emitter are
+not in it: ``article-stream bench`` measures those (the framework ceiling rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+
+def measure(articles: int = 300, rounds: int = 7) -> dict[str, Any]:
+    from stream.bench import corpus
+    from stream.contracts import EnrichedArticle
+    from stream.contracts.topics import headers_for
+    from stream.core.pipeline import Pipeline
+    from stream.worker import agents
+
+    values = corpus.generate(articles, start=datetime(2026, 11, 27, tzinfo=UTC))
+    pipeline = Pipeline()  # its own relator: the worker's tables are only writable inside a stream
+    records = []
+    for value in values:
+        prepared = pipeline.prepare(value)
+        if prepared.enriched is None:
+            continue
+        linked = pipeline.link(prepared.enriched)
+        records.append((prepared, prepared.enriched.id.encode(), agents._json(prepared.enriched), linked,
+                        linked.enriched or linked.restated))
+    event = _Event(agents.INGEST_HEADER)
+    handoff = agents.TaggedHandoff()
+
+    def handed_over(r: tuple) -> None:
+        prepared, key, value, _, _ = r
+        handoff.put(key, value, prepared.enriched)
+        handoff.validated(key, value)
+
+    pieces: dict[str, Callable[[tuple], Any]] = {
+        "tagged JSON (enrich)": lambda r: agents._json(r[0].enriched),
+        "article back, handed over": handed_over,
+        "article back, validated from bytes": lambda r: EnrichedArticle.model_validate_json(r[2]),
+        "enriched JSON + headers (relate)": lambda r: (
+            agents._json(r[4]), headers_for(EnrichedArticle, event_id=f"{r[4].id}:{r[4].revision}", time=r[4].processed_at)),
+        "metrics (stages, emit, tags)": lambda r: (
+            agents._observe(r[0]), agents._observe(r[3]), agents._observe_emitted(r[4], event, 0.001)),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in pieces}
+    for fn in pieces.values():  # warm-up
+        for r in records:
+            fn(r)
+    for _ in range(rounds):
+        for name, fn in pieces.items():
+            t0 = time.process_time()
+            for r in records:
+                fn(r)
+            samples[name].append((time.process_time() - t0) / len(records) * 1e6)
+    return {
+        "articles": len(records),
+        "rounds": rounds,
+        "cpu_us": {name: {"best": round(min(v), 1), "median": round(statistics.median(v), 1)} for name, v in samples.items()},
+    }
+
+
+class _Message:
+    def __init__(self, header: str) -> None:
+        self.headers = [(header, b"1764201600000")]
+        self.timestamp = 1764201600.0
+
+
+class _Event:
+    def __init__(self, header: str) -> None:
+        self.message = _Message(header)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args(argv)
+    result = measure(args.articles, args.rounds)
+    print(f"{result['articles']} articles, {result['rounds']} interleaved rounds, CPU µs per article (best / median):")
+    for name, figures in result["cpu_us"].items():
+        print(f"  {name:38s} {figures['best']:8.1f} / {figures['median']:8.1f}")
+
+
+if __name__ == "__main__":
+    main()

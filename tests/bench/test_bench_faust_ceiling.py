@@ -1,0 +1,25 @@
+"""The framework ceiling: a stock Faust app copies every record unchanged, through two agents (real broker)."""
+
+from __future__ import annotations
+
+import pytest
+
+from stream.bench.run import framework_ceiling
+from stream.bench.workers import Deployment, publish
+from tests.support.worker import read_values
+
+
+@pytest.mark.integration
+async def test_two_agent_faust_copy_delivers_every_record_unchanged(kafka_bootstrap, create_topic, tmp_path):
+    deployment = Deployment(kafka_bootstrap, name="faust-ceiling", partitions=2)
+    source = await create_topic(f"{deployment.app_id}.source", partitions=2)
+    values = [f'{{"body": "article {i}"}}'.encode() for i in range(30)]
+    await publish(kafka_bootstrap, source, values)
+
+    result = await framework_ceiling(kafka_bootstrap, deployment, (source, len(values), 1), hops=2, timeout=120,
+                                     log_dir=tmp_path)
+
+    assert result["complete"] and result["records"] == 30, result
+    assert result["cpu_us_per_article"] is not None and "error" not in result
+    copied = await read_values(kafka_bootstrap, f"{deployment.app_id}.faust-2", 30)
+    assert sorted(copied) == sorted(values)
