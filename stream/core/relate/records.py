@@ -145,11 +145,8 @@ def story_to_json(record: StoryRecord | MergedStory) -> dict[str, Any]:
 def story_from_json(record: dict[str, Any], share: Callable[[str], str] = _intern) -> StoryRecord | MergedStory:
     if "m" in record:
         return MergedStory(record["m"], record["t1"])
-    flat: list[Any] = []
-    for tag, count in record.get("tt") or ():
-        flat.append(share(tag) if type(tag) is str else tag)
-        flat.append(count)
-    return StoryRecord(record.get("ti"), record["n"], record["t0"], record["t1"], tuple(flat), record.get("a"))
+    profile = flat_profile((share(tag) if type(tag) is str else tag, count) for tag, count in record.get("tt") or ())
+    return StoryRecord(record.get("ti"), record["n"], record["t0"], record["t1"], profile, record.get("a"))
 
 
 def to_json(record: Any) -> Any:

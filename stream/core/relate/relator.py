@@ -89,6 +89,29 @@ _LN2 = math.log(2.0)
 _SEQ = "I"  # array type of sequence numbers in posting lists and expiry buckets
 
 
+def _seq_array(seqs: Any) -> array:
+    return array(_SEQ, seqs)
+
+
+# A tag's postings (sequence numbers, or story ids): None for none, the one posting itself while it
+# is the only one (most tags of a window: no container for them), else a container of several.
+def _posted(postings: Any, value: Any, several: Any) -> Any:
+    """The postings with ``value`` added; ``several`` makes the container of the first two."""
+    if postings is None:
+        return value
+    if type(postings) is type(value):
+        return several((postings, value))
+    postings.append(value)
+    return postings
+
+
+def _each(postings: Any, one: type) -> Any:
+    """The postings as a sequence; ``one`` is the type of a single posting."""
+    if postings is None:
+        return ()
+    return (postings,) if type(postings) is one else postings
+
+
 @dataclass(slots=True)
 class RelateInput:
     """What the relate stage needs of an article."""
@@ -262,13 +285,7 @@ class Relator:
             count = df[tid] + 1
             df[tid] = count
             log_df[tid] = log(count + 1)
-            posted = postings[tid]
-            if posted is None:
-                postings[tid] = seq
-            elif type(posted) is int:
-                postings[tid] = array(_SEQ, (posted, seq))
-            else:
-                posted.append(seq)
+            postings[tid] = _posted(postings[tid], seq, _seq_array)
         if fingerprint != "":
             self._by_fingerprint.setdefault(fingerprint, article_id)
         bucket = int(t // _BUCKET_SECONDS)
@@ -295,7 +312,7 @@ class Relator:
             postings = all_postings[tid]
             # Dead entries are skipped on scan and dropped when they outnumber the live ones.
             if type(postings) is array and len(postings) > 2 * count + 16:
-                all_postings[tid] = array(_SEQ, [s for s in postings if s >= base and ids[s - base] is not None])
+                all_postings[tid] = _seq_array([s for s in postings if s >= base and ids[s - base] is not None])
             if count == 0:
                 self._maybe_free_tag(tid)
         if fingerprint is not None and fingerprint != "" and self._by_fingerprint.get(fingerprint) == article_id:
@@ -313,13 +330,7 @@ class Relator:
                 continue
             tid = self._tag_id(tag)
             self._sdf[tid] += 1
-            postings = self._story_postings[tid]
-            if postings is None:
-                self._story_postings[tid] = story_id
-            elif type(postings) is str:
-                self._story_postings[tid] = [postings, story_id]
-            else:
-                postings.append(story_id)
+            self._story_postings[tid] = _posted(self._story_postings[tid], story_id, list)
         self._schedule_story(story_id, record.last_seen)
 
     def _schedule_story(self, story_id: str, due: float) -> None:
@@ -476,8 +487,7 @@ class Relator:
         if tid is None:
             return []
         window = self._window_index
-        posted = self._postings[tid]
-        seqs = (posted,) if type(posted) is int else posted or ()
+        seqs = _each(self._postings[tid], int)
         live = [(window.times[s - window.base], window.ids[s - window.base]) for s in seqs if window.alive(s)]
         live.sort(reverse=True)
         out = []
@@ -603,9 +613,7 @@ class Relator:
             if is_common(tid, held):
                 common.append((name, w * w))
                 continue
-            postings = all_postings[tid]
-            if type(postings) is int:  # the tag's only posting
-                postings = (postings,)
+            postings = _each(all_postings[tid], int)
             w2 = w * w
             # Postings are in arrival order: a busy tag offers only its newest articles.
             for seq in postings[-scan_limit:] if len(postings) > scan_limit else postings:
@@ -813,9 +821,7 @@ class Relator:
         for tid, _name, w in query:
             if tid is None or w <= 0.0 or self._sdf[tid] == 0 or self._is_common(tid, held):
                 continue
-            postings = self._story_postings[tid]
-            if type(postings) is str:
-                postings = (postings,)
+            postings = _each(self._story_postings[tid], str)
             w2 = w * w
             for story_id in postings[-scan_limit:] if len(postings) > scan_limit else postings:
                 evidence[story_id] = evidence.get(story_id, 0.0) + w2
@@ -878,9 +884,7 @@ class Relator:
             if tid is None or not self._anchor[tid] or not 0 < self._sdf[tid] <= cfg.recall_max_stories:
                 continue
             person = name.startswith(cfg.person_prefix)
-            postings = self._story_postings[tid] or ()
-            if type(postings) is str:
-                postings = (postings,)
+            postings = _each(self._story_postings[tid], str)
             stale = len(postings) != self._sdf[tid]  # postings of merged or re-profiled stories linger
             for story_id in postings:
                 if stale and not self._story_posts(story_id, name):
