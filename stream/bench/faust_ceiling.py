@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from stream.bench.passthrough import copy_arguments
+from stream.bench.passthrough import copy_arguments, copy_result
 
 RESULT_MARKER = "faust_ceiling"
 
@@ -50,14 +50,7 @@ class Progress:
             return None
         wall = time.time() - (self.first_wall or time.time())
         cpu = time.process_time() - (self.first_cpu or time.process_time())
-        return {
-            RESULT_MARKER: True,
-            "copied": self.copied,
-            "elapsed_s": round(wall, 3),
-            "records_per_s": round(self.copied / wall, 1) if wall > 0 else None,
-            "cpu_s": round(cpu, 3),
-            "cpu_us_per_record": round(cpu / self.copied * 1e6, 1),
-        }
+        return {RESULT_MARKER: True, **copy_result(self.copied, wall, cpu)}
 
 
 def build_app(

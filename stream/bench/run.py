@@ -158,20 +158,22 @@ async def ceiling(
     out, _ = await proc.communicate()
     inside = orjson.loads(out.splitlines()[-1]) if out.strip() else {}
     stamps = await record_timestamps(bootstrap, sink, expected)
+    return {**_copy_figures(stamps, inside), "copies_of_each_article": copies}
+
+
+def _copy_figures(stamps: list[float], inside: dict[str, Any]) -> dict[str, Any]:
+    """A copy process's figures: its rate from the sink's producer timestamps, and what it reported of
+    itself (``{}`` when it reported nothing)."""
+    cpu, elapsed, cpu_us = inside.get("cpu_s"), inside.get("elapsed_s"), inside.get("cpu_us_per_record")
     return {
         "records": len(stamps),
-        "copies_of_each_article": copies,
         "articles_per_s": rate_from_stamps(stamps),
         "articles_per_s_in_process": inside.get("records_per_s"),
-        "process_elapsed_s": inside.get("elapsed_s"),
-        "cpu_us_per_article": _round(inside.get("cpu_us_per_record")),
-        "cpu_busy": _busy(inside),
+        "process_elapsed_s": elapsed,
+        "cpu_us_per_article": round(cpu_us, 1) if cpu_us is not None else None,
+        # CPU seconds per wall second while copying: well below 1, the process waits (not CPU-bound).
+        "cpu_busy": round(cpu / elapsed, 2) if cpu is not None and elapsed else None,
     }
-
-
-def _busy(inside: dict[str, Any]) -> float | None:
-    cpu, elapsed = inside.get("cpu_s"), inside.get("elapsed_s")
-    return round(cpu / elapsed, 2) if cpu is not None and elapsed else None
 
 
 async def framework_ceiling(
@@ -204,14 +206,8 @@ async def framework_ceiling(
     stamps = await record_timestamps(bootstrap, sink, expected, timeout=30 if inside else 10)
     result = {
         "agents": hops,
-        "records": len(stamps),
+        **_copy_figures(stamps, inside),
         "complete": len(stamps) >= expected,
-        "articles_per_s": rate_from_stamps(stamps),
-        "articles_per_s_in_process": inside.get("records_per_s"),
-        "process_elapsed_s": inside.get("elapsed_s"),
-        "cpu_us_per_article": _round(inside.get("cpu_us_per_record")),
-        # CPU seconds per wall second while copying: well below 1, the app waits (not CPU-bound).
-        "cpu_busy": _busy(inside),
         "producer_linger_ms": linger_ms,
     }
     if not inside:
@@ -236,10 +232,6 @@ async def _read_result(proc: asyncio.subprocess.Process, timeout: float) -> dict
         if found:
             return found
     return {}
-
-
-def _round(value: float | None, digits: int = 1) -> float | None:
-    return None if value is None else round(value, digits)
 
 
 def add_ratios(figures: dict[str, Any]) -> None:
