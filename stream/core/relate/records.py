@@ -88,6 +88,11 @@ class StoryRecord(NamedTuple):
     top_tags: tuple[Any, ...]  # "tt": (tag, count, tag, count, ...)
     founder: str | None  # "a": founding article id
 
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The top tags without their counts, in rank order."""
+        return self.top_tags[::2]
+
 
 class MergedStory(NamedTuple):
     """A story absorbed by a merge: its id resolves to the survivor."""

@@ -325,7 +325,7 @@ class Relator:
 
     def _index_story(self, story_id: str, record: StoryRecord | MergedStory, old_tags: set[str] | None = None) -> None:
         """Post the story under its top tags (only tags not posted already) and schedule its expiry."""
-        for tag in record.top_tags[::2] if type(record) is StoryRecord else ():
+        for tag in record.tags if type(record) is StoryRecord else ():
             if old_tags is not None and tag in old_tags:
                 continue
             tid = self._tag_id(tag)
@@ -355,7 +355,7 @@ class Relator:
 
     def _story_posts(self, story_id: str, tag: str) -> bool:
         record = self.stories.get(story_id)
-        return type(record) is StoryRecord and tag in record.top_tags[::2]
+        return type(record) is StoryRecord and tag in record.tags
 
     # -- expiry ------------------------------------------------------------------------------
     def _advance(self, t: float) -> None:
@@ -398,7 +398,7 @@ class Relator:
                     self._schedule_story(story_id, due)
                     continue
                 if type(record) is StoryRecord:
-                    self._unpost_story_tags(story_id, list(record.top_tags[::2]))
+                    self._unpost_story_tags(story_id, list(record.tags))
                 del self.stories[story_id]
 
     def _held_for_recall(self, record: StoryRecord | MergedStory) -> bool:
@@ -411,7 +411,7 @@ class Relator:
             return False
         if type(record) is MergedStory:
             return True
-        people = sum(1 for tag in record.top_tags[::2] if tag.startswith(cfg.person_prefix))
+        people = sum(1 for tag in record.tags if tag.startswith(cfg.person_prefix))
         return people >= cfg.recall_min_people
 
     # -- public API --------------------------------------------------------------------------
@@ -778,7 +778,7 @@ class Relator:
         to_merge.sort(key=lambda s: (self.stories[s].first_seen, s))
         survivor_id = to_merge[0]
         survivor = self.stories[survivor_id]
-        old_tags = set(survivor.top_tags[::2])
+        old_tags = set(survivor.tags)
         size, first_seen, last_seen, profile = survivor.size, survivor.first_seen, survivor.last_seen, survivor.top_tags
         for absorbed_id in to_merge[1:]:
             absorbed = self.stories[absorbed_id]
@@ -789,7 +789,7 @@ class Relator:
             for tag, count in pairs(absorbed.top_tags):
                 counts[tag] = counts.get(tag, 0) + count
             profile = flat_profile(counts.items())
-            self._unpost_story_tags(absorbed_id, list(absorbed.top_tags[::2]))
+            self._unpost_story_tags(absorbed_id, list(absorbed.tags))
             tombstone = MergedStory(survivor_id, max(absorbed.last_seen, t))
             self.stories[absorbed_id] = tombstone
             self._index_story(absorbed_id, tombstone)
@@ -797,7 +797,7 @@ class Relator:
             survivor.title, size + 1, min(first_seen, t), max(last_seen, t), self._profile(profile, query), survivor.founder
         )
         self.stories[survivor_id] = survivor
-        new_tags = set(survivor.top_tags[::2])
+        new_tags = set(survivor.tags)
         self._unpost_story_tags(survivor_id, sorted(old_tags - new_tags))
         self._index_story(survivor_id, survivor, old_tags)
         for absorbed_id in to_merge[1:]:
@@ -929,7 +929,7 @@ class Relator:
         return story_id
 
     def _top_tag_names(self, record: StoryRecord, limit: int = 8) -> list[str]:
-        return list(record.top_tags[: 2 * limit : 2])
+        return list(record.tags[:limit])
 
     def _story_fields(self, record: StoryRecord) -> dict[str, Any]:
         """A live story record's readable fields, shared by look-ups and ``StoryUpdate``s."""
