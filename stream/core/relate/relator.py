@@ -276,9 +276,9 @@ class Relator:
 
     def _index_article(
         self, article_id: str, t: float, tags: tuple[int, ...], record: ArticleRecord, simhash: int, norm: float,
-        fingerprint: int | str,
     ) -> int:
-        """Index an article (its ``record``) under its tag ids ``tags``."""
+        """Index an article (its ``record``) under its tag ids ``tags``; ``t``, ``simhash`` and ``norm`` are
+        the record's, passed unpacked."""
         seq = self._window_index.add(article_id, t, record, simhash, norm)
         df, log_df, postings, log = self._df, self._log_df, self._postings, math.log
         for tid in tags:
@@ -286,8 +286,8 @@ class Relator:
             df[tid] = count
             log_df[tid] = log(count + 1)
             postings[tid] = _posted(postings[tid], seq, _seq_array)
-        if fingerprint != "":
-            self._by_fingerprint.setdefault(fingerprint, article_id)
+        if record.fingerprint != "":
+            self._by_fingerprint.setdefault(record.fingerprint, article_id)
         bucket = int(t // _BUCKET_SECONDS)
         slot = self._article_buckets.get(bucket)
         if slot is None:
@@ -296,11 +296,12 @@ class Relator:
         slot.append(seq)
         return seq
 
-    def _unindex_article(self, seq: int, fingerprint: int | str | None) -> None:
+    def _unindex_article(self, seq: int) -> None:
         window = self._window_index
         position = seq - window.base
         article_id = window.ids[position]
-        names = window.records[position].tags
+        record = window.records[position]  # the record it was indexed from: its tags and fingerprint
+        names, fingerprint = record.tags, record.fingerprint
         window.remove(seq)
         base, ids = window.base, window.ids
         df, log_df, all_postings, log, tag_ids = self._df, self._log_df, self._postings, math.log, self._tag_ids
@@ -315,7 +316,7 @@ class Relator:
                 all_postings[tid] = _seq_array([s for s in postings if s >= base and ids[s - base] is not None])
             if count == 0:
                 self._maybe_free_tag(tid)
-        if fingerprint is not None and fingerprint != "" and self._by_fingerprint.get(fingerprint) == article_id:
+        if fingerprint != "" and self._by_fingerprint.get(fingerprint) == article_id:
             del self._by_fingerprint[fingerprint]
 
     def _held_seq(self, article_id: str, record: ArticleRecord) -> int | None:
@@ -376,9 +377,8 @@ class Relator:
                 if position < 0 or window.ids[position] is None:
                     continue
                 article_id = window.ids[position]
-                record = self.articles.get(article_id)
-                self._unindex_article(seq, record.fingerprint if record else None)
-                if record is not None:
+                self._unindex_article(seq)
+                if article_id in self.articles:
                     del self.articles[article_id]
                 expired = True
         if expired:
@@ -428,7 +428,7 @@ class Relator:
             names = record.tags
             tags = tuple([self._tag_id(tag) for tag in names])
             t = float(record.published)
-            self._index_article(article_id, t, tags, record, int(record.simhash), float(record.norm), record.fingerprint)
+            self._index_article(article_id, t, tags, record, int(record.simhash), float(record.norm))
             self._clock = max(self._clock, t)
         for story_id, record in stories.items():
             self._index_story(story_id, record)
@@ -529,7 +529,7 @@ class Relator:
         if previous is not None:  # revised content: replace the index entry, keep the story
             old = self._held_seq(item.id, previous)
             if old is not None:
-                self._unindex_article(old, previous.fingerprint)
+                self._unindex_article(old)
             else:
                 self._by_fingerprint.pop(previous.fingerprint, None)
 
@@ -560,7 +560,7 @@ class Relator:
                 _encode_links(related) if related else None, duplicate_of,
             )
             self.articles[item.id] = record
-            self._index_article(item.id, t, tags, record, item.simhash, norm, fingerprint)
+            self._index_article(item.id, t, tags, record, item.simhash, norm)
         return RelateResult(
             related=related,
             story_id=story_id,
