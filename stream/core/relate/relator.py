@@ -542,8 +542,9 @@ class Relator:
         duplicate_of, duplicate_similarity = self._duplicate(item, fingerprint, scored)
         revision = previous.revision + 1 if previous is not None else 1
         updates: list[StoryUpdate] = []
-        if previous is not None and (self.stories.get(self.resolve_story(previous.story)) is not None):
-            story_id = self.resolve_story(previous.story)
+        kept_story = self.resolve_story(previous.story) if previous is not None else None  # a revision keeps its story
+        if kept_story is not None and self.stories.get(kept_story) is not None:
+            story_id = kept_story
         else:
             story_id, updates = self._assign_story(item, t, query, scored, duplicate_of, updated_at)
 
