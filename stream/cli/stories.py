@@ -77,6 +77,8 @@ def stories(
 ) -> None:
     """List the current stories as a table: title, size, first and last seen, top tags, story id.
 
+    On a terminal the table fits its width; in a pipe or a log it is printed at full width (no cell wraps); --json prints one story a line.
+
     Asks a running worker (any worker of the deployment answers). Exit codes: 0 listed (possibly none); 2 the worker could not be reached or answered something unexpected.
     """
     base = url or default_url()
@@ -97,8 +99,9 @@ def stories(
     if not found:
         typer.echo("no stories yet", err=True)
         return
-    from rich.console import Console
     from rich.table import Table
+
+    from stream.cli.output import console, fit
 
     table = Table(title=f"{len(found)} stories", title_justify="left")
     table.add_column("title", overflow="fold", ratio=3)
@@ -109,4 +112,4 @@ def stories(
     table.add_column("story", overflow="fold")
     for row in rows(found):
         table.add_row(*row)
-    Console(soft_wrap=False).print(table)
+    console().print(fit(table))

@@ -21,9 +21,9 @@ from stream.cli.kafka_options import (
     resolve_topic,
     run_kafka,
 )
-from stream.cli.run import summary_line
+from stream.cli.run import related_lines, summary_line
 
-EXIT_SHORT = 1  # --max N was given and fewer records arrived before --timeout
+EXIT_NOTHING = 1  # --timeout passed and not one (matching) record arrived
 
 # Record kinds, from the CloudEvents ce_type header (set by every producer of the service).
 ENRICHED, STORY, DEAD_LETTER, RAW, OTHER = "enriched", "story", "dead_letter", "raw", "other"
@@ -99,7 +99,7 @@ class Filter:
 
 def readable(kind: str, value: dict[str, Any]) -> str:
     if kind == ENRICHED:
-        return summary_line(value)
+        return "\n".join([summary_line(value), *related_lines(value)])
     if kind == STORY:
         tags = ", ".join((value.get("top_tags") or [])[:5]) or "-"
         span = f"{value.get('first_seen') or '?'} .. {value.get('last_seen') or '?'}"
@@ -209,9 +209,9 @@ def tail(
 ) -> None:
     """Follow a topic of the service and print its records as they arrive, until Ctrl-C, --max or --timeout.
 
-    Readable by default: an enriched article shows its time, title, story, related count, top topics and regions (* marks primary regions); a story update its event, size, first/last seen and top tags; a dead letter its error code, reason and origin.
+    Readable by default: an enriched article shows its time, title, story, related count, top topics and regions (* marks primary regions), and its strongest related links with the tags they share; a story update its event, size, first/last seen and top tags; a dead letter its error code, reason and origin.
 
-    Exit codes: 0 done (Ctrl-C, --max reached, or --timeout without --max); 1 --max N was given but fewer records came before --timeout; 2 usage or connection error.
+    Exit codes: 0 done: Ctrl-C, --max reached, or --timeout after at least one record (fewer than --max is noted on stderr); 1 --timeout passed and no record (matching the filters) came; 2 usage or connection error.
     """
     settings = current_settings()
     try:
@@ -236,9 +236,11 @@ def tail(
     )
     if printed == -1:  # Ctrl-C: the normal way to stop following
         return
-    if max_records is not None and printed < max_records:
+    if printed == 0:  # only a --timeout ends a read without records
+        typer.echo(f"no records in {timeout:g}s", err=True)
+        raise typer.Exit(EXIT_NOTHING)
+    if max_records is not None and printed < max_records:  # a normal end of a read: what there was
         typer.echo(f"{printed} of {max_records} records before the {timeout:g}s timeout", err=True)
-        raise typer.Exit(EXIT_SHORT)
 
 
 tail = kafka_command(tail)

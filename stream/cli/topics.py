@@ -140,6 +140,7 @@ async def describe_topics(kafka: KafkaOptions, names: list[str], group: str) -> 
 def create(
     partitions: Annotated[int | None, typer.Option("--partitions", min=1, help="Partitions of each topic (default: $ARTICLE_STREAM_PARTITIONS, 2).")] = None,
     replication: Annotated[int | None, typer.Option("--replication", min=1, help="Replication factor (default: $ARTICLE_STREAM_REPLICATION, 1).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per topic: outcome, partitions, configs, differences from the service's.")] = False,
     *,
     kafka: KafkaOptions,
 ) -> None:
@@ -159,7 +160,11 @@ def create(
         drift = [f"{k} is {info.configs.get(k)!r}, the service wants {v!r}" for k, v in want_configs.items() if info.configs.get(k) != v]
         if len(info.partitions) != want_partitions:
             drift.append(f"has {len(info.partitions)} partitions, the service wants {want_partitions}")
-        typer.echo(f"{outcome.get(info.name, '?'):8} {info.name}  ({', '.join(notes)})")
+        if as_json:
+            configs = {k: info.configs.get(k) for k in want_configs}
+            typer.echo(json.dumps({"name": info.name, "outcome": outcome.get(info.name), "partitions": len(info.partitions), "configs": configs, "drift": drift}))
+        else:
+            typer.echo(f"{outcome.get(info.name, '?'):8} {info.name}  ({', '.join(notes)})")
         for line in drift:
             typer.echo(f"warning: {info.name}: {line}", err=True)
 
@@ -183,7 +188,7 @@ def describe(
 ) -> None:
     """Show each topic's partitions (leader, replicas), configuration (cleanup.policy, retention.ms, …) and the consumer group's lag per partition.
 
-    Lag is the end offset minus the group's committed offset; '-' means the group has not committed on that partition. Exit codes: 0 all topics exist; 1 some do not (article-stream topics create); 2 usage or connection error.
+    Lag is the end offset minus the group's committed offset; '-' means the group has not committed on that partition. In a pipe or a log the tables are printed at full width; --json prints one object per topic. Exit codes: 0 all topics exist; 1 some do not (article-stream topics create); 2 usage or connection error.
     """
     settings = current_settings()
     names = [resolve_topic(t, settings) for t in topics] if topics else list(service_topics(settings))
@@ -200,10 +205,11 @@ def describe(
 
 
 def _print_tables(infos: list[TopicInfo], group: str) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(soft_wrap=False)
+    from stream.cli.output import console as make_console, fit
+
+    console = make_console()
     for info in infos:
         if not info.exists:
             console.print(f"[bold]{info.name}[/bold]: does not exist (article-stream topics create)")
@@ -223,7 +229,7 @@ def _print_tables(infos: list[TopicInfo], group: str) -> None:
                 str(p.partition), str(p.leader), ",".join(map(str, p.replicas)), str(p.end_offset),
                 "-" if p.committed is None else str(p.committed), "-" if p.lag is None else str(p.lag),
             )
-        console.print(table)
+        console.print(fit(table))
 
 
 def _readable_config(key: str, value: Any) -> str:

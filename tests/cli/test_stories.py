@@ -76,6 +76,22 @@ def test_table_shows_each_story(invoke, worker_stub):
     assert "2024-12-04 22:10" in result.stdout and "region:KP" in result.stdout
 
 
+def test_in_a_pipe_no_cell_wraps(invoke, worker_stub):
+    # CliRunner's stdout is not a terminal, like a pipe or a CI log: each story stays on one line.
+    handler, url = worker_stub
+    long_story = {
+        "story_id": "story-long", "title": "Rotterdam port strike ends with deal on automation and job guarantees for dockworkers",
+        "size": 5, "top_tags": ["entity:org/port-of-rotterdam-authority", "entity:person/niels-bakker", "place:rotterdam", "topic:labour"],
+    }
+    handler.answer = (200, json.dumps({"stories": [long_story, *STORIES]}).encode())
+    result = invoke(["stories", "--url", url])
+    assert result.exit_code == 0, result.output
+    [line] = [line for line in result.stdout.splitlines() if "story-long" in line]
+    assert long_story["title"] in line
+    assert ", ".join(long_story["top_tags"]) in line  # the table shows the first four tags, unbroken
+    assert len(result.stdout.splitlines()) == 1 + 3 + (1 + len(STORIES)) + 1  # title, 3 header lines, one line a story, bottom rule
+
+
 def test_default_url_follows_the_web_port_variable(invoke, worker_stub):
     handler, url = worker_stub
     result = invoke(["stories"], env={"ARTICLE_STREAM_WEB_PORT": url.rsplit(":", 1)[1]})

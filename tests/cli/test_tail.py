@@ -117,15 +117,21 @@ class TestAgainstTheBroker:
         result = invoke(["tail", "stories", "--from-beginning", "-n", "1", "--timeout", "20"], env=env)
         assert result.exit_code == 0 and "STORY" in result.stdout
 
-    def test_timeout_before_max_is_exit_1(self, invoke, filled):
-        env, (enriched, _, _) = filled
+    def test_timeout_without_a_record_is_exit_1(self, invoke, filled):
+        env, _ = filled
         # Only new records by default: none come, so it gives up after the timeout.
-        result = invoke(["tail", "enriched", "--max", "1", "--timeout", "1.5"], env=env)
-        assert result.exit_code == 1
-        assert "0 of 1 records" in result.stderr
+        for args in (["--max", "1", "--timeout", "1.5"], ["--timeout", "1.5"], ["--from-beginning", "--filter", "title:no such title", "--timeout", "2"]):
+            result = invoke(["tail", "enriched", *args], env=env)
+            assert result.exit_code == 1, args
+            assert "no records in" in result.stderr
+
+    def test_timeout_after_some_records_is_success(self, invoke, filled):
+        env, (enriched, _, _) = filled
+        # The README's "the first 20, then exit" on a topic with fewer: what there was, exit 0.
         result = invoke(["tail", "enriched", "--from-beginning", "--max", str(len(enriched) + 5), "--timeout", "2"], env=env)
-        assert result.exit_code == 1
+        assert result.exit_code == 0, result.output
         assert f"{len(enriched)} of {len(enriched) + 5}" in result.stderr
+        assert len([line for line in result.stdout.splitlines() if not line.startswith("    ")]) == len(enriched)
 
     def test_new_records_are_followed(self, invoke, filled):
         env, (enriched, _, _) = filled

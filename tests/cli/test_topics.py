@@ -45,6 +45,11 @@ class TestAgainstTheBroker:
 
         again = invoke(["topics", "create"], env=service_env)
         assert again.exit_code == 0 and again.stdout.count("exists") == len(wanted)
+        as_json = invoke(["topics", "create", "--json"], env=service_env)
+        assert as_json.exit_code == 0, as_json.output
+        records = {r["name"]: r for r in map(orjson.loads, as_json.stdout.splitlines())}
+        assert set(records) == set(wanted) and {r["outcome"] for r in records.values()} == {"exists"}
+        assert all(records[n]["partitions"] == p and records[n]["configs"] == c and records[n]["drift"] == [] for n, (p, c) in wanted.items())
 
     def test_partitions_option_and_drift_warning(self, invoke, service_env):
         stories = service_env["ARTICLE_STREAM_TOPIC_STORIES"]
