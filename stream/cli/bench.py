@@ -19,7 +19,9 @@ def bench(
 ) -> None:
     """Measure the worker against a bare consumer->producer ceiling on the same broker and bytes:
     throughput, end-to-end latency (fixed rate and saturation), offline articles/s, RSS per article held,
-    and 1 vs 2 workers. Uses $ARTICLE_STREAM_BROKER or starts (and stops) an embedded broker."""
+    and 1 vs 2 workers. Uses $ARTICLE_STREAM_BROKER or starts (and stops) an embedded broker.
+
+    Exit codes: 0 measured; 1 a phase failed; 2 a bad option."""
     from stream.bench.report import render
     from stream.bench.run import BenchOptions, run_bench
 

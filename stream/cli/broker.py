@@ -28,7 +28,10 @@ def start(
     ),
     timeout: float = typer.Option(90.0, "--timeout", min=1.0, help="Seconds to wait for the broker to accept clients."),
 ) -> None:
-    """Start the broker (or reuse the running one) and print its bootstrap address once it is ready."""
+    """Start the broker (or reuse the running one) and print its bootstrap address once it is ready.
+
+    Exit codes: 0 ready (the address is on stdout); 2 it could not be set up or started (the reason is on stderr).
+    """
     try:
         state, reused = start_managed(data_dir=data_dir, port=port, log=_progress, timeout_s=timeout)
     except (BrokerSetupError, RuntimeError) as error:
@@ -41,14 +44,20 @@ def start(
 
 @broker_app.command()
 def stop(timeout: float = typer.Option(30.0, "--timeout", min=0.0, help="Seconds between SIGTERM and SIGKILL.")) -> None:
-    """Stop the broker started by `broker start`."""
+    """Stop the broker started by `broker start`.
+
+    Exit codes: 0 stopped, or none was running.
+    """
     stopped = stop_managed(timeout_s=timeout, log=_progress)
     _progress("stopped" if stopped is not None else "no broker was running")
 
 
 @broker_app.command()
 def status() -> None:
-    """Print `running ADDRESS` (exit 0) or `stopped` (exit 1)."""
+    """Print `running ADDRESS` or `stopped`.
+
+    Exit codes: 0 running; 1 stopped.
+    """
     state = running_broker()
     if state is None:
         typer.echo("stopped")

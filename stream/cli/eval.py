@@ -18,7 +18,10 @@ def tags(
     limit: int = typer.Option(0, "--limit", help="Score only this many documents (per BBC folder); 0 = all."),
     only: str = typer.Option("", "--only", help="regions or topics; empty = both."),
 ) -> None:
-    """Regions against Reuters-21578 PLACES, topics against the BBC News folders."""
+    """Regions against Reuters-21578 PLACES, topics against the BBC News folders.
+
+    Exit codes: 0 scored; 2 no eval data under --data, or a bad option.
+    """
     from stream.eval.tags import run
 
     if split.lower() not in ("train", "test"):
@@ -37,7 +40,10 @@ def stories(
     data: Path = typer.Option(DEFAULT_DATA, "--data", help="Folder holding stories/*.jsonl."),
     corpus: str = typer.Option("all", "--corpus", help="gvc, np4e or all."),
 ) -> None:
-    """Story threading (B-cubed of story_id) and related precision@1 on story-labelled corpora."""
+    """Story threading (B-cubed of story_id) and related precision@1 on story-labelled corpora.
+
+    Exit codes: 0 scored; 2 no story corpus under --data, or a bad option.
+    """
     from stream.eval.stories import corpus_names, evaluate, format_scores
 
     try:

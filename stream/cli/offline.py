@@ -19,7 +19,10 @@ def process(
     dlq: Annotated[Path | None, typer.Option("--dlq", help="Dead letters as JSONL; default stderr summary only.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
-    """Run the pipeline core on files, no Kafka: one enriched line per good input, in input order."""
+    """Run the pipeline core on files, no Kafka: one enriched line per good input, in input order.
+
+    Exit codes: 0 done (dead letters are results too: counted on stderr, written with --dlq); 1 an input could not be read; 2 usage error.
+    """
     from stream.core.pipeline import Origin, Pipeline
 
     pipeline = Pipeline()
@@ -55,7 +58,10 @@ def schemas(
     check: Annotated[bool, typer.Option("--check", help="Exit 1 if the committed schemas differ from the models.")] = False,
     directory: Annotated[Path, typer.Option(help="Where the schema files live.")] = SCHEMA_DIR,
 ) -> None:
-    """Regenerate the JSON Schema files of every message type from the pydantic models."""
+    """Regenerate the JSON Schema files of every message type from the pydantic models.
+
+    Exit codes: 0 written, or up to date with --check; 1 --check found a schema out of date.
+    """
     if check:
         stale = drift(directory)
         if stale:
@@ -70,7 +76,10 @@ def schemas(
 def config(
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the documentation table instead.")] = False,
 ) -> None:
-    """Show the effective configuration (from ARTICLE_STREAM_* environment variables)."""
+    """Show the effective configuration (from ARTICLE_STREAM_* environment variables).
+
+    Exit codes: 0 shown; 1 a variable holds an invalid value (the error names it).
+    """
     from stream.config import Settings, settings_table
 
     if markdown:
