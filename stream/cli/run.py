@@ -69,12 +69,20 @@ def summary_line(record: dict) -> str:
     )
 
 
+def shorten(text: str, width: int) -> str:
+    """``text`` cut at a word boundary to at most ``width`` characters, marked with an ellipsis."""
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1].rsplit(" ", 1)[0] if " " in text[: width - 1] else text[: width - 1]
+    return cut.rstrip(" ,;:-") + "…"
+
+
 def related_lines(record: dict, count: int = 3) -> list[str]:
     """The strongest related links, each with its score and the tags it shares with the article."""
     lines = []
     for link in (record.get("related") or [])[:count]:
         shared = ", ".join((link.get("shared_tags") or [])[:5]) or "-"
-        title = str(link.get("title") or link.get("id"))[:60]
+        title = shorten(str(link.get("title") or link.get("id")), 60)
         lines.append(f"    related {float(link.get('score') or 0):.2f}: {title}  shared: {shared}")
     return lines
 
@@ -144,9 +152,9 @@ def story_block(tally: Tally) -> list[str]:
         title = update.get("title") or tally.titles.get(article_ids[0], story_id)
         first, last = (str(update.get(k) or "?")[:10] for k in ("first_seen", "last_seen"))
         tags = ", ".join((update.get("top_tags") or [])[:5]) or "-"
-        lines.append(f"  {len(article_ids)} articles  {first} .. {last}  {title[:70]}")
+        lines.append(f"  {len(article_ids)} articles  {first} .. {last}  {shorten(title, 80)}")
         lines.append(f"      story={story_id} tags: {tags}")
-        lines += [f"      - {tally.titles[a][:90]}" for a in article_ids]
+        lines += [f"      - {shorten(tally.titles[a], 100)}" for a in article_ids]
     return lines
 
 
@@ -213,6 +221,10 @@ class WorkerProcess:
             if line.startswith("article_stream_articles_unchanged_total "):
                 return ready, int(float(line.split()[1]))
         return ready, 0
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _stop_process(proc: subprocess.Popen) -> None:
@@ -374,6 +386,10 @@ async def _feed_and_follow(
                     else:
                         tally.add_enriched(value)
                         out(record.value.decode() if as_json else "\n".join([summary_line(value), *related_lines(value)]))
+    except asyncio.CancelledError:  # Ctrl-C: what came so far
+        if not summarized and published is not None:
+            finish()
+        raise
     finally:
         progress.clear()
         await consumer.stop()
@@ -405,6 +421,8 @@ def demo(
     Exit codes: 0 done (every input had a result, or Ctrl-C); 1 the worker died, or --timeout passed before every input had a result; 2 usage error (no inputs, or ARTICLE_STREAM_WEB_PORT is in use).
     """
     started = time.monotonic()
+    # SIGTERM (a closed terminal, a CI job's end) stops the demo like Ctrl-C: the worker and the broker go with it.
+    signal.signal(signal.SIGTERM, _interrupt)
     settings = get_settings()
     inputs = list(iter_inputs(paths or [SAMPLES_DIR]))
     if not inputs:
