@@ -63,7 +63,7 @@ def summary_line(record: dict) -> str:
     topics = ", ".join(t["id"] for t in record.get("topics", [])[:3]) or "-"
     regions = ", ".join(r["id"] + ("*" if r.get("primary") else "") for r in record.get("regions", [])[:5]) or "-"
     return (
-        f"{record.get('published_at') or '(no date)'}  {record['title'][:70]}\n"
+        f"{record.get('published_at') or '(no date)'}  {record['title']}\n"
         f"    id={record['id']} story={record.get('story_id')} related={len(record.get('related', []))}"
         f" topics=[{topics}] regions=[{regions}]"
     )
@@ -82,7 +82,7 @@ def related_lines(record: dict, count: int = 3) -> list[str]:
     lines = []
     for link in (record.get("related") or [])[:count]:
         shared = ", ".join((link.get("shared_tags") or [])[:5]) or "-"
-        title = shorten(str(link.get("title") or link.get("id")), 60)
+        title = shorten(str(link.get("title") or link.get("id")), 72)
         lines.append(f"    related {float(link.get('score') or 0):.2f}: {title}  shared: {shared}")
     return lines
 
