@@ -75,6 +75,7 @@ def schemas(
 
 def config(
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the documentation table instead.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the effective values as one JSON object.")] = False,
 ) -> None:
     """Show the effective configuration (from ARTICLE_STREAM_* environment variables).
 
@@ -85,5 +86,16 @@ def config(
     if markdown:
         typer.echo(settings_table())
         return
-    for name, value in Settings().model_dump().items():
+    from pydantic import ValidationError
+
+    try:
+        settings = Settings()
+    except ValidationError as error:  # name the variable and the problem, not a traceback
+        for problem in error.errors():
+            typer.echo(f"ARTICLE_STREAM_{str(problem['loc'][0]).upper()}: {problem['msg']}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(orjson.dumps({f"ARTICLE_STREAM_{k.upper()}": v for k, v in settings.model_dump(mode="json").items()}).decode())
+        return
+    for name, value in settings.model_dump().items():
         typer.echo(f"ARTICLE_STREAM_{name.upper()}={value}")
