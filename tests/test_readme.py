@@ -93,7 +93,7 @@ def _readme_command_rows() -> dict[str, str]:
     """First cell -> exit-code cell of the README's command table."""
     rows = {}
     for line in README.read_text().splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]  # \| is a pipe inside a cell
         if len(cells) == 3 and cells[0].startswith("`") and cells[2] != "exit codes":
             rows[cells[0]] = cells[2]
     return rows
