@@ -1,6 +1,6 @@
 """Configuration from the environment (12-factor): every setting is ``ARTICLE_STREAM_<NAME>``.
 
-The README's configuration table is generated from this class (``article-stream config``).
+The configuration table of docs/operations.md is generated from this class (``article-stream config``).
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def get_settings() -> Settings:
 
 
 def settings_table() -> str:
-    """The README's configuration table, generated from the fields above (a test keeps them in sync)."""
+    """The configuration table of docs/operations.md, generated from the fields above (a test keeps them in sync)."""
     rows = ["| variable | default | meaning |", "|---|---|---|"]
     for name, info in Settings.model_fields.items():
         default = info.default_factory() if info.default_factory else info.default
