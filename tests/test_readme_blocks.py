@@ -231,6 +231,26 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _stop_group(proc: subprocess.Popen, grace: float = 30.0) -> None:
+    """SIGTERM the process group (the script and what it left in the background), SIGKILL after ``grace``."""
+    import time
+
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            proc.poll()
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+    proc.wait()
+
+
 @pytest.mark.integration
 @pytest.mark.timeout(600)
 def test_runnable_blocks_run_as_documented(kafka_bootstrap, tmp_path):
@@ -259,11 +279,7 @@ def test_runnable_blocks_run_as_documented(kafka_bootstrap, tmp_path):
         stdout, stderr = proc.communicate(timeout=540)
     finally:
         # The worker the README started in the background shares the script's process group.
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        proc.wait()
+        _stop_group(proc)
     (tmp_path / "transcript.txt").write_text(f"--- stderr ---\n{stderr}\n--- stdout ---\n{stdout}")  # for a reader of a failure
     log = tmp_path / "worker.log"
     worker_log = "\n".join(log.read_text(errors="replace").splitlines()[-20:]) if log.exists() else "(no worker.log)"
