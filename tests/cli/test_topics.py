@@ -94,6 +94,9 @@ class TestAgainstTheBroker:
 
         table = invoke(["topics", "describe", "raw"], env=service_env)
         assert f"lag({group})=3" in table.stdout and "cleanup.policy=delete" in table.stdout
+        # Not a terminal (like a pipe or a CI log): the topic's line is whole, not wrapped at 80 columns.
+        [line] = [line for line in table.stdout.splitlines() if f"lag({group})=3" in line]
+        assert line.startswith(raw) and "cleanup.policy=delete" in line and "max.message.bytes=" in line and len(line) > 80
 
     def test_describe_of_a_missing_topic_is_exit_1(self, invoke, service_env):
         result, described = _describe(invoke, service_env, "raw")
