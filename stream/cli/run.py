@@ -144,6 +144,7 @@ def demo(
         worker_proc = subprocess.Popen([sys.executable, "-m", "stream", "worker"], env=env, stdout=log_file, stderr=subprocess.STDOUT)
         stack.callback(_stop_process, worker_proc)
         typer.echo(f"worker: pid {worker_proc.pid}, http://{settings.web_host}:{settings.web_port}/ready, log {log_path}", err=True)
+        typer.echo(f"page: http://{settings.web_host}:{settings.web_port}/  (the live newsroom: stories, tags and their evidence)", err=True)
         code = 0
         try:
             code = asyncio.run(_feed_and_follow(bootstrap, inputs, stop_after=stop_after_samples, as_json=as_json, timeout=timeout))

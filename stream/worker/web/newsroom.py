@@ -9,13 +9,14 @@ evicts) and rebuilt on start from the topics' tails, so every worker serves the 
 from __future__ import annotations
 
 import asyncio
-import base64
 import itertools
 import os
 from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from stream.contracts.api import encode_cursor
 
 # Tag prefixes of the story list's three facets.
 PLACES, TOPIC, PERSON = ("region:", "place:"), "topic:", "entity:person/"
@@ -34,20 +35,6 @@ class StoryFilter:
     source: str | None = None
     since: str | None = None  # UTC ISO-8601: stories whose last article is at or after this
     until: str | None = None  # stories whose first article is at or before this
-
-
-def encode_cursor(*parts: str) -> str:
-    return base64.urlsafe_b64encode("\x1f".join(parts).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, parts: int) -> tuple[str, ...] | None:
-    """The parts of a cursor made by ``encode_cursor``, or None when it is not one."""
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (ValueError, UnicodeDecodeError):
-        return None
-    found = tuple(text.split("\x1f"))
-    return found if len(found) == parts else None
 
 
 @dataclass(eq=False)  # each client is its own subscriber (hashed by identity)

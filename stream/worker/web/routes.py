@@ -16,9 +16,9 @@ from faust.web import Request, Response, View
 from stream.config import get_settings
 from stream.core.relate.records import StoryRecord
 from stream.worker.app import app, articles_table, metrics, relator
-from stream.worker.web.api import ROUTES, BadRequest, render
+from stream.contracts.api import ROUTES, BadRequest, encode_cursor, render
 from stream.worker.web.follower import follow
-from stream.worker.web.newsroom import Newsroom, StoryFilter, Subscriber, encode_cursor
+from stream.worker.web.newsroom import Newsroom, StoryFilter, Subscriber
 from stream.worker.web.probes import progress, readiness
 from stream.worker.web.server import SECURITY_HEADERS, json_error
 

@@ -12,7 +12,7 @@ from aiohttp.web_runner import AppRunner
 from faust.web.drivers.aiohttp import Web as AiohttpWeb
 
 from stream.config import get_settings
-from stream.worker.web.api import BadRequest
+from stream.contracts.api import BadRequest
 
 log = logging.getLogger("article_stream.worker")
 

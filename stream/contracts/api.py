@@ -1,9 +1,11 @@
-"""The HTTP API as data: every route, its parameters and its responses. The views validate their
-parameters with these declarations, and the OpenAPI document (``/openapi.json``, checked in as
-``schemas/openapi.json``) is generated from them, so the two cannot disagree."""
+"""The worker's HTTP API as data: its routes, their parameters and their response shapes. The views
+(``stream.worker.web``) validate parameters with these declarations, and the OpenAPI document
+(``/openapi.json``, checked in as ``schemas/openapi.json`` by ``article-stream schemas``) is generated
+from them, so the two cannot disagree. The views build plain dicts; the models say what they are."""
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -11,14 +13,195 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
-from stream.worker.web import models
-from stream.worker.web.newsroom import decode_cursor
+from stream.contracts.enriched import EnrichedArticle, RelatedLink
 
-OPENAPI_PATH = Path(__file__).resolve().parents[3] / "schemas" / "openapi.json"
+OPENAPI_PATH = Path(__file__).resolve().parents[2] / "schemas" / "openapi.json"
 
+
+# -- response shapes ------------------------------------------------------------------------------
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Error(_Model):
+    error: str = Field(description="What was wrong, in words.")
+    status: int | None = None
+
+
+class Health(_Model):
+    status: str
+
+
+class Readiness(_Model):
+    ready: bool
+    partitions_assigned: int
+    tables_recovered: bool
+    broker_reachable: bool
+    stalled_partitions: list[str]
+    lag: int
+
+
+class StoredLink(_Model):
+    id: str
+    score: float
+    shared_tags: list[str]
+    title: str | None = None
+
+
+class ArticleLookup(_Model):
+    """An article as the related-story window holds it (no body: see /newsroom/articles/{id})."""
+
+    id: str
+    title: str | None
+    published_at: str
+    tags: list[str]
+    story_id: str
+    revision: int
+    duplicate_of: str | None
+    fingerprint: str
+    simhash: str
+    related: list[StoredLink]
+
+
+class RelatedLookup(_Model):
+    id: str
+    related: list[StoredLink]
+
+
+class StoryLookup(_Model):
+    story_id: str
+    title: str | None
+    size: int
+    top_tags: list[str]
+    first_seen: str
+    last_seen: str
+    founded_by: str | None
+
+
+class StoriesPage(_Model):
+    stories: list[StoryLookup]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class TagArticle(_Model):
+    id: str
+    title: str | None
+    published_at: str
+    story_id: str
+
+
+class TagRecentPage(_Model):
+    tag: str
+    articles: list[TagArticle]
+    next_cursor: str | None
+
+
+class ArticleSummary(_Model):
+    id: str
+    title: str | None
+    url: str | None
+    source: str | None
+    published_at: str | None
+    story_id: str | None
+    revision: int | None
+    duplicate_of: str | None
+
+
+class FacetTag(_Model):
+    tag: str
+    label: str
+
+
+class StoryItem(_Model):
+    """One story on the page's list."""
+
+    story_id: str
+    title: str | None
+    size: int | None = Field(description="Articles in the story (all of them, held here or not).")
+    first_seen: str | None
+    last_seen: str | None
+    updated_at: str | None
+    top_tags: list[str]
+    places: list[FacetTag]
+    topics: list[FacetTag]
+    people: list[FacetTag]
+    headline: ArticleSummary | None = Field(description="The story's earliest article held here.")
+    held: int = Field(description="Of its articles, how many the page holds.")
+    sources: list[str]
+
+
+class StoryItemPage(_Model):
+    stories: list[StoryItem]
+    next_cursor: str | None
+
+
+class NewsroomStory(_Model):
+    """A story with its articles in time order. A story that was merged answers with ``merged_into``
+    (and, when the story it joined is held, that story's fields)."""
+
+    model_config = ConfigDict(extra="allow")  # the StoryItem fields, when the story is held
+
+    story_id: str
+    merged_into: str | None
+    merged_from: list[str] = Field(default_factory=list)
+    articles: list[ArticleSummary]
+    next_cursor: str | None
+
+
+class PageLink(RelatedLink):
+    held: bool = Field(description="Whether the page holds the linked article.")
+    source: str | None = None
+    duplicate_of: str | None = None
+
+
+class NewsroomArticle(EnrichedArticle):
+    """The enriched article as emitted, with the page's additions."""
+
+    model_config = ConfigDict(title="NewsroomArticle")
+
+    related: list[PageLink] = Field(default_factory=list)  # type: ignore[assignment]
+    duplicates: list[str] = Field(description="Held articles marked as duplicates of this one.")
+    labels: dict[str, str | None] = Field(description="Readable label of each typed tag.")
+
+
+class FacetCount(_Model):
+    tag: str
+    label: str | None
+    count: int
+
+
+class SourceCount(_Model):
+    source: str
+    count: int
+
+
+class Facets(_Model):
+    articles: int
+    stories: int
+    tags: list[FacetCount]
+    sources: list[SourceCount]
+
+
+# -- cursors ----------------------------------------------------------------------------------------
+def encode_cursor(*parts: str) -> str:
+    return base64.urlsafe_b64encode("\x1f".join(parts).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, parts: int) -> tuple[str, ...] | None:
+    """The parts of a cursor made by ``encode_cursor``, or None when it is not one."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    found = tuple(text.split("\x1f"))
+    return found if len(found) == parts else None
+
+
+
+# -- routes and parameters ----------------------------------------------------------------------------
 # Whole numbers only; longer than this is refused rather than parsed (a 5,000-digit "limit").
 _DIGITS = re.compile(r"[0-9]{1,12}")
 MAX_TEXT = 300  # tags, sources, ids: longer values are refused
@@ -134,45 +317,45 @@ ROUTES: dict[str, Route] = {
             Param("since", "query", "Only stories whose latest article is published at or after this.", "datetime"),
             Param("until", "query", "Only stories whose first article is published at or before this.", "datetime"),
         ),
-        model=models.StoryItemPage, tag="page",
+        model=StoryItemPage, tag="page",
     ),
     "page_story": Route(
         "/newsroom/stories/{story_id}",
         "A story and its articles in time order.",
         params=(STORY_ID, _limit(*LIMITS["page_story"], "articles"), CURSOR),
-        model=models.NewsroomStory, not_found=True, tag="page",
+        model=NewsroomStory, not_found=True, tag="page",
     ),
     "page_article": Route(
         "/newsroom/articles/{article_id}",
         "A full enriched article: body, tags with evidence spans, related links, duplicates.",
-        params=(ARTICLE_ID,), model=models.NewsroomArticle, not_found=True, tag="page",
+        params=(ARTICLE_ID,), model=NewsroomArticle, not_found=True, tag="page",
     ),
     "facets": Route(
         "/newsroom/facets", "The most used tags and sources among the held articles (for the filters).",
-        params=(_limit(*LIMITS["facets"], "tags and sources"),), model=models.Facets, tag="page",
+        params=(_limit(*LIMITS["facets"], "tags and sources"),), model=Facets, tag="page",
     ),
     "article": Route(
         "/articles/{article_id}", "An article held in the related-story window.",
-        params=(ARTICLE_ID,), model=models.ArticleLookup, not_found=True, routed=True,
+        params=(ARTICLE_ID,), model=ArticleLookup, not_found=True, routed=True,
     ),
     "related": Route(
         "/articles/{article_id}/related", "An article's related links, with score and shared tags.",
-        params=(ARTICLE_ID,), model=models.RelatedLookup, not_found=True, routed=True,
+        params=(ARTICLE_ID,), model=RelatedLookup, not_found=True, routed=True,
     ),
-    "story": Route("/stories/{story_id}", "A story (following merges).", params=(STORY_ID,), model=models.StoryLookup, not_found=True, routed=True),
+    "story": Route("/stories/{story_id}", "A story (following merges).", params=(STORY_ID,), model=StoryLookup, not_found=True, routed=True),
     "stories": Route(
         "/stories", "Live stories, most recently active (latest published_at) first.",
-        params=(_limit(*LIMITS["stories"], "stories"), CURSOR), model=models.StoriesPage, routed=True,
+        params=(_limit(*LIMITS["stories"], "stories"), CURSOR), model=StoriesPage, routed=True,
     ),
     "tag_recent": Route(
         "/tags/{tag}/recent", "The newest articles held that carry a tag.",
         params=(Param("tag", "path", "A typed tag, URL-encoded (`region%3AKP`)."), _limit(*LIMITS["tag_recent"], "articles"), CURSOR),
-        model=models.TagRecentPage, routed=True,
+        model=TagRecentPage, routed=True,
     ),
-    "health": Route("/health", "Liveness: answers while the event loop runs.", model=models.Health, tag="operations"),
+    "health": Route("/health", "Liveness: answers while the event loop runs.", model=Health, tag="operations"),
     "ready": Route(
         "/ready", "Readiness: partitions assigned, tables recovered, broker reachable, nothing stalled (503 otherwise).",
-        model=models.Readiness, tag="operations", extra_codes=(503,),
+        model=Readiness, tag="operations", extra_codes=(503,),
     ),
     "metrics": Route("/metrics", "Prometheus metrics (text exposition format).", media="text/plain", tag="operations"),
     "openapi": Route("/openapi.json", "This document.", media="application/json", tag="operations"),
@@ -181,7 +364,7 @@ ROUTES: dict[str, Route] = {
 
 def openapi() -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``ROUTES``."""
-    used = sorted({r.model for r in ROUTES.values() if r.model} | {models.Error}, key=lambda m: m.__name__)
+    used = sorted({r.model for r in ROUTES.values() if r.model} | {Error}, key=lambda m: m.__name__)
     _, defs = models_json_schema([(m, "serialization") for m in used], ref_template="#/components/schemas/{model}")
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     paths: dict[str, Any] = {}
@@ -238,3 +421,13 @@ def openapi() -> dict[str, Any]:
 
 def render() -> bytes:
     return orjson.dumps(openapi(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def openapi_drift(path: Path = OPENAPI_PATH) -> bool:
+    """Whether the committed document differs from what the declarations generate."""
+    return not path.exists() or path.read_bytes() != render()
+
+
+def write_openapi(path: Path = OPENAPI_PATH) -> Path:
+    path.write_bytes(render())
+    return path
