@@ -192,7 +192,8 @@ class Newsroom:
 
     def _facets(self, tags: Iterable[str]) -> dict[str, list[dict[str, str]]]:
         out: dict[str, list[dict[str, str]]] = {"places": [], "topics": [], "people": []}
-        for tag in tags:
+        # Countries (ISO codes) and towns before the broad M49 regions they lie in.
+        for tag in sorted(tags, key=lambda t: t.startswith("region:") and not t[7:].isupper()):
             kind = "places" if tag.startswith(PLACES) else "topics" if tag.startswith(TOPIC) else "people" if tag.startswith(PERSON) else None
             if kind and len(out[kind]) < 5:
                 out[kind].append({"tag": tag, "label": self.labels.get(tag) or tag.split(":", 1)[1].split("/")[-1]})

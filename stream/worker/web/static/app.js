@@ -139,7 +139,7 @@
     list.replaceChildren(...state.stories.map((s) => {
       const prev = knownUpdates.get(s.story_id);
       seen.set(s.story_id, s.updated_at);
-      return storyCard(s, freshCheck && prev !== s.updated_at);
+      return storyCard(s, freshCheck && knownUpdates.size > 0 && prev !== s.updated_at);
     }));
     knownUpdates = seen;
     $("empty").hidden = state.stories.length > 0;
