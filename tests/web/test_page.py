@@ -121,7 +121,10 @@ async def test_newsroom_page_in_chromium(kafka_bootstrap, tmp_path, browser) -> 
         def listed() -> set[str]:
             return {li.get_attribute("data-story") for li in driver.find_elements(By.CSS_SELECTOR, "#stories .story")}
 
-        wait.until(lambda d: listed() == live)
+        try:
+            wait.until(lambda d: listed() == live)
+        except Exception:
+            raise AssertionError(f"listed {listed()} != published {live}\n{worker.log_tail()}") from None
         wait.until(lambda d: d.find_element(By.ID, "live").get_attribute("data-state") == "live")
         hostile_story = enriched[[i for i in enriched if i.endswith("hostile-1")][0]]["story_id"]
         titles = {li.get_attribute("data-story"): li.find_element(By.CSS_SELECTOR, ".story-title").text

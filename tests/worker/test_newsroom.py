@@ -112,3 +112,12 @@ def test_a_slow_subscriber_is_flagged_not_blocking() -> None:
     for i in range(4):
         room.add_article(article(i, "s", "2025-01-01T00:00:00Z"))
     assert sub.overflowed and sub.queue.qsize() == 2
+
+
+def test_a_re_emitted_article_keeps_its_story() -> None:
+    room = Newsroom(capacity=100)
+    room.add_article(article(1, "s1", "2025-01-01T00:00:00Z"))
+    room.add_story(update("s1", "2025-02-01T00:00:00Z"))
+    room.add_article(article(1, "s1", "2025-01-01T00:00:00Z", revision=2))  # the same id again
+    assert [s["story_id"] for s in room.story_list(10)[0]] == ["s1"]
+    assert room.article("a1")["revision"] == 2

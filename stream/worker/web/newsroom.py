@@ -66,8 +66,8 @@ class Newsroom:
         if not isinstance(article_id, str):
             return
         old = self.articles.pop(article_id, None)
-        if old is not None:
-            self._unlink(article_id, old)
+        if old is not None:  # a new revision, or a re-emit of the same one: its story stays
+            self._unlink(article_id, old, drop_story=False)
         self.articles[article_id] = article
         story = article.get("story_id")
         if isinstance(story, str):
@@ -83,14 +83,14 @@ class Newsroom:
             self._unlink(evicted_id, evicted)
         self._publish("article", self.article_summary(article))
 
-    def _unlink(self, article_id: str, article: dict[str, Any]) -> None:
+    def _unlink(self, article_id: str, article: dict[str, Any], drop_story: bool = True) -> None:
         story = article.get("story_id")
         held = self.members.get(story) if isinstance(story, str) else None
         if held is not None:
             held.discard(article_id)
             if not held:
                 del self.members[story]
-                if story not in self.merged:  # a story none of whose articles is held leaves the page
+                if drop_story and story not in self.merged:  # a story none of whose articles is held leaves the page
                     self.stories.pop(story, None)
         dup = article.get("duplicate_of")
         if isinstance(dup, str) and dup in self.duplicates:
