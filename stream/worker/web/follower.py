@@ -25,7 +25,11 @@ FETCH_WAIT_MS = 100  # the page's latency budget is seconds: a short long-poll k
 async def _partitions(consumer: AIOKafkaConsumer, topic: str, stop: asyncio.Event) -> list[TopicPartition]:
     """The topic's partitions once it exists (the worker creates its topics as it starts)."""
     while not stop.is_set():
-        await consumer.topics()  # refreshes the metadata
+        # The consumer's own metadata refreshes only every metadata_max_age_ms: ask now, so the page
+        # is filled as the worker starts rather than seconds later.
+        refresh = getattr(getattr(consumer, "_client", None), "force_metadata_update", None)
+        if refresh is not None:
+            await refresh()
         parts = consumer.partitions_for_topic(topic)
         if parts:
             return [TopicPartition(topic, p) for p in sorted(parts)]

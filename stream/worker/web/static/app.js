@@ -22,7 +22,7 @@
       else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
       else node.setAttribute(key, value === true ? "" : String(value));
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -100,7 +100,7 @@
     return params;
   }
 
-  function chip(tag, label, opts) {
+  function chip(tag, label, opts, count) {
     const o = opts || {};
     return el(o.button ? "button" : "span", {
       class: "chip " + kindOf(tag) + (o.extra ? " " + o.extra : ""),
@@ -108,11 +108,12 @@
       title: tag,
       "data-tag": tag,
       onclick: o.onclick || null,
-    }, label, o.score !== undefined ? el("span", { class: "score", text: Math.round(o.score * 100) }) : null);
+    }, label, o.score !== undefined ? el("span", { class: "score", text: Math.round(o.score * 100) }) : null,
+      count !== undefined ? el("span", { class: "score", text: count }) : null);
   }
 
   function storyCard(story, fresh) {
-    const facets = [...story.places, ...story.people, ...story.topics].slice(0, 7);
+    const facets = [...story.places.slice(0, 3), ...story.people.slice(0, 2), ...story.topics.slice(0, 2)];
     const headline = story.headline;
     const title = story.title || (headline && headline.title) || "(untitled)";
     const active = state.view && state.view.kind === "story" && state.view.id === story.story_id;
@@ -176,6 +177,8 @@
   async function loadFacets() {
     const facets = await getJSON("/newsroom/facets?limit=100");
     if (!facets) return;
+    state.facets = facets;
+    if (!state.view) showPlaceholder();
     $("stats").textContent = facets.stories + " stories · " + facets.articles + " articles";
     $("tag-options").replaceChildren(...facets.tags.map((t) => el("option", { value: t.tag, text: (t.label || "") + " (" + t.count + ")" })));
     const select = $("f-source");
@@ -199,10 +202,25 @@
 
   // -- detail: a story ---------------------------------------------------------------------------
   function showPlaceholder() {
-    $("detail").replaceChildren(el("div", { class: "placeholder" },
-      el("h2", { text: "Pick a story" }),
-      el("p", { text: "Each story groups the articles that share specific places, people and topics. Open an article to see the text behind every tag, and why it is related to the others." })));
     document.body.classList.remove("showing-detail");
+    const f = state.facets;
+    const parts = [el("div", { class: "placeholder" },
+      el("h2", { text: "Pick a story" }),
+      el("p", { text: "Each story groups the articles that share specific places, people and topics. Open an article to see the text behind every tag, and why it is related to the others." }))];
+    if (f && f.tags.length) {
+      const groups = [["Places", "place"], ["People", "person"], ["Organizations", "org"], ["Topics", "topic"]];
+      parts.push(el("section", { class: "overview" },
+        el("h2", { class: "section", text: "Most mentioned now" }),
+        el("dl", { class: "facets" }, groups.map(([name, kind]) => {
+          const tags = f.tags.filter((t) => kindOf(t.tag) === kind).slice(0, 10);
+          return tags.length ? [el("dt", { text: name }), el("dd", {}, el("div", { class: "chips" }, tags.map((t) =>
+            chip(t.tag, t.label || labelOf(t.tag), { button: true, onclick: () => setFilter("tag", t.tag), extra: "counted" }, t.count))))] : [];
+        })),
+        f.sources.length ? el("h2", { class: "section", text: "Sources" }) : null,
+        f.sources.length ? el("div", { class: "chips" }, f.sources.slice(0, 20).map((src) =>
+          el("button", { type: "button", class: "chip", onclick: () => setFilter("source", src.source) }, src.source, el("span", { class: "score", text: src.count })))) : null));
+    }
+    $("detail").replaceChildren(...parts);
   }
 
   function back() {
@@ -244,7 +262,8 @@
         a.duplicate_of ? el("span", { class: "badge dup", text: "duplicate" }) : null,
         a.revision > 1 ? el("span", { class: "badge", text: "rev " + a.revision }) : null),
     ))));
-    if (story.held < story.size) parts.push(el("p", { class: "muted", text: (story.size - story.held) + " older articles are no longer held by the page." }));
+    const missing = story.size - story.held;
+    if (missing > 0) parts.push(el("p", { class: "muted", text: missing === 1 ? "One more article of this story is not held by the page (aged out, or a re-send)." : missing + " more articles of this story are not held by the page (aged out, or re-sends)." }));
     pane.replaceChildren(...parts);
   }
 
@@ -252,7 +271,7 @@
     const rows = [["Places", story.places], ["People", story.people], ["Topics", story.topics]].filter(([, v]) => v && v.length);
     return el("dl", { class: "facets" }, rows.map(([name, items]) => [
       el("dt", { text: name }),
-      el("dd", {}, items.map((f) => chip(f.tag, f.label, { button: true, onclick: () => setFilter("tag", f.tag) }))),
+      el("dd", {}, el("div", { class: "chips" }, items.map((f) => chip(f.tag, f.label, { button: true, onclick: () => setFilter("tag", f.tag) })))),
     ]));
   }
 
@@ -439,7 +458,8 @@
   function connect() {
     if (!window.EventSource) { setLive("error", "no live updates in this browser"); return; }
     const source = new EventSource("/events");
-    source.addEventListener("open", () => setLive("live", "live"));
+    // On every (re)connection: what was emitted before it is not replayed to a new client, so reload.
+    source.addEventListener("open", () => { setLive("live", "live"); soon(); });
     source.addEventListener("error", () => setLive("connecting", "reconnecting…"));
     const onData = (e) => {
       let data = null;
@@ -469,7 +489,6 @@
     loadFacets().catch(showError);
     route();
     connect();
-    setInterval(() => { for (const t of document.querySelectorAll("[data-ago]")) t.textContent = ago(t.dataset.ago); }, 30000);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
