@@ -312,7 +312,7 @@ ROUTES: dict[str, Route] = {
         "The page's story list: most recently updated first, with headline, span, places, topics and people.",
         params=(
             _limit(*LIMITS["page_stories"], "stories"), CURSOR,
-            Param("tag", "query", "Only stories with this typed tag (`region:KP`, `topic:politics`, `entity:person/…`)."),
+            Param("tag", "query", "Only stories with this typed tag (`region:KP`, `topic:politics`, `entity:person/…`), or with a tag of this readable label (`North Korea`, `Kim Jong-un`)."),
             Param("source", "query", "Only stories with an article from this source."),
             Param("since", "query", "Only stories whose latest article is published at or after this.", "datetime"),
             Param("until", "query", "Only stories whose first article is published at or before this.", "datetime"),

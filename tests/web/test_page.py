@@ -44,6 +44,16 @@ NEW_ARTICLE = {
     "a twentieth of the world's copper, and prices rose on the London Metal Exchange.",
     "published_at": "2025-03-05T12:00:00Z",
 }
+# A follow-up (related to NEW_ARTICLE) and a syndicated copy of it (a duplicate under another id).
+FOLLOW_UP = {
+    "id": "copper-strike-2", "source": "Metals Wire",
+    "title": "BHP and Escondida union resume wage talks as copper strike drags on",
+    "body": "SANTIAGO - BHP and the union representing workers at the Escondida copper mine in Chile resumed wage "
+    "talks on Wednesday, the company said, as the strike entered its tenth day.\n\nCopper prices held near a "
+    "two-month high on the London Metal Exchange.",
+    "published_at": "2025-03-06T09:30:00Z",
+}
+COPY = {**NEW_ARTICLE, "id": "copper-strike-1-copy", "source": "Andes Syndication", "published_at": "2025-03-05T12:05:00Z"}
 DESKTOP, PHONE = (1440, 900), (390, 844)
 # Replaces the dialog functions before any page script runs: a call is recorded, never shown.
 DIALOG_TRAP = "window.__dialogs = []; for (const n of ['alert', 'confirm', 'prompt', 'print']) window[n] = (m) => { window.__dialogs.push(n + ':' + m); };"
@@ -118,8 +128,8 @@ async def test_newsroom_page_in_chromium(kafka_bootstrap, tmp_path, browser) -> 
         wait = WebDriverWait(driver, 30, poll_frequency=0.1)
 
         # 1. The stories of the published set.
-        def listed() -> set[str]:
-            return {li.get_attribute("data-story") for li in driver.find_elements(By.CSS_SELECTOR, "#stories .story")}
+        def listed() -> set[str]:  # read in one script: the list is re-rendered as events arrive
+            return set(driver.execute_script("return Array.from(document.querySelectorAll('#stories .story'), li => li.dataset.story)"))
 
         try:
             wait.until(lambda d: listed() == live)
@@ -127,8 +137,9 @@ async def test_newsroom_page_in_chromium(kafka_bootstrap, tmp_path, browser) -> 
             raise AssertionError(f"listed {listed()} != published {live}\n{worker.log_tail()}") from None
         wait.until(lambda d: d.find_element(By.ID, "live").get_attribute("data-state") == "live")
         hostile_story = enriched[[i for i in enriched if i.endswith("hostile-1")][0]]["story_id"]
-        titles = {li.get_attribute("data-story"): li.find_element(By.CSS_SELECTOR, ".story-title").text
-                  for li in driver.find_elements(By.CSS_SELECTOR, "#stories .story")}
+        titles = dict(driver.execute_script(
+            "return Array.from(document.querySelectorAll('#stories .story'), li => [li.dataset.story, li.querySelector('.story-title').textContent])"
+        ))
         assert titles[hostile_story] == HOSTILE_TITLE  # shown as text
         screenshot(driver, tmp_path, "desktop-stories", DESKTOP)
         screenshot(driver, tmp_path, "phone-stories", PHONE)
@@ -145,6 +156,26 @@ async def test_newsroom_page_in_chromium(kafka_bootstrap, tmp_path, browser) -> 
         appeared = time.monotonic() - started
         assert appeared <= 2.0 and marker == 1 and driver.execute_script("return window.__notReloaded === true")
         print(f"new article on the page {appeared:.2f} s after its publication")
+
+        # Related links with their score and shared tags; duplicates marked.
+        await publish(deployment.bootstrap, t["raw"], [orjson.dumps(FOLLOW_UP), orjson.dumps(COPY)])
+        found = await collect(deployment.bootstrap, [t["enriched"]], expected=published + 3, timeout=60)
+        enriched = {value["id"]: value for _, value, _ in found[t["enriched"]]}
+        follow_up = next(a for a in enriched.values() if a["id"].endswith("copper-strike-2"))
+        copy = next(a for a in enriched.values() if a["id"].endswith("copper-strike-1-copy"))
+        assert follow_up["related"] and copy["duplicate_of"], (follow_up["related"], copy["duplicate_of"])
+        driver.get(worker.url + "/#/article/" + urllib.parse.quote(follow_up["id"], safe=""))
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#detail .related li")) == len(follow_up["related"]))
+        for li, link in zip(driver.find_elements(By.CSS_SELECTOR, "#detail .related li"), follow_up["related"]):
+            assert li.find_element(By.CSS_SELECTOR, ".rel-score").text == f"{link['score']:.2f}"
+            assert [c.get_attribute("data-tag") for c in li.find_elements(By.CSS_SELECTOR, ".chip")] == link["shared_tags"]
+            assert bool(li.find_elements(By.CSS_SELECTOR, ".badge.dup")) == (link["id"] == copy["id"])
+        driver.get(worker.url + "/#/article/" + urllib.parse.quote(copy["id"], safe=""))
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#detail .notice.dup"))
+        driver.get(worker.url + "/#/story/" + urllib.parse.quote(follow_up["story_id"], safe=""))
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#detail .timeline li")) == 3)
+        screenshot(driver, tmp_path, "desktop-story", DESKTOP)
+        driver.set_window_size(*DESKTOP)
 
         # 3. Selecting a tag marks its evidence spans in the body.
         article = max(
@@ -194,4 +225,6 @@ async def test_newsroom_page_in_chromium(kafka_bootstrap, tmp_path, browser) -> 
         Path(copy_to).mkdir(parents=True, exist_ok=True)
         for shot in tmp_path.glob("*.png"):
             shutil.copy(shot, Path(copy_to) / shot.name)
-    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["desktop-article.png", "desktop-stories.png", "phone-article.png", "phone-stories.png"]
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == [
+        "desktop-article.png", "desktop-stories.png", "desktop-story.png", "phone-article.png", "phone-stories.png"
+    ]

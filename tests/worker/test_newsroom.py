@@ -121,3 +121,13 @@ def test_a_re_emitted_article_keeps_its_story() -> None:
     room.add_article(article(1, "s1", "2025-01-01T00:00:00Z", revision=2))  # the same id again
     assert [s["story_id"] for s in room.story_list(10)[0]] == ["s1"]
     assert room.article("a1")["revision"] == 2
+
+
+def test_a_tag_filter_also_takes_a_readable_label() -> None:
+    room = Newsroom(capacity=100)
+    room.add_article(article(1, "s1", "2025-01-01T00:00:00Z", tags=("region:RU",)))
+    room.add_article(article(2, "s2", "2025-01-01T00:00:00Z", tags=()))
+    room.add_story({**update("s1", "2025-02-01T00:00:00Z"), "top_tags": ["region:RU"]})
+    room.add_story({**update("s2", "2025-02-01T00:00:01Z"), "top_tags": ["topic:sport"]})
+    assert [s["story_id"] for s in room.story_list(10, f=StoryFilter(tag="russia"))[0]] == ["s1"]
+    assert room.story_list(10, f=StoryFilter(tag="Atlantis"))[0] == []

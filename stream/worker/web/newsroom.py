@@ -228,11 +228,20 @@ class Newsroom:
         if f.tag is None and f.source is None:
             return True
         members = [self.articles[i] for i in self._member_ids(story_id) if i in self.articles]
-        if f.tag is not None and f.tag not in (update.get("top_tags") or ()) and not any(f.tag in (m.get("tags") or ()) for m in members):
-            return False
+        if f.tag is not None:
+            wanted = self.tags_for(f.tag)
+            if wanted.isdisjoint(update.get("top_tags") or ()) and not any(not wanted.isdisjoint(m.get("tags") or ()) for m in members):
+                return False
         if f.source is not None and not any(m.get("source") == f.source for m in members):
             return False
         return True
+
+    def tags_for(self, text: str) -> set[str]:
+        """A typed tag as given, or the tags whose readable label is ``text`` ("Kim Jong-un", "north korea")."""
+        if ":" in text:
+            return {text}
+        folded = text.strip().casefold()
+        return {tag for tag, label in self.labels.items() if label.casefold() == folded}
 
     def story_list(self, limit: int, cursor: tuple[str, ...] | None = None, f: StoryFilter | None = None) -> tuple[list[dict[str, Any]], str | None]:
         """Stories most recently updated first; the next page's cursor, or None on the last page."""
