@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import signal
 import socket
 import time
 import urllib.parse
@@ -311,3 +312,19 @@ async def test_events_heartbeat_and_resume_without_gaps(served) -> None:
         assert event is not None and event[1] == "reset"
     finally:
         reader.close()
+
+
+def test_stopping_with_open_event_streams_is_prompt(served) -> None:
+    """Last in this file: it stops the module's worker. Open /events streams end at once on SIGTERM
+    (aiohttp would otherwise wait up to a minute for them)."""
+    _, worker, _ = served
+    readers = [EventReader(worker.web_port) for _ in range(3)]
+    try:
+        started = time.monotonic()
+        worker.proc.send_signal(signal.SIGTERM)
+        worker.proc.wait(timeout=30)
+        took = time.monotonic() - started
+        assert took < 10, f"the worker took {took:.1f} s to stop with event streams open"
+    finally:
+        for reader in readers:
+            reader.close()

@@ -41,6 +41,7 @@ class StoryFilter:
 class Subscriber:
     queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
     overflowed: bool = False
+    ended: asyncio.Event = field(default_factory=asyncio.Event)  # set when the server stops
 
 
 class Newsroom:

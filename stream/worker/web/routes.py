@@ -252,17 +252,33 @@ class EventsView(View):
                 for event in backlog:
                     await response.write(_sse(newsroom.event_id(event.seq), event.kind, event.data))
                     sent = event.seq
-            while not sub.overflowed:
-                try:
-                    event = await asyncio.wait_for(sub.queue.get(), timeout=settings.web_heartbeat_seconds)
-                except asyncio.TimeoutError:
-                    await response.write(b": heartbeat\n\n")
-                    continue
-                if event.seq > sent:
-                    await response.write(_sse(newsroom.event_id(event.seq), event.kind, event.data))
-                    sent = event.seq
-            return response  # fell behind: the client reconnects and resumes from the log
+            ended = asyncio.ensure_future(sub.ended.wait())
+            try:
+                while not sub.overflowed and not sub.ended.is_set():
+                    getting = asyncio.ensure_future(sub.queue.get())
+                    done, _ = await asyncio.wait({getting, ended}, timeout=settings.web_heartbeat_seconds, return_when=asyncio.FIRST_COMPLETED)
+                    if getting not in done:
+                        getting.cancel()
+                        if not sub.ended.is_set():
+                            await response.write(b": heartbeat\n\n")
+                        continue
+                    event = getting.result()
+                    if event.seq > sent:
+                        await response.write(_sse(newsroom.event_id(event.seq), event.kind, event.data))
+                        sent = event.seq
+            finally:
+                ended.cancel()
+            return response  # fell behind, or the worker stops: the client reconnects (and resumes)
         except (ConnectionResetError, asyncio.CancelledError):
             raise
         finally:
             newsroom.subscribers.discard(sub)
+
+
+async def end_event_streams(_: aioweb.Application) -> None:
+    """On shutdown: end the open /events streams, which would otherwise hold the server's stop."""
+    for sub in list(newsroom.subscribers):
+        sub.ended.set()
+
+
+app.web.web_app.on_shutdown.append(end_event_streams)

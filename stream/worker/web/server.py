@@ -21,6 +21,8 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
+SHUTDOWN_TIMEOUT_SECONDS = 2.0
+
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -71,7 +73,9 @@ class Web(AiohttpWeb):
         # aiohttp closes a connection whose request is not complete within keepalive_timeout, from
         # the first byte on, and idle keep-alive connections after it; its default is an hour. A
         # response in progress (an /events stream) is not affected.
+        # Stopping waits this long at most for requests in progress (aiohttp's default is a minute);
+        # open /events streams are ended first (``routes.end_event_streams``).
         self._runner = AppRunner(
             self.web_app, access_log=None, keepalive_timeout=get_settings().web_idle_timeout_seconds,
-            handler_cancellation=True,
+            handler_cancellation=True, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
         )
