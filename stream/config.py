@@ -32,7 +32,7 @@ class Settings(BaseSettings):
         15.0, gt=0, description="HTTP: a connection without a complete request for this long is closed (idle keep-alive, slow headers)."
     )
     web_page_articles: int = Field(
-        5000, ge=10, description="Most recent enriched articles each worker holds for the page (/newsroom/…, /events)."
+        5000, ge=0, description="Most recent enriched articles each worker holds for the page (/newsroom/…, /events); 0 turns the page's feed off."
     )
     web_heartbeat_seconds: float = Field(15.0, gt=0, description="/events: a comment line this often on a quiet stream.")
     store: str = Field("memory://", description="Faust table store: memory:// (tests) or rocksdb:// (production).")

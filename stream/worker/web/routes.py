@@ -58,7 +58,8 @@ class PageFeed(mode.Service):
 
     @mode.Service.task
     async def _follow(self) -> None:
-        await follow(settings, newsroom, self._stop)
+        if newsroom.capacity > 0:  # 0: no page feed (each worker would otherwise read every emitted article)
+            await follow(settings, newsroom, self._stop)
 
 
 # -- operations ---------------------------------------------------------------------------------
