@@ -230,6 +230,10 @@ def _sse(event_id: str, kind: str, data: Any) -> bytes:
 
 @app.page("/events")
 class EventsView(View):
+    async def head(self, request: Request) -> Response:  # the headers only: no stream is opened
+        ROUTES["events"].parse(request.query)
+        return aioweb.Response(status=200, headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
+
     async def get(self, request: Request) -> Response:
         ROUTES["events"].parse(request.query)
         last_id = request.headers.get("Last-Event-ID", "")[:300]
