@@ -17,7 +17,7 @@ import pytest
 
 from stream.contracts.api import LIMITS, ROUTES, openapi
 from tests.support.articles import make_values
-from tests.support.worker import Deployment, WorkerProcess, collect, publish, running_worker
+from tests.support.worker import Deployment, WorkerProcess, collect, publish, running_worker, start_worker
 
 pytestmark = pytest.mark.integration
 
@@ -318,10 +318,13 @@ async def test_events_heartbeat_and_resume_without_gaps(served) -> None:
         reader.close()
 
 
-def test_stopping_with_open_event_streams_is_prompt(served) -> None:
+def test_stopping_with_open_event_streams_is_prompt_and_a_restart_serves_the_same_page(served) -> None:
     """Last in this file: it stops the module's worker. Open /events streams end at once on SIGTERM
-    (aiohttp would otherwise wait up to a minute for them)."""
-    _, worker, _ = served
+    (aiohttp would otherwise wait up to a minute for them); the restarted worker reads the page back
+    from the topics."""
+    deployment, worker, _ = served
+    status, _, body = request(worker, "GET", "/newsroom/stories?limit=100")
+    page_before = orjson.loads(body)["stories"]
     readers = [EventReader(worker.web_port) for _ in range(3)]
     try:
         started = time.monotonic()
@@ -332,3 +335,13 @@ def test_stopping_with_open_event_streams_is_prompt(served) -> None:
     finally:
         for reader in readers:
             reader.close()
+    restarted = start_worker(deployment, worker.log_path.parent, "restarted")
+    try:
+        restarted.wait_ready()
+        wait_for_page(restarted, ARTICLES + 3)
+        status, _, body = request(restarted, "GET", "/newsroom/stories?limit=100")
+        page_after = orjson.loads(body)["stories"]
+        assert [s["story_id"] for s in page_after] == [s["story_id"] for s in page_before]
+        assert [s["held"] for s in page_after] == [s["held"] for s in page_before]
+    finally:
+        restarted.stop()
