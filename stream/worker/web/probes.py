@@ -18,7 +18,7 @@ from faust.sensors import Sensor
 
 from stream.config import get_settings
 from stream.metrics import ProgressWatchdog
-from stream.worker.app import app, articles_table, metrics, relator
+from stream.worker.app import app, metrics
 
 log = logging.getLogger("article_stream.worker")
 settings = get_settings()
