@@ -7,8 +7,10 @@ STAMP := $(VENV)/.installed
 .PHONY: run test venv system-deps bench schemas clean
 
 # Debian tools: Java and Maven for the embedded Kafka broker; docker-compose (config check, no engine) and
-# prometheus (promtool and a real server in an integration test); jq (the README's examples, run by a test). Installed only when missing.
-SYSTEM_TOOLS := java:openjdk-17-jre-headless mvn:maven docker-compose:docker-compose promtool:prometheus prometheus:prometheus jq:jq
+# prometheus (promtool and a real server in an integration test); jq (the README's examples, run by a test);
+# chromium and its driver (the page's browser test). Installed only when missing.
+SYSTEM_TOOLS := java:openjdk-17-jre-headless mvn:maven docker-compose:docker-compose promtool:prometheus prometheus:prometheus \
+	jq:jq chromium:chromium chromedriver:chromium-driver
 
 venv: $(STAMP)
 

@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     # --- Worker ----------------------------------------------------------------------------
     web_host: str = Field("127.0.0.1", description="Interface the worker's HTTP server binds to.")
     web_port: int = Field(6066, ge=0, le=65535, description="HTTP port: metrics, health, look-ups.")
+    web_debug: bool = Field(False, description="Also serve Faust's /router and /table debug views (internal topology and raw table state).")
+    web_idle_timeout_seconds: float = Field(
+        15.0, gt=0, description="HTTP: a connection without a complete request for this long is closed (idle keep-alive, slow headers)."
+    )
+    web_page_articles: int = Field(
+        5000, ge=0, description="Most recent enriched articles each worker holds for the page (/newsroom/…, /events); 0 turns the page's feed off."
+    )
+    web_heartbeat_seconds: float = Field(15.0, gt=0, description="/events: a comment line this often on a quiet stream.")
     store: str = Field("memory://", description="Faust table store: memory:// (tests) or rocksdb:// (production).")
     data_dir: str = Field("", description="Directory for worker state (RocksDB). Empty: a temp dir per worker.")
     log_format: str = Field("text", description="Log format: text or json (one JSON object a line).")

@@ -96,7 +96,7 @@ class Metrics:
             "article_stream_broker_reachable", "1 when the last offset query to the broker succeeded in time.", registry=r
         )
         self.ready = Gauge("article_stream_ready", "1 when the worker reports ready.", registry=r)
-        # From Faust's sensor hooks (stream.worker.web.FaustSensor).
+        # From Faust's sensor hooks (stream.worker.web.probes.FaustSensor).
         self.rebalances = Counter("article_stream_rebalances_total", "Consumer group rebalances this worker took part in.", registry=r)
         self.commit_seconds = Histogram(
             "article_stream_commit_seconds", "Time to commit consumer offsets.", buckets=COMMIT_BUCKETS, registry=r

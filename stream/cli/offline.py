@@ -58,18 +58,21 @@ def schemas(
     check: Annotated[bool, typer.Option("--check", help="Exit 1 if the committed schemas differ from the models.")] = False,
     directory: Annotated[Path, typer.Option(help="Where the schema files live.")] = SCHEMA_DIR,
 ) -> None:
-    """Regenerate the JSON Schema files of every message type from the pydantic models.
+    """Regenerate the JSON Schema files of every message type from the pydantic models, and the HTTP
+    API's OpenAPI document (openapi.json) from its declarations.
 
     Exit codes: 0 written, or up to date with --check; 1 --check found a schema out of date.
     """
+    from stream.contracts.api import openapi_drift, write_openapi
+
     if check:
-        stale = drift(directory)
+        stale = drift(directory) + (["openapi"] if openapi_drift(directory / "openapi.json") else [])
         if stale:
             typer.echo(f"schemas out of date: {', '.join(stale)} (run: article-stream schemas)", err=True)
             raise typer.Exit(1)
         typer.echo("schemas up to date")
         return
-    for path in write(directory):
+    for path in [*write(directory), write_openapi(directory / "openapi.json")]:
         typer.echo(str(path))
 
 

@@ -453,6 +453,7 @@ def demo(
         stack.callback(_stop_process, proc)
         worker_process = WorkerProcess(proc, f"http://{host}:{port}", log_path)
         typer.echo(f"worker: pid {proc.pid}, http://{host}:{port}/ready, log {log_path}", err=True)
+        typer.echo(f"page: http://{host}:{port}/  (the live newsroom: stories, tags and their evidence)", err=True)
         code = EXIT_OK
         try:
             code = asyncio.run(

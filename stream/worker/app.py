@@ -85,6 +85,11 @@ class App(faust.App):
     def _new_transport(self) -> Transport:
         return Transport(self.conf.broker_consumer, self)
 
+    def _new_web(self):  # type: ignore[no-untyped-def]
+        from stream.worker.web.server import Web  # our routes only, JSON errors, timeouts
+
+        return Web(self)
+
 
 app = App(
     settings.app_id,
@@ -108,6 +113,9 @@ app = App(
     # that fit on their own (tests/faults/test_downstream.py).
     producer_linger=settings.produce_linger_ms / 1000.0,
     web_in_thread=False,
+    # Faust's /router and /table views expose topology and raw table state: debug only.
+    web_router_enabled=settings.web_debug,
+    web_tables_enabled=settings.web_debug,
     Table=RecordTable,
 )
 
