@@ -157,6 +157,7 @@ class Pipeline:
                 "duplicate_of": result.duplicate_of,
                 "duplicate_similarity": result.duplicate_similarity,
                 "revision": result.revision,
+                **({"warnings": [*prepared.warnings, result.note]} if result.note else {}),
             }
         )
         if result.unchanged:  # the article as it was emitted before, for a worker that must re-emit it

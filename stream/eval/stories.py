@@ -146,7 +146,7 @@ def score_stream(
         t0 = time.perf_counter()
         result = relator.relate(item, now=item.published_at)
         elapsed += time.perf_counter() - t0
-        predicted[item.id] = result.story_id
+        predicted[item.id] = result.story_id or f"unthreaded:{item.id}"
         duplicates += result.duplicate_of is not None
         if has_earlier:
             eligible += 1

@@ -137,8 +137,14 @@ stories_table = app.tables.add(
     StoryTable(app, name="relate-stories", partitions=1, schema=json_records, beacon=app.tables.beacon)
 )
 
+# Each id's latest revision and fingerprint, kept past the window (RevisionLedger): lists, as the codec leaves them.
+ledger_table = app.Table("relate-ledger", partitions=1, schema=json_records)
+
 metrics = Metrics()
 relator = Relator(
-    RelateConfig(window_days=settings.window_days, k=settings.related_k), articles=articles_table, stories=stories_table
+    RelateConfig(window_days=settings.window_days, k=settings.related_k),
+    articles=articles_table,
+    stories=stories_table,
+    ledger=ledger_table,
 )
 pipeline = Pipeline(settings, relator=relator)

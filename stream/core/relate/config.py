@@ -68,6 +68,9 @@ class RelateConfig:
     # story_memory_days (a year of follow-up coverage, plus slack); the others expire at
     # story_horizon_days. recall_min_anchors = 0 turns recall off.
     story_memory_days: float = 400.0
+    # Each id's latest revision and fingerprint are remembered this long (ledger.py): an identical
+    # re-send of an article older than the window is still recognised, a changed one still revised.
+    ledger_days: float = 400.0
     recall_min_anchors: int = 2
     recall_min_people: int = 2
     recall_max_stories: int = 3

@@ -67,6 +67,7 @@ from stream.contracts import RelatedLink, StoryEvent, StoryUpdate
 from stream.contracts.topics import iso_utc
 from stream.core.relate.config import RelateConfig
 from stream.core.relate.heap import release_free_heap
+from stream.core.relate.ledger import LedgerEntry, RevisionLedger
 from stream.core.relate.records import (
     ArticleRecord,
     MergedStory,
@@ -127,12 +128,13 @@ class RelateInput:
 @dataclass(slots=True)
 class RelateResult:
     related: list[RelatedLink]
-    story_id: str
+    story_id: str | None  # None: not threaded (an article before the window)
     duplicate_of: str | None
     duplicate_similarity: float | None
     story_updates: list[StoryUpdate] = field(default_factory=list)
     revision: int = 1
     unchanged: bool = False  # same id re-sent with the same content: nothing to emit
+    note: str | None = None  # why the article was not related (it lies before the window)
 
 
 @lru_cache(maxsize=1)
@@ -181,8 +183,10 @@ class Relator:
         *,
         articles: MutableMapping[str, Any] | None = None,
         stories: MutableMapping[str, Any] | None = None,
+        ledger: MutableMapping[str, Any] | None = None,
     ) -> None:
         self.config = config or RelateConfig()
+        self.ledger = RevisionLedger(ledger, self.config.ledger_days)
         self.articles: MutableMapping[str, Any] = articles if articles is not None else {}
         self.stories: MutableMapping[str, Any] = stories if stories is not None else {}
         self._window = self.config.window_days * _DAY
@@ -365,6 +369,7 @@ class Relator:
         self._clock = t
         self._expire_articles(t - self._window)
         self._expire_stories(t)
+        self.ledger.expire(t)
 
     def _expire_articles(self, cutoff: float) -> None:
         heap = self._article_bucket_heap
@@ -436,6 +441,7 @@ class Relator:
         for tid, name in enumerate(self._tag_names):
             if name is not None:
                 self._maybe_free_tag(tid)
+        self.ledger.rebuild()
         release_free_heap()  # the blocks the index's containers outgrew while it was built
 
     def article(self, article_id: str) -> dict[str, Any] | None:
@@ -525,7 +531,12 @@ class Relator:
         fingerprint = compact_fingerprint(item.fingerprint)
         if previous is not None and previous.fingerprint == fingerprint:
             return self._unchanged(item, previous, t)
+        past = self.ledger.get(item.id) if previous is None else None  # seen before the window held it
+        if past is not None and self.ledger.same_content(past, fingerprint):
+            return self._unchanged_past(past)
         updated_at = iso_utc(now) if now is not None else iso_utc(datetime.now(UTC))
+        if t < self._clock - self._window:
+            return self._before_window(item, t, fingerprint, past)
         if previous is not None:  # revised content: replace the index entry, keep the story
             old = self._held_seq(item.id, previous)
             if old is not None:
@@ -540,16 +551,18 @@ class Relator:
         related = self._related_links(scored, query)
 
         duplicate_of, duplicate_similarity = self._duplicate(item, fingerprint, scored)
-        revision = previous.revision + 1 if previous is not None else 1
+        earlier = previous or past  # the last revision, held in the window or only in the ledger
+        revision = earlier.revision + 1 if earlier is not None else 1
         updates: list[StoryUpdate] = []
-        kept_story = self.resolve_story(previous.story) if previous is not None else None  # a revision keeps its story
+        earlier_story = previous.story if previous is not None else past.story_id if past is not None else None
+        kept_story = self.resolve_story(earlier_story) if earlier_story is not None else None  # a revision keeps its story
         if kept_story is not None and self.stories.get(kept_story) is not None:
             story_id = kept_story
         else:
             story_id, updates = self._assign_story(item, t, query, scored, duplicate_of, updated_at)
 
-        too_old = t < self._clock - self._window  # arrived after its window closed: relate, don't hold
-        if not too_old:
+        self.ledger.remember(item.id, revision, fingerprint, story_id, t)
+        if t >= self._clock - self._window:  # else it lies before the (advanced) window: don't hold it
             norm = round(math.sqrt(sum(w * w for _tid, _name, w in query)) if query else 0.0, 6)
             tag_id = self._tag_id
             tags = tuple([tag_id(name) for _tid, name, _w in query])
@@ -948,6 +961,37 @@ class Relator:
         )
 
     # -- idempotency -------------------------------------------------------------------------
+    def _unchanged_past(self, past: LedgerEntry) -> RelateResult:
+        """An identical re-send of an article the window no longer holds: the ledger's answer."""
+        return RelateResult(
+            related=[],
+            story_id=self.resolve_story(past.story_id) if past.story_id else None,
+            duplicate_of=None,
+            duplicate_similarity=None,
+            revision=past.revision,
+            unchanged=True,
+        )
+
+    def _before_window(self, item: RelateInput, t: float, fingerprint: int | str, past: LedgerEntry | None) -> RelateResult:
+        """An article older than the window (a late arrival, or a revision of an old article): emitted,
+        related to nothing and threaded into no new story, since its contemporaries are gone. A
+        revision keeps the story it had, while that story is still known."""
+        revision = past.revision + 1 if past is not None else 1
+        story_id = None
+        if past is not None and past.story_id is not None:
+            kept = self.resolve_story(past.story_id)
+            story_id = kept if self.stories.get(kept) is not None else None
+        self.ledger.remember(item.id, revision, fingerprint, story_id, t)
+        window_start = _iso(self._clock - self._window)
+        return RelateResult(
+            related=[],
+            story_id=story_id,
+            duplicate_of=None,
+            duplicate_similarity=None,
+            revision=revision,
+            note=f"published before the related-story window (which starts {window_start}): not related, no new story",
+        )
+
     def _unchanged(self, item: RelateInput, record: ArticleRecord, t: float) -> RelateResult:
         """An identical re-send: answer from the state, change nothing."""
         held = self._window_index.held
