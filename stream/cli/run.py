@@ -172,6 +172,21 @@ def summary(tally: Tally, elapsed: float, first_result: float | None, published:
 # --- the worker process -------------------------------------------------------------------------
 
 
+def in_event_order(inputs: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """The inputs as a live feed would bring them: oldest publication first (the pipeline's own reading
+    of each date; undated and unreadable inputs last). Fed in file order, a sample from March would
+    close the related-story window on the December ones before they arrive."""
+    from stream.core.pipeline import Pipeline
+
+    reader = Pipeline(get_settings())
+
+    def published(item: tuple[str, bytes]) -> str:
+        prepared = reader.prepare(item[1]).enriched
+        return (prepared.published_at or "~") if prepared is not None else "~"
+
+    return sorted(inputs, key=published)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
@@ -424,7 +439,7 @@ def demo(
     # SIGTERM (a closed terminal, a CI job's end) stops the demo like Ctrl-C: the worker and the broker go with it.
     signal.signal(signal.SIGTERM, _interrupt)
     settings = get_settings()
-    inputs = list(iter_inputs(paths or [SAMPLES_DIR]))
+    inputs = in_event_order(list(iter_inputs(paths or [SAMPLES_DIR])))
     if not inputs:
         typer.echo("no inputs to feed", err=True)
         raise typer.Exit(EXIT_USAGE)
