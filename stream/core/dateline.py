@@ -13,8 +13,8 @@ from dataclasses import dataclass
 _DATELINE = re.compile(
     r"""\A[ \t]*
     (?P<place>[A-Z][A-Z'.\-]{1,30}(?:[ ][A-Z][A-Z'.\-]{1,30}){0,3})
-    (?:,[ ](?P<region>[A-Z][a-z]{1,12}\.?))??
-    (?:,?[ ](?P<date>(?:[A-Z][a-z]{2,8}\.?[ ]\d{1,2})|(?:\d{4}-\d{2}-\d{2})))?
+    (?:,[ ](?P<region>(?:[A-Z][A-Za-z]{1,12}\.?|(?:[A-Z]\.){1,3})(?:[ ][A-Z][a-z]{1,12}\.?){0,2}))??
+    (?:,?[ ](?P<date>(?:[A-Z][A-Za-z]{2,8}\.?[ ]\d{1,2})|(?:\d{4}-\d{2}-\d{2})))?
     [ ]?(?:\((?P<agency>[A-Za-z][\w .&-]{0,30})\))?
     [ ]?(?P<sep>--|-|\u2014|\u2013|:)?[ \n]""",
     re.VERBOSE,
@@ -23,7 +23,7 @@ _DATELINE = re.compile(
 
 @dataclass(slots=True, frozen=True)
 class Dateline:
-    place: str  # as printed, e.g. "PYONGYANG"
+    place: str  # as printed, e.g. "PYONGYANG"; with its state or country: "SANTA BARBARA, Calif."
     agency: str | None  # "Yonhap"
     start: int
     end: int  # offset just past the dateline in the text it was found in
@@ -40,4 +40,6 @@ def find_dateline(text: str) -> Dateline | None:
     place = m.group("place").strip()
     if len(place) < 3:
         return None
+    if m.group("region"):  # the state or country tells which Santa Barbara
+        place = f"{place}, {m.group('region')}"
     return Dateline(place=place, agency=m.group("agency"), start=m.start("place"), end=m.end())

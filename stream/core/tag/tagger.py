@@ -108,14 +108,15 @@ class Tagger:
         ambiguity = res.ambiguity_rules
         cities: set[str] = set()  # place:<slug> tags: the dateline town and the cities named
 
+        found = find_dateline(body)
+        # A dateline kept in the body counts once, as the dateline, not again as a lead mention.
+        dateline_end = found.end if found is not None else 0
         if article.dateline:
             self._dateline_regions(article.dateline, "dateline", 0, len(article.dateline), regions, full_low)
             cities.add(self._dateline_town(article.dateline.split(",")[0]))
-        else:
-            found = find_dateline(body)
-            if found is not None:
-                self._dateline_regions(body, "body", found.start, found.end, regions, full_low)
-                cities.add(self._dateline_town(found.place))
+        elif found is not None:
+            self._dateline_regions(body, "body", found.start, found.end, regions, full_low)
+            cities.add(self._dateline_town(found.place.split(",")[0]))
 
         lead_end = body.find("\n\n")
         if lead_end < 0:
@@ -142,7 +143,8 @@ class Tagger:
                             hits[topic_id] = hits.get(topic_id, 0.0) + weight * topic_factor
                     if place is None and entity is None:
                         continue
-                if place is not None and place_ok(place, text, low, start, end, full_low, in_title, caps):
+                if place is not None and (in_title or start >= dateline_end) and place_ok(
+                        place, text, low, start, end, full_low, in_title, caps):
                     key = low[start:end]
                     code = self._resolve_place(place, key, full_low) if key in ambiguity else place[1]
                     if in_title:
