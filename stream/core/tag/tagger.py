@@ -21,6 +21,7 @@ from stream.core.tag.entities import EntityCollector
 from stream.core.tag.items import tag_item
 from stream.core.tag.matcher import fold
 from stream.core.tag.resources import Resources, load_resources, slugify
+from stream.core.tag.topic_model import TopicModel, load_packaged_model, term_span
 from stream.core.tag.towns import find_towns
 
 MAX_EVIDENCE = 3
@@ -52,6 +53,11 @@ TERM_CAP = 3
 TOPIC_MIN_SCORE = 0.25  # a top-level topic must reach this score...
 TOPIC_RELATIVE = 0.45  # ...and this fraction of the best topic's score
 SUBTOPIC_MIN_SCORE = 0.3
+# The trained model (topic_model.py): probabilities at which a second top-level topic and a
+# sub-topic are added; a publisher's topic label counts at least PUBLISHER_TOPIC_P.
+MODEL_MULTI_MIN = 0.5
+MODEL_SUB_MIN = 0.5
+PUBLISHER_TOPIC_P = 0.8
 TOPIC_HALF_SCORE = 8.0  # length-normalised hit weight at which a topic scores 0.5
 
 
@@ -84,8 +90,11 @@ class _RegionAcc:
 class Tagger:
     """Build once (data files are loaded and compiled on first use, then cached); call ``tag``."""
 
-    def __init__(self, resources: Resources | None = None) -> None:
+    def __init__(self, resources: Resources | None = None, topic_model: TopicModel | None | str = "packaged") -> None:
+        """``topic_model``: the trained topic classifier ("packaged": the one in ``data/``, if built);
+        None: topics from the word lists (``topic_lexicon*.tsv``), as before the model."""
         self.res = resources or load_resources()
+        self.topic_model = load_packaged_model() if topic_model == "packaged" else topic_model
         self._topic_parent = {t.id: t.parent for t in self.res.topics.values()}
         self._topic_by_label = {t.label.lower(): t.id for t in self.res.topics.values()}
         self._topic_by_label.update({t.id: t.id for t in self.res.topics.values()})
@@ -127,12 +136,13 @@ class Tagger:
         add_region = self._add_region
         known_entities = res.entities
         count_of = term_counts.get
+        lexicon_topics = self.topic_model is None
         for field, text, low in (("title", title, title_low), ("body", body, body_low)):
             in_title = field == "title"
             topic_factor = TITLE_WEIGHT if in_title else 1.0
             caps = in_title and text.isupper()
             for start, end, (topics, place, entity) in scan(text, low):
-                if topics:
+                if topics and lexicon_topics:
                     term = low[start:end]
                     n = count_of(term, 0)
                     if n < TERM_CAP:
@@ -165,7 +175,7 @@ class Tagger:
             if not text.isupper():  # an all-capitals title says nothing about what is a name
                 entities.extract(field, text)
 
-        self._towns(title, body, lead_end, regions, cities, entities.person_words())
+        self._towns(title, body, lead_end, regions, cities, entities.person_words(), dateline_end)
 
         keyphrases: list[str] = []
         for i, ptag in enumerate(article.publisher_tags):
@@ -174,7 +184,10 @@ class Tagger:
             entities.add_credit(credit)
 
         region_items = self._region_items(regions)
-        topic_items = self._topic_items(topic_hits, sub_hits, counted, topic_evidence, len(body) + len(title))
+        if lexicon_topics:
+            topic_items = self._topic_items(topic_hits, sub_hits, counted, topic_evidence, len(body) + len(title))
+        else:
+            topic_items = self._model_topics(title, body, title_low, body_low, topic_hits, topic_evidence)
         entity_items = entities.items()
         cities.update(entities.places)
         tags = {i.tag for i in region_items}
@@ -187,13 +200,15 @@ class Tagger:
     # -- regions --------------------------------------------------------------------------------
 
     def _towns(self, title: str, body: str, lead_end: int, regions: dict, cities: set[str],
-               person_words: frozenset[str] = frozenset()) -> None:
-        """Small US towns, with a state cue (see ``towns.py``): "Salisbury, N.C." adds its state."""
+               person_words: frozenset[str] = frozenset(), dateline_end: int = 0) -> None:
+        """Small US towns, with a state cue (see ``towns.py``): "Salisbury, N.C." adds its state.
+        A town in a dateline kept in the body was counted as the dateline."""
         states = {code for code in regions if code.startswith("US-")}
         found = []
         for field, text in (("title", title), ("body", body)):
             if text and not text.isupper():
-                found.extend((field, text, t) for t in find_towns(self.res, text, field == "title"))
+                found.extend((field, text, t) for t in find_towns(self.res, text, field == "title")
+                             if field == "title" or t.start >= dateline_end)
         for field, text, town in found:
             if town.strong:
                 if field == "title":
@@ -379,6 +394,49 @@ class Tagger:
             items.append(tag_item(t, f"topic:{t}", topic.label, round(s, 3), "sub" if parent else "top",
                                   evidence=evidence[t] + publisher_evidence.get(t, [])))
         items.sort(key=lambda i: (-i.score, i.id))
+        return items
+
+    def _model_topics(self, title: str, body: str, title_low: str, body_low: str, publisher_hits: dict[str, float],
+                      publisher_evidence: dict[str, list]) -> list[TagItem]:
+        """Topics from the trained classifier: calibrated probabilities, no topic below its floor,
+        evidence from the terms that weigh most (a topic without any is dropped)."""
+        model = self.topic_model
+        scores = model.score(title_low, body_low)
+        probs = scores.probs
+        parent_of = self._topic_parent
+        top = [(float(probs[i]), c) for i, c in enumerate(model.classes) if not parent_of.get(c)]
+        chosen: dict[str, float] = {}
+        if top:
+            best_p, best = max(top)
+            if best_p >= model.floor:
+                chosen = {c: p for p, c in top if c == best or p >= MODEL_MULTI_MIN}
+        for t in publisher_hits:  # the publisher's own topic label is kept whatever the model says
+            if not parent_of.get(t):
+                i = model.class_index.get(t)
+                chosen[t] = max(chosen.get(t, 0.0), float(probs[i]) if i is not None else 0.0, PUBLISHER_TOPIC_P)
+        selected = dict(chosen)
+        for i, c in enumerate(model.classes):
+            parent = parent_of.get(c)
+            if parent and parent in chosen and probs[i] >= MODEL_SUB_MIN:
+                selected[c] = float(probs[i])
+        items = []
+        for t, p in selected.items():
+            evidence = list(publisher_evidence.get(t, ()))
+            if t in model.class_index:
+                for term in model.strongest_terms(scores, t):
+                    for field, text, low in (("title", title, title_low), ("body", body, body_low)):
+                        span = term_span(term, low)
+                        if span:
+                            evidence.append((text[span[0]:span[1]], field, span[0], span[1]))
+                            break
+            if not evidence:
+                continue  # no topic ships without evidence
+            parent = parent_of.get(t)
+            items.append(tag_item(t, f"topic:{t}", self.res.topics[t].label, round(p, 3), "sub" if parent else "top",
+                                  evidence=evidence[:MAX_EVIDENCE + 1]))
+        kept = {i.id for i in items}
+        items = [i for i in items if i.kind == "top" or parent_of[i.id] in kept]
+        items.sort(key=lambda i: (i.kind != "top", -i.score, i.id))
         return items
 
     @staticmethod
