@@ -63,6 +63,10 @@ TOPIC_HALF_SCORE = 8.0  # length-normalised hit weight at which a topic scores 0
 
 # Up to two capitalised words right after a place name ("Madrid Drive", "Van Wedding Road").
 _FOLLOWING_CAPITALISED = re.compile(r"(?: [A-Z][\w'’.\-]*){1,2}")
+_WORD_BEFORE = re.compile(r"[A-Za-z.]+\Z")
+_WORD_AT = re.compile(r"[A-Za-z.]*[A-Za-z]\.?")
+# The four words after a place: a company's tail word or ticker among its capitalised followers.
+_FOLLOWING_WORDS = re.compile(r"(?: [^\s]{1,20}){1,4}")
 # Place-tag slugs spell out the abbreviations town names are written with either way.
 _SLUG_PREFIXES = (("st-", "saint-"), ("mt-", "mount-"), ("ft-", "fort-"))
 
@@ -137,6 +141,8 @@ class Tagger:
         known_entities = res.entities
         count_of = term_counts.get
         lexicon_topics = self.topic_model is None
+        name_like = res.name_like
+        deferred: list[tuple] = []  # name-like places ("Jordan"): not a place when a person of the article bears the name
         for field, text, low in (("title", title, title_low), ("body", body, body_low)):
             in_title = field == "title"
             topic_factor = TITLE_WEIGHT if in_title else 1.0
@@ -163,6 +169,9 @@ class Tagger:
                         w, where = W_LEAD, "lead"
                     else:
                         w, where = W_BODY, "body"
+                    if key in name_like:  # decided once the article's people are known
+                        deferred.append((code, w * KIND_FACTOR.get(place[2], 1.0), where, field, text, start, end, place[2]))
+                        continue
                     add_region(regions, code, w * KIND_FACTOR.get(place[2], 1.0), where, field, text, start, end)
                     if place[2] in CITY_KINDS:
                         cities.add(slugify(text[start:end]))
@@ -175,7 +184,14 @@ class Tagger:
             if not text.isupper():  # an all-capitals title says nothing about what is a name
                 entities.extract(field, text)
 
-        self._towns(title, body, lead_end, regions, cities, entities.person_words(), dateline_end)
+        person_words = entities.person_words()
+        for code, w, where, field, text, start, end, kind in deferred:
+            if text[start:end] in person_words:
+                continue  # "Vernon Jordan ... Jordan said"
+            add_region(regions, code, w, where, field, text, start, end)
+            if kind in CITY_KINDS:
+                cities.add(slugify(text[start:end]))
+        self._towns(title, body, lead_end, regions, cities, person_words, dateline_end)
 
         keyphrases: list[str] = []
         for i, ptag in enumerate(article.publisher_tags):
@@ -265,10 +281,31 @@ class Tagger:
             if last in tails or last.rstrip(".,") in tails:  # "Road." ends a sentence
                 return False
         # "Chad Johnson", "Jordan Henderson": a name-like place followed by a capitalised word.
-        if (not in_title and end + 1 < len(text) and text[end] == " " and text[end + 1].isupper()
-                and key in self.res.name_like):
+        name_like = key in self.res.name_like
+        if (name_like and not in_title and end + 1 < len(text) and text[end] == " " and text[end + 1].isupper()):
             return False
+        # "Flexi-Van", "Georgia-Pacific": half of a hyphenated name ("Iraq-Turkey", "Anglo-French" stay).
+        if start >= 2 and text[start - 1] == "-" and text[start - 2].isalpha():
+            left = _WORD_BEFORE.search(text, 0, start - 1)
+            if left and not self._is_place_word(left.group()) and fold(left.group()) not in self.res.cues["combining_forms"]:
+                return False
+        if text[end:end + 1] == "-" and text[end + 1:end + 2].isupper() and not caps:  # not "U.S.-made"
+            right = _WORD_AT.match(text, end + 1)
+            if right and not self._is_place_word(right.group()):
+                return False
+        # "Georgia Gulf <GGLF>", "VAN DORN CO": a name-like place that begins a company's name.
+        if name_like and text[end:end + 1] == " ":
+            tails = self.res.cues["company_tails"]
+            for word in _FOLLOWING_WORDS.match(text, end).group().split():
+                if word[0] == "<" or word.lower() in tails:
+                    return False
+                if not word[0].isupper():
+                    break
         return True
+
+    def _is_place_word(self, word: str) -> bool:
+        value = self.res.matcher.lookup(word)
+        return bool(value and value[1] is not None)
 
     def _resolve_place(self, p: tuple, key: str, full_low: str) -> str:
         rule = self.res.ambiguity_rules.get(key)
