@@ -235,6 +235,7 @@ def fit(examples: list[Example], classes: list[str]) -> tuple[dict[str, int], np
         if y[w > 0].all() or not y[w > 0].any():
             b[j] = 10.0 if y[w > 0].all() else -10.0
             continue
+        w = balanced(w, y)
         clf = LogisticRegression(C=C, solver="liblinear", max_iter=200, random_state=0)
         clf.fit(X, y, sample_weight=w)
         W[:, j] = clf.coef_[0]
@@ -247,6 +248,17 @@ def fit(examples: list[Example], classes: list[str]) -> tuple[dict[str, int], np
     return kept_vocab, idf[keep], W[keep].astype(np.float16), b.astype(np.float32)
 
 
+def balanced(w: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Weights with as much weight on a topic's examples as on the others (same total).
+
+    The corpora's mix is no stream's mix (Reuters-21578 alone makes 80 % of the examples economy):
+    without this, "economy" is the answer for whatever text the model knows little about. A score
+    is therefore the probability under even odds: above 0.5 the text's own words favour the topic."""
+    pos, neg = w[y].sum(), w[~y].sum()
+    total = pos + neg
+    return np.where(y, w * (total / 2 / pos), w * (total / 2 / neg))
+
+
 def _platt(z: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     from sklearn.linear_model import LogisticRegression
 
@@ -254,7 +266,7 @@ def _platt(z: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     if y[mask].all() or not y[mask].any():
         return 1.0, 0.0
     lr = LogisticRegression(C=1e4, solver="lbfgs")
-    lr.fit(z[mask, None], y[mask], sample_weight=w[mask])
+    lr.fit(z[mask, None], y[mask], sample_weight=balanced(w[mask], y[mask]))
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 

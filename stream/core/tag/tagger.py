@@ -457,15 +457,20 @@ class Tagger:
             if parent and parent in chosen and probs[i] >= MODEL_SUB_MIN:
                 selected[c] = float(probs[i])
         items = []
+        spans: dict[str, tuple | None] = {}  # a term's first span, shared by a topic and its sub-topics
         for t, p in selected.items():
             evidence = list(publisher_evidence.get(t, ()))
             if t in model.class_index:
                 for term in model.strongest_terms(scores, t):
-                    for field, text, low in (("title", title, title_low), ("body", body, body_low)):
-                        span = term_span(term, low)
-                        if span:
-                            evidence.append((text[span[0]:span[1]], field, span[0], span[1]))
-                            break
+                    if term not in spans:
+                        spans[term] = None
+                        for field, text, low in (("title", title, title_low), ("body", body, body_low)):
+                            span = term_span(term, low)
+                            if span:
+                                spans[term] = (text[span[0]:span[1]], field, span[0], span[1])
+                                break
+                    if spans[term]:
+                        evidence.append(spans[term])
             if not evidence:
                 continue  # no topic ships without evidence
             parent = parent_of.get(t)

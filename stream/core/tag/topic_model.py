@@ -7,7 +7,9 @@ The model is a data file, ``data/topic_model.npz``, written by ``article-stream 
 * ``idf`` [V], ``weights`` [V, C] (float16), ``bias`` [C]: one-vs-rest logistic regressions over
   L2-normalised ``log(1 + count) * idf`` features of the title (counted twice) and the body;
 * ``platt`` [C, 2]: per-topic Platt scaling ``p = 1 / (1 + exp(-(a * z + b)))`` fitted on
-  held-out folds, so a score is a probability a consumer can put a threshold on;
+  held-out folds, so a score is a probability a consumer can put a threshold on; it is the
+  probability at even odds (a topic's examples weigh as much as the others in training and
+  calibration), since the training corpora's topic mix is no stream's mix;
 * ``floor``: below it the best top-level topic is more often wrong than right on held-out data,
   and the article gets no topic (an honest "unknown") rather than a wrong one;
 * ``classes``, ``version``.
@@ -29,7 +31,7 @@ import numpy as np
 FORMAT_VERSION = 1
 _WORD = re.compile(r"[a-z][a-z0-9]*")
 # The topic of a news story is plain from its title and first few paragraphs; a cap bounds the cost.
-MAX_BODY_WORDS = 400
+MAX_BODY_WORDS = 200
 TITLE_REPEAT = 2
 MAX_EVIDENCE = 3
 
@@ -41,7 +43,7 @@ def terms(title_low: str, body_low: str) -> list[str]:
     if t:
         pairs = list(map(" ".join, zip(t, t[1:], strict=False)))
         out = (t + pairs) * TITLE_REPEAT
-    b = _WORD.findall(body_low)[:MAX_BODY_WORDS]
+    b = _WORD.findall(body_low, 0, MAX_BODY_WORDS * 16)[:MAX_BODY_WORDS]  # no need to split the rest
     out += b
     out += map(" ".join, zip(b, b[1:], strict=False))
     return out
@@ -51,7 +53,7 @@ def terms(title_low: str, body_low: str) -> list[str]:
 class TopicScores:
     probs: np.ndarray  # calibrated probability per class
     index: np.ndarray  # feature indexes present
-    contrib: np.ndarray  # [k, C] each present feature's contribution to each class's score
+    values: np.ndarray  # their feature values
 
 
 class TopicModel:
@@ -60,7 +62,8 @@ class TopicModel:
         self.vocab = vocab
         self.index = {t: i for i, t in enumerate(vocab)}
         self.idf = np.asarray(idf, dtype=np.float32)
-        self.weights = np.asarray(weights, dtype=np.float16)
+        self.weights = np.asarray(weights, dtype=np.float16)  # as stored
+        self._w32 = self.weights.astype(np.float32)  # as scored: no conversion per article
         self.bias = np.asarray(bias, dtype=np.float32)
         self.platt = np.asarray(platt, dtype=np.float32)
         self.classes = list(classes)
@@ -89,28 +92,26 @@ class TopicModel:
 
     def decision(self, feats: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(raw scores z [C], feature indexes, feature values) of a list of terms."""
-        get = self.index.get
-        ids = [i for i in map(get, feats) if i is not None]
+        ids = [i for i in map(self.index.get, feats) if i is not None]
         if not ids:
             return self.bias.copy(), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         idx, counts = np.unique(np.array(ids, dtype=np.int64), return_counts=True)
         x = np.log1p(counts.astype(np.float32)) * self.idf[idx]
         x /= np.sqrt(float(x @ x))
-        return x @ self.weights[idx].astype(np.float32) + self.bias, idx, x
+        return x @ self._w32[idx] + self.bias, idx, x
 
     def calibrate(self, z: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(self.platt[:, 0] * z + self.platt[:, 1])))
 
     def score(self, title_low: str, body_low: str) -> TopicScores:
         z, idx, x = self.decision(terms(title_low, body_low))
-        contrib = x[:, None] * self.weights[idx].astype(np.float32) if len(idx) else np.empty((0, len(self.classes)))
-        return TopicScores(self.calibrate(z), idx, contrib)
+        return TopicScores(self.calibrate(z), idx, x)
 
     def strongest_terms(self, scores: TopicScores, topic: str, k: int = MAX_EVIDENCE) -> list[str]:
         """The ``k`` present terms that add most to ``topic``'s score (positive contributions only)."""
         c = self.class_index[topic]
-        col = scores.contrib[:, c]
-        order = np.argsort(-col)[: k * 2]
+        col = scores.values * self._w32[scores.index, c]  # each present feature's contribution
+        order = np.argsort(-col)[:k]
         out = []
         for j in order:
             if col[j] <= 0 or len(out) == k:
@@ -119,11 +120,15 @@ class TopicModel:
         return out
 
 
+@lru_cache(maxsize=4096)
+def _term_pattern(term: str) -> re.Pattern[str]:
+    # A word pair may have digits or punctuation between its words (features skip numbers).
+    return re.compile(r"(?<![a-z0-9])" + r"[^a-z]+".join(map(re.escape, term.split(" "))) + r"(?![a-z0-9])")
+
+
 def term_span(term: str, low: str) -> tuple[int, int] | None:
-    """Where a feature term occurs in folded text (a word pair may have digits or punctuation between)."""
-    words = term.split(" ")
-    pattern = r"(?<![a-z0-9])" + r"[^a-z]+".join(map(re.escape, words)) + r"(?![a-z0-9])"
-    m = re.search(pattern, low)
+    """Where a feature term occurs in folded text."""
+    m = _term_pattern(term).search(low)
     return (m.start(), m.end()) if m else None
 
 
