@@ -223,3 +223,10 @@ def test_datelines_keep_their_state_or_country(text, place):
     from stream.core.dateline import find_dateline
 
     assert find_dateline(text).place == place
+
+
+def test_a_dateline_state_without_a_comma_before_the_date():
+    from stream.core.dateline import find_dateline
+
+    assert find_dateline("ANGLETON, Tex. March 3 - Oper shr 26 cts").place == "ANGLETON, Tex."
+    assert find_dateline("Oklahoma City, March 3 - Shr profit five cts").place == "Oklahoma City"
