@@ -38,6 +38,7 @@ import orjson
 
 from stream.core.pipeline import Pipeline
 from stream.core.tag import Tagger
+from stream.core.tag.matcher import fold
 from stream.eval.corpora import bbc_wire, iter_bbc, iter_reuters, reuters_wire
 
 DATA = Path(__file__).parent / "data"
@@ -107,7 +108,8 @@ class TopicReport:
     confusion: dict[str, Counter]  # gold folder -> Counter(predicted top topic)
     seconds: float = 0.0
     name: str = "BBC News"
-    unknown: int = 0  # articles without a topic (the classifier was unsure)
+    unknown: int = 0  # articles without a topic
+    unsure: int = 0  # ...of which the classifier was unsure (best top-level topic below its floor)
 
     def per_class(self) -> dict[str, PRF]:
         out: dict[str, PRF] = {}
@@ -185,6 +187,16 @@ def eval_regions(root: Path, split: str = "TRAIN", limit: int | None = None, tag
     )
 
 
+def _unsure(tagger: Tagger, enriched) -> bool:
+    """No topic because the classifier's best top-level topic is below its floor."""
+    model = tagger.topic_model
+    if model is None:
+        return False
+    probs = model.score(fold(enriched.title or ""), fold(enriched.body or "")).probs
+    tops = [p for c, p in zip(model.classes, probs, strict=True) if "/" not in c]
+    return bool(tops) and max(tops) < model.floor
+
+
 def top_topic(tagging) -> str:
     tops = [t for t in tagging.topics if t.kind == "top"]
     return max(tops, key=lambda t: t.score).id if tops else NO_TOPIC
@@ -198,7 +210,7 @@ def eval_topics(root: Path, limit_per_category: int | None = None, tagger: Tagge
     prepare = _Prepared()
     confusion: dict[str, Counter] = defaultdict(Counter)
     seen: Counter = Counter()
-    correct = n = unknown = 0
+    correct = n = unknown = unsure = 0
     t0 = time.perf_counter()
     for doc in iter_bbc(root):
         if limit_per_category and seen[doc.category] >= limit_per_category:
@@ -211,11 +223,12 @@ def eval_topics(root: Path, limit_per_category: int | None = None, tagger: Tagge
         enriched = prepare(record, use)
         predicted = top_topic(enriched) if enriched is not None else NO_TOPIC
         unknown += predicted == NO_TOPIC
+        unsure += predicted == NO_TOPIC and enriched is not None and _unsure(use, enriched)
         confusion[doc.category][predicted] += 1
         correct += predicted == BBC_TO_TOPIC[doc.category]
         n += 1
     return TopicReport(documents=n, accuracy=correct / n if n else 0.0, confusion=dict(confusion),
-                       seconds=time.perf_counter() - t0, name=name, unknown=unknown)
+                       seconds=time.perf_counter() - t0, name=name, unknown=unknown, unsure=unsure)
 
 
 def eval_multilabel(examples, tagger_for: Callable[[str], Tagger | None], name: str) -> MultiLabelReport:
@@ -266,7 +279,8 @@ def format_topics(rep: TopicReport) -> str:
     share = rep.unknown / rep.documents if rep.documents else 0.0
     lines = [
         f"topics  {rep.name}: {rep.documents} documents ({rep.seconds:.1f}s)",
-        f"  top-topic accuracy {rep.accuracy:.3f}; without a topic (classifier unsure): {rep.unknown} ({share:.1%})",
+        f"  top-topic accuracy {rep.accuracy:.3f}; without a topic: {rep.unknown} ({share:.1%}), of which the"
+        f" classifier was unsure: {rep.unsure}",
         "  per class        recall  precision",
     ]
     for folder, s in rep.per_class().items():
