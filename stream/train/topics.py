@@ -249,14 +249,14 @@ def fit(examples: list[Example], classes: list[str]) -> tuple[dict[str, int], np
 
 
 def balanced(w: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Weights with as much weight on a topic's examples as on the others (same total).
+    """A topic's examples weigh at most as much as the others.
 
-    The corpora's mix is no stream's mix (Reuters-21578 alone makes 80 % of the examples economy):
-    without this, "economy" is the answer for whatever text the model knows little about. A score
-    is therefore the probability under even odds: above 0.5 the text's own words favour the topic."""
+    The corpora's mix is no stream's mix (Reuters-21578 alone makes most examples economy): left
+    as is, "economy" is the answer for whatever text the model knows little about. Rare topics
+    are not weighted up: that trades their precision away (measured: 5-fold precision of the thin
+    topics fell to 0.02-0.3 and BBC top-topic accuracy from 0.971 to 0.932)."""
     pos, neg = w[y].sum(), w[~y].sum()
-    total = pos + neg
-    return np.where(y, w * (total / 2 / pos), w * (total / 2 / neg))
+    return np.where(y, w * (neg / pos), w) if pos > neg else w
 
 
 def _platt(z: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:

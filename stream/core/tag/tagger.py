@@ -148,7 +148,7 @@ class Tagger:
             topic_factor = TITLE_WEIGHT if in_title else 1.0
             caps = in_title and text.isupper()
             for start, end, (topics, place, entity) in scan(text, low):
-                if topics and lexicon_topics:
+                if topics:
                     term = low[start:end]
                     n = count_of(term, 0)
                     if n < TERM_CAP:
@@ -203,7 +203,8 @@ class Tagger:
         if lexicon_topics:
             topic_items = self._topic_items(topic_hits, sub_hits, counted, topic_evidence, len(body) + len(title))
         else:
-            topic_items = self._model_topics(title, body, title_low, body_low, topic_hits, topic_evidence)
+            lexicon = self._topic_items(topic_hits, sub_hits, counted, topic_evidence, len(body) + len(title))
+            topic_items = self._model_topics(title, body, title_low, body_low, topic_evidence, lexicon)
         entity_items = entities.items()
         cities.update(entities.places)
         tags = {i.tag for i in region_items}
@@ -433,10 +434,12 @@ class Tagger:
         items.sort(key=lambda i: (-i.score, i.id))
         return items
 
-    def _model_topics(self, title: str, body: str, title_low: str, body_low: str, publisher_hits: dict[str, float],
-                      publisher_evidence: dict[str, list]) -> list[TagItem]:
+    def _model_topics(self, title: str, body: str, title_low: str, body_low: str,
+                      publisher_evidence: dict[str, list], lexicon: list[TagItem]) -> list[TagItem]:
         """Topics from the trained classifier: calibrated probabilities, no topic below its floor,
-        evidence from the terms that weigh most (a topic without any is dropped)."""
+        evidence from the terms that weigh most (a topic without any is dropped). A sub-topic the
+        word lists find under a topic the model chose is kept too, with the model's probability
+        and the word lists' evidence: the labelled corpora teach most sub-topics thinly."""
         model = self.topic_model
         scores = model.score(title_low, body_low)
         probs = scores.probs
@@ -447,7 +450,7 @@ class Tagger:
             best_p, best = max(top)
             if best_p >= model.floor:
                 chosen = {c: p for p, c in top if c == best or p >= MODEL_MULTI_MIN}
-        for t in publisher_hits:  # the publisher's own topic label is kept whatever the model says
+        for t in publisher_evidence:  # the publisher's own topic label is kept whatever the model says
             if not parent_of.get(t):
                 i = model.class_index.get(t)
                 chosen[t] = max(chosen.get(t, 0.0), float(probs[i]) if i is not None else 0.0, PUBLISHER_TOPIC_P)
@@ -456,11 +459,17 @@ class Tagger:
             parent = parent_of.get(c)
             if parent and parent in chosen and probs[i] >= MODEL_SUB_MIN:
                 selected[c] = float(probs[i])
+        listed = {}
+        for item in lexicon:
+            if item.kind == "sub" and item.id not in selected and parent_of[item.id] in chosen:
+                i = model.class_index.get(item.id)
+                selected[item.id] = float(probs[i]) if i is not None else item.score
+                listed[item.id] = [(e.text, e.field, e.start, e.end) for e in item.evidence]
         items = []
         spans: dict[str, tuple | None] = {}  # a term's first span, shared by a topic and its sub-topics
         for t, p in selected.items():
-            evidence = list(publisher_evidence.get(t, ()))
-            if t in model.class_index:
+            evidence = list(publisher_evidence.get(t, ())) + listed.get(t, [])
+            if t in model.class_index and t not in listed:
                 for term in model.strongest_terms(scores, t):
                     if term not in spans:
                         spans[term] = None

@@ -7,9 +7,9 @@ The model is a data file, ``data/topic_model.npz``, written by ``article-stream 
 * ``idf`` [V], ``weights`` [V, C] (float16), ``bias`` [C]: one-vs-rest logistic regressions over
   L2-normalised ``log(1 + count) * idf`` features of the title (counted twice) and the body;
 * ``platt`` [C, 2]: per-topic Platt scaling ``p = 1 / (1 + exp(-(a * z + b)))`` fitted on
-  held-out folds, so a score is a probability a consumer can put a threshold on; it is the
-  probability at even odds (a topic's examples weigh as much as the others in training and
-  calibration), since the training corpora's topic mix is no stream's mix;
+  held-out folds, so a score is a probability a consumer can put a threshold on (a topic's
+  examples never weigh more than the others in training and calibration: the corpora's
+  economy majority is no stream's mix);
 * ``floor``: below it the best top-level topic is more often wrong than right on held-out data,
   and the article gets no topic (an honest "unknown") rather than a wrong one;
 * ``classes``, ``version``.
