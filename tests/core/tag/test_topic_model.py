@@ -88,13 +88,18 @@ def test_packaged_model_is_small_and_speaks_the_taxonomy():
     assert Tagger().topic_model is model
 
 
-def test_packaged_model_generalises_beyond_the_word_lists(tagger):
-    # Missing vocabulary for the word lists; a homonym ("silver" medal) that is not a commodity.
-    sport = tagger.tag(make_article("The quarterback threw two touchdown passes as the Patriots beat the Jets 24-10.",
-                                    "Patriots rally past Jets"))
-    assert sport.topics and sport.topics[0].id == "sport"
-    medal = tagger.tag(make_article("She took the silver medal in the kayak final after a close race.", "Kayak silver"))
-    assert medal.topics and medal.topics[0].id == "sport"
+def test_packaged_model_reads_words_in_context(tagger):
+    # A single cue word ("alliance") made this TV-company deal politics for the word lists.
+    deal = tagger.tag(make_article("Two television companies formed an alliance to share programming and cut costs.",
+                                   "Broadcaster alliance agreed"))
+    assert deal.topics[0].id == "economy"
+    assert Tagger(topic_model=None).tag(make_article(
+        "Two television companies formed an alliance to share programming and cut costs.",
+        "Broadcaster alliance agreed")).topics[0].id == "politics"
+    space = tagger.tag(make_article("The space agency director said the launch of the weather satellite was delayed "
+                                    "by a fault.", "Satellite launch delayed"))
+    assert space.topics[0].id == "science-technology"
+    assert all(t.evidence for t in deal.topics + space.topics)
 
 
 @pytest.mark.eval
