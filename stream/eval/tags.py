@@ -300,8 +300,14 @@ def format_multilabel(rep: MultiLabelReport) -> str:
     lines = [f"topics  {rep.name}: {rep.documents} documents ({rep.seconds:.1f}s); without a topic: "
              f"{rep.without_topic} ({share:.1%})",
              "  topic                                    support   recall  precision"]
+    other = []
     for t, s in sorted(rep.per_topic.items(), key=lambda kv: -(kv[1].tp + kv[1].fn)):
-        lines.append(f"  {t:<40} {s.tp + s.fn:>7} {s.recall:>8.3f} {s.precision:>10.3f}")
+        if s.tp + s.fn:
+            lines.append(f"  {t:<40} {s.tp + s.fn:>7} {s.recall:>8.3f} {s.precision:>10.3f}")
+        else:
+            other.append(f"{t} {s.fp}")
+    if other:  # the source's categories say nothing of these topics: neither right nor wrong
+        lines.append("  also given (outside the source's categories): " + ", ".join(other))
     return "\n".join(lines)
 
 
