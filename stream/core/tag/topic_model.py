@@ -61,6 +61,10 @@ class TopicModel:
                  platt: np.ndarray, classes: list[str], floor: float, meta: dict | None = None) -> None:
         self.vocab = vocab
         self.index = {t: i for i, t in enumerate(vocab)}
+        # Words that begin / end a vocabulary word pair: other pairs are not built at all.
+        pairs = [t.split(" ") for t in vocab if " " in t]
+        self._heads = frozenset(a for a, _ in pairs)
+        self._tails = frozenset(b for _, b in pairs)
         self.idf = np.asarray(idf, dtype=np.float32)
         self.weights = np.asarray(weights, dtype=np.float16)  # as stored
         self._w32 = self.weights.astype(np.float32)  # as scored: no conversion per article
@@ -92,7 +96,9 @@ class TopicModel:
 
     def decision(self, feats: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(raw scores z [C], feature indexes, feature values) of a list of terms."""
-        ids = [i for i in map(self.index.get, feats) if i is not None]
+        return self.decision_of_ids([i for i in map(self.index.get, feats) if i is not None])
+
+    def decision_of_ids(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if not ids:
             return self.bias.copy(), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         idx, counts = np.unique(np.array(ids, dtype=np.int64), return_counts=True)
@@ -103,8 +109,21 @@ class TopicModel:
     def calibrate(self, z: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(self.platt[:, 0] * z + self.platt[:, 1])))
 
+    def feature_ids(self, title_low: str, body_low: str) -> list[int]:
+        """Vocabulary indexes of ``terms(title_low, body_low)``, without building the word pairs
+        no vocabulary pair can match (each new string costs a hash and a probe)."""
+        get, heads, tails = self.index.get, self._heads, self._tails
+        out: list[int] = []
+        for words, repeat in ((_WORD.findall(title_low), TITLE_REPEAT),
+                              (_WORD.findall(body_low, 0, MAX_BODY_WORDS * 16)[:MAX_BODY_WORDS], 1)):
+            ids = [i for i in map(get, words) if i is not None]
+            ids += [i for i in map(get, [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)
+                                         if a in heads and b in tails]) if i is not None]
+            out += ids * repeat
+        return out
+
     def score(self, title_low: str, body_low: str) -> TopicScores:
-        z, idx, x = self.decision(terms(title_low, body_low))
+        z, idx, x = self.decision_of_ids(self.feature_ids(title_low, body_low))
         return TopicScores(self.calibrate(z), idx, x)
 
     def strongest_terms(self, scores: TopicScores, topic: str, k: int = MAX_EVIDENCE) -> list[str]:
