@@ -123,3 +123,12 @@ def test_a_retrain_from_the_same_data_gives_the_same_predictions():
     probe = [e.feats for e in examples[::50]]
     assert [first.decision(f)[0].tolist() for f in probe] == [second.decision(f)[0].tolist() for f in probe]
     assert len(first.classes) >= 4
+
+
+def test_run_time_features_are_the_training_features():
+    model = load_packaged_model()
+    title, body = fold("Central bank holds interest rates"), fold(
+        "The central bank kept interest rates on hold, and the prime minister said the economy was recovering. " * 3)
+    expected = sorted(i for i in map(model.index.get, terms(title, body)) if i is not None)
+    assert sorted(model.feature_ids(title, body)) == expected
+    assert any(" " in model.vocab[i] for i in expected)  # word pairs are among them
