@@ -15,10 +15,12 @@ DEFAULT_DATA = Path("../shared/eval-data")
 def tags(
     data: Path = typer.Option(DEFAULT_DATA, "--data", help="Folder holding reuters21578/ and bbc-news/."),
     split: str = typer.Option("train", "--split", help="Reuters LEWISSPLIT to score regions on: train or test (held out)."),
-    limit: int = typer.Option(0, "--limit", help="Score only this many documents (per BBC folder); 0 = all."),
+    limit: int = typer.Option(0, "--limit", help="Regions: score only this many documents; topics: train and score at most this many documents per source and label; 0 = all."),
     only: str = typer.Option("", "--only", help="regions or topics; empty = both."),
 ) -> None:
-    """Regions against Reuters-21578 PLACES, topics against the BBC News folders.
+    """Regions against Reuters-21578 PLACES, topics (k-fold, and across corpora) against BBC News and
+    Reuters TRAIN TOPICS; every text goes through the product path (Pipeline.prepare). Topics train
+    fold models and need the 'train' extra.
 
     Exit codes: 0 scored; 2 no eval data under --data, or a bad option.
     """

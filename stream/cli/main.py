@@ -14,6 +14,7 @@ from stream.cli.run import demo, worker
 from stream.cli.stories import stories
 from stream.cli.tail import tail
 from stream.cli.topics import topics_app
+from stream.cli.train import train_app
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -32,6 +33,7 @@ app.command()(tail)
 app.command()(replay)
 app.command()(stories)
 app.add_typer(topics_app, name="topics")
+app.add_typer(train_app, name="train")
 app.command()(bench)
 
 

@@ -118,3 +118,28 @@ def iter_bbc(root: Path) -> Iterator[BBCDoc]:
             title, _, rest = text.strip().partition("\n")
             paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", rest) if p.strip()]
             yield BBCDoc(id=f"{category}/{path.stem}", category=category, title=title.strip(), body="\n\n".join(paragraphs))
+
+
+# ------------------------------------------------------------------------ as a publisher sends it
+
+
+def reuters_wire(doc: ReutersDoc) -> dict:
+    """A Reuters story as the wire sends it: the title, and the body opening with its dateline
+    (``SANTA BARBARA, Calif., March 3 - ...``), hard-wrapped lines and all."""
+    dateline = " ".join(doc.dateline.split())
+    body = doc.body.strip("\n")
+    if dateline:
+        body = f"{dateline} {body.lstrip()}"
+    return {"id": f"reuters-{doc.newid}", "source": "reuters", "title": " ".join(doc.title.split()), "body": body}
+
+
+def bbc_wire(doc: BBCDoc) -> dict:
+    return {"id": f"bbc-{doc.id}", "source": "bbc", "title": doc.title, "body": doc.body}
+
+
+def story_wire(row: dict, corpus: str) -> dict:
+    """A story-corpus row (unlabelled for topics) as a publisher record."""
+    out = {"id": f"{corpus}-{row['id']}", "source": corpus, "body": row.get("text") or ""}
+    if row.get("title"):
+        out["title"] = row["title"]
+    return out

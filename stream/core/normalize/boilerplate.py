@@ -50,6 +50,7 @@ from itertools import accumulate
 import ahocorasick_rs
 import numpy as np
 
+from stream.core.dateline import find_dateline
 from stream.core.normalize.prefixes import StartFilter
 from stream.core.normalize.text import collapse
 from stream.core.normalize.tokens import LineTokens, StopwordTable, line_tokens
@@ -440,8 +441,20 @@ def clean(
                 i for i in seg if i <= last_good and label[i] != _CHROME and (label[i] != _SHORT or word_counts[i] >= 2)
             )
     keep.sort()
+    _keep_dateline_lead(lines, label, keep)
     _set_paragraphs(page, lines, keep, tokens)
     return page
+
+
+def _keep_dateline_lead(lines: list[Line], label: list[int], keep: list[int]) -> None:
+    """A wire story starts at its dateline (``CHICAGO, Feb 26 - Oper shr loss ...``): that lead and
+    the story lines from it to the kept run stay, however short (an earnings table's first row)."""
+    if not keep:
+        return
+    for d in range(min(keep[0], 8)):
+        if find_dateline(lines[d].text) is not None:
+            keep[:0] = [i for i in range(d, keep[0]) if i == d or label[i] != _CHROME]
+            return
 
 
 def _set_paragraphs(page: Page, lines: list[Line], keep: list[int], tokens: LineTokens) -> None:

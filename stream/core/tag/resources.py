@@ -203,6 +203,8 @@ def load_resources() -> Resources:
     cues["sentence_words"] = cues["lead_words"] | cues["connectors"] | cues["date_words"]
     cues["trailing_words"] = cues["never_names"] | cues["connectors"]
     amb = json.loads((DATA / "ambiguous_places.json").read_text(encoding="utf-8"))
+    cues["company_tails"] = frozenset(amb["company_tails"])
+    cues["combining_forms"] = frozenset(amb["combining_forms"])
     for rule in amb["rules"].values():  # cue words are tested against folded text
         for key in ("cues", "veto"):
             if key in rule:

@@ -21,6 +21,7 @@ from stream.core.tag.entities import EntityCollector
 from stream.core.tag.items import tag_item
 from stream.core.tag.matcher import fold
 from stream.core.tag.resources import Resources, load_resources, slugify
+from stream.core.tag.topic_model import TopicModel, load_packaged_model, term_span
 from stream.core.tag.towns import find_towns
 
 MAX_EVIDENCE = 3
@@ -52,11 +53,20 @@ TERM_CAP = 3
 TOPIC_MIN_SCORE = 0.25  # a top-level topic must reach this score...
 TOPIC_RELATIVE = 0.45  # ...and this fraction of the best topic's score
 SUBTOPIC_MIN_SCORE = 0.3
+# The trained model (topic_model.py): probabilities at which a second top-level topic and a
+# sub-topic are added; a publisher's topic label counts at least PUBLISHER_TOPIC_P.
+MODEL_MULTI_MIN = 0.5
+MODEL_SUB_MIN = 0.5
+PUBLISHER_TOPIC_P = 0.8
 TOPIC_HALF_SCORE = 8.0  # length-normalised hit weight at which a topic scores 0.5
 
 
 # Up to two capitalised words right after a place name ("Madrid Drive", "Van Wedding Road").
 _FOLLOWING_CAPITALISED = re.compile(r"(?: [A-Z][\w'’.\-]*){1,2}")
+_WORD_BEFORE = re.compile(r"[A-Za-z.]+\Z")
+_WORD_AT = re.compile(r"[A-Za-z.]*[A-Za-z]\.?")
+# The four words after a place: a company's tail word or ticker among its capitalised followers.
+_FOLLOWING_WORDS = re.compile(r"(?: [^\s]{1,20}){1,4}")
 # Place-tag slugs spell out the abbreviations town names are written with either way.
 _SLUG_PREFIXES = (("st-", "saint-"), ("mt-", "mount-"), ("ft-", "fort-"))
 
@@ -84,8 +94,11 @@ class _RegionAcc:
 class Tagger:
     """Build once (data files are loaded and compiled on first use, then cached); call ``tag``."""
 
-    def __init__(self, resources: Resources | None = None) -> None:
+    def __init__(self, resources: Resources | None = None, topic_model: TopicModel | None | str = "packaged") -> None:
+        """``topic_model``: the trained topic classifier ("packaged": the one in ``data/``, if built);
+        None: topics from the word lists (``topic_lexicon*.tsv``), as before the model."""
         self.res = resources or load_resources()
+        self.topic_model = load_packaged_model() if topic_model == "packaged" else topic_model
         self._topic_parent = {t.id: t.parent for t in self.res.topics.values()}
         self._topic_by_label = {t.label.lower(): t.id for t in self.res.topics.values()}
         self._topic_by_label.update({t.id: t.id for t in self.res.topics.values()})
@@ -108,14 +121,15 @@ class Tagger:
         ambiguity = res.ambiguity_rules
         cities: set[str] = set()  # place:<slug> tags: the dateline town and the cities named
 
+        found = find_dateline(body)
+        # A dateline kept in the body counts once, as the dateline, not again as a lead mention.
+        dateline_end = found.end if found is not None else 0
         if article.dateline:
             self._dateline_regions(article.dateline, "dateline", 0, len(article.dateline), regions, full_low)
             cities.add(self._dateline_town(article.dateline.split(",")[0]))
-        else:
-            found = find_dateline(body)
-            if found is not None:
-                self._dateline_regions(body, "body", found.start, found.end, regions, full_low)
-                cities.add(self._dateline_town(found.place))
+        elif found is not None:
+            self._dateline_regions(body, "body", found.start, found.end, regions, full_low)
+            cities.add(self._dateline_town(found.place.split(",")[0]))
 
         lead_end = body.find("\n\n")
         if lead_end < 0:
@@ -126,6 +140,9 @@ class Tagger:
         add_region = self._add_region
         known_entities = res.entities
         count_of = term_counts.get
+        lexicon_topics = self.topic_model is None
+        name_like = res.name_like
+        deferred: list[tuple] = []  # name-like places ("Jordan"): not a place when a person of the article bears the name
         for field, text, low in (("title", title, title_low), ("body", body, body_low)):
             in_title = field == "title"
             topic_factor = TITLE_WEIGHT if in_title else 1.0
@@ -142,7 +159,8 @@ class Tagger:
                             hits[topic_id] = hits.get(topic_id, 0.0) + weight * topic_factor
                     if place is None and entity is None:
                         continue
-                if place is not None and place_ok(place, text, low, start, end, full_low, in_title, caps):
+                if place is not None and (in_title or start >= dateline_end) and place_ok(
+                        place, text, low, start, end, full_low, in_title, caps):
                     key = low[start:end]
                     code = self._resolve_place(place, key, full_low) if key in ambiguity else place[1]
                     if in_title:
@@ -151,6 +169,9 @@ class Tagger:
                         w, where = W_LEAD, "lead"
                     else:
                         w, where = W_BODY, "body"
+                    if key in name_like:  # decided once the article's people are known
+                        deferred.append((code, w * KIND_FACTOR.get(place[2], 1.0), where, field, text, start, end, place[2]))
+                        continue
                     add_region(regions, code, w * KIND_FACTOR.get(place[2], 1.0), where, field, text, start, end)
                     if place[2] in CITY_KINDS:
                         cities.add(slugify(text[start:end]))
@@ -163,7 +184,14 @@ class Tagger:
             if not text.isupper():  # an all-capitals title says nothing about what is a name
                 entities.extract(field, text)
 
-        self._towns(title, body, lead_end, regions, cities, entities.person_words())
+        person_words = entities.person_words()
+        for code, w, where, field, text, start, end, kind in deferred:
+            if text[start:end] in person_words:
+                continue  # "Vernon Jordan ... Jordan said"
+            add_region(regions, code, w, where, field, text, start, end)
+            if kind in CITY_KINDS:
+                cities.add(slugify(text[start:end]))
+        self._towns(title, body, lead_end, regions, cities, person_words, dateline_end)
 
         keyphrases: list[str] = []
         for i, ptag in enumerate(article.publisher_tags):
@@ -172,7 +200,11 @@ class Tagger:
             entities.add_credit(credit)
 
         region_items = self._region_items(regions)
-        topic_items = self._topic_items(topic_hits, sub_hits, counted, topic_evidence, len(body) + len(title))
+        if lexicon_topics:
+            topic_items = self._topic_items(topic_hits, sub_hits, counted, topic_evidence, len(body) + len(title))
+        else:
+            lexicon = self._topic_items(topic_hits, sub_hits, counted, topic_evidence, len(body) + len(title))
+            topic_items = self._model_topics(title, body, title_low, body_low, topic_evidence, lexicon)
         entity_items = entities.items()
         cities.update(entities.places)
         tags = {i.tag for i in region_items}
@@ -185,13 +217,15 @@ class Tagger:
     # -- regions --------------------------------------------------------------------------------
 
     def _towns(self, title: str, body: str, lead_end: int, regions: dict, cities: set[str],
-               person_words: frozenset[str] = frozenset()) -> None:
-        """Small US towns, with a state cue (see ``towns.py``): "Salisbury, N.C." adds its state."""
+               person_words: frozenset[str] = frozenset(), dateline_end: int = 0) -> None:
+        """Small US towns, with a state cue (see ``towns.py``): "Salisbury, N.C." adds its state.
+        A town in a dateline kept in the body was counted as the dateline."""
         states = {code for code in regions if code.startswith("US-")}
         found = []
         for field, text in (("title", title), ("body", body)):
             if text and not text.isupper():
-                found.extend((field, text, t) for t in find_towns(self.res, text, field == "title"))
+                found.extend((field, text, t) for t in find_towns(self.res, text, field == "title")
+                             if field == "title" or t.start >= dateline_end)
         for field, text, town in found:
             if town.strong:
                 if field == "title":
@@ -248,10 +282,31 @@ class Tagger:
             if last in tails or last.rstrip(".,") in tails:  # "Road." ends a sentence
                 return False
         # "Chad Johnson", "Jordan Henderson": a name-like place followed by a capitalised word.
-        if (not in_title and end + 1 < len(text) and text[end] == " " and text[end + 1].isupper()
-                and key in self.res.name_like):
+        name_like = key in self.res.name_like
+        if (name_like and not in_title and end + 1 < len(text) and text[end] == " " and text[end + 1].isupper()):
             return False
+        # "Flexi-Van", "Georgia-Pacific": half of a hyphenated name ("Iraq-Turkey", "Anglo-French" stay).
+        if start >= 2 and text[start - 1] == "-" and text[start - 2].isalpha():
+            left = _WORD_BEFORE.search(text, 0, start - 1)
+            if left and not self._is_place_word(left.group()) and fold(left.group()) not in self.res.cues["combining_forms"]:
+                return False
+        if text[end:end + 1] == "-" and text[end + 1:end + 2].isupper() and not caps:  # not "U.S.-made"
+            right = _WORD_AT.match(text, end + 1)
+            if right and not self._is_place_word(right.group()):
+                return False
+        # "Georgia Gulf <GGLF>", "VAN DORN CO": a name-like place that begins a company's name.
+        if name_like and text[end:end + 1] == " ":
+            tails = self.res.cues["company_tails"]
+            for word in _FOLLOWING_WORDS.match(text, end).group().split():
+                if word[0] == "<" or word.lower() in tails:
+                    return False
+                if not word[0].isupper():
+                    break
         return True
+
+    def _is_place_word(self, word: str) -> bool:
+        value = self.res.matcher.lookup(word)
+        return bool(value and value[1] is not None)
 
     def _resolve_place(self, p: tuple, key: str, full_low: str) -> str:
         rule = self.res.ambiguity_rules.get(key)
@@ -377,6 +432,62 @@ class Tagger:
             items.append(tag_item(t, f"topic:{t}", topic.label, round(s, 3), "sub" if parent else "top",
                                   evidence=evidence[t] + publisher_evidence.get(t, [])))
         items.sort(key=lambda i: (-i.score, i.id))
+        return items
+
+    def _model_topics(self, title: str, body: str, title_low: str, body_low: str,
+                      publisher_evidence: dict[str, list], lexicon: list[TagItem]) -> list[TagItem]:
+        """Topics from the trained classifier: calibrated probabilities, no topic below its floor,
+        evidence from the terms that weigh most (a topic without any is dropped). A sub-topic the
+        word lists find under a topic the model chose is kept too, with the model's probability
+        and the word lists' evidence: the labelled corpora teach most sub-topics thinly."""
+        model = self.topic_model
+        scores = model.score(title_low, body_low)
+        probs = scores.probs
+        parent_of = self._topic_parent
+        top = [(float(probs[i]), c) for i, c in enumerate(model.classes) if not parent_of.get(c)]
+        chosen: dict[str, float] = {}
+        if top:
+            best_p, best = max(top)
+            if best_p >= model.floor:
+                chosen = {c: p for p, c in top if c == best or p >= MODEL_MULTI_MIN}
+        for t in publisher_evidence:  # the publisher's own topic label is kept whatever the model says
+            if not parent_of.get(t):
+                i = model.class_index.get(t)
+                chosen[t] = max(chosen.get(t, 0.0), float(probs[i]) if i is not None else 0.0, PUBLISHER_TOPIC_P)
+        selected = dict(chosen)
+        for i, c in enumerate(model.classes):
+            parent = parent_of.get(c)
+            if parent and parent in chosen and probs[i] >= MODEL_SUB_MIN:
+                selected[c] = float(probs[i])
+        listed = {}
+        for item in lexicon:
+            if item.kind == "sub" and item.id not in selected and parent_of[item.id] in chosen:
+                i = model.class_index.get(item.id)
+                selected[item.id] = float(probs[i]) if i is not None else item.score
+                listed[item.id] = [(e.text, e.field, e.start, e.end) for e in item.evidence]
+        items = []
+        spans: dict[str, tuple | None] = {}  # a term's first span, shared by a topic and its sub-topics
+        for t, p in selected.items():
+            evidence = list(publisher_evidence.get(t, ())) + listed.get(t, [])
+            if t in model.class_index and t not in listed:
+                for term in model.strongest_terms(scores, t):
+                    if term not in spans:
+                        spans[term] = None
+                        for field, text, low in (("title", title, title_low), ("body", body, body_low)):
+                            span = term_span(term, low)
+                            if span:
+                                spans[term] = (text[span[0]:span[1]], field, span[0], span[1])
+                                break
+                    if spans[term]:
+                        evidence.append(spans[term])
+            if not evidence:
+                continue  # no topic ships without evidence
+            parent = parent_of.get(t)
+            items.append(tag_item(t, f"topic:{t}", self.res.topics[t].label, round(p, 3), "sub" if parent else "top",
+                                  evidence=evidence[:MAX_EVIDENCE + 1]))
+        kept = {i.id for i in items}
+        items = [i for i in items if i.kind == "top" or parent_of[i.id] in kept]
+        items.sort(key=lambda i: (i.kind != "top", -i.score, i.id))
         return items
 
     @staticmethod

@@ -190,3 +190,43 @@ def test_credits_take_the_longest_alias_on_word_boundaries():
     assert find_credits(body, [], "Yonhap News Agency") == ["Yonhap", "KCNA", "Reuters", "Xinhua"]
     # Inside a longer word ("APEC", "Reutersville") an alias is no credit.
     assert find_credits("APEC said. Reutersville reported.", [], None) == []
+
+
+# A wire story as a publisher sends it: hard-wrapped, paragraphs indented, the dateline opening the
+# lead, an earnings table under it. (Written for this test in the Reuters-21578 wire layout.)
+WIRE_TABLE = """SANTA BARBARA, Calif., March 3 - Shr 34 cts vs 1.19 dlrs
+    Net 807,000 vs 2,858,000
+    Assets 510.2 mln vs 479.7 mln
+    Deposits 472.3 mln vs 440.3 mln
+    Note: fourth quarter results were not available. The year includes an
+extraordinary gain from a tax carry forward of 132,000 dlrs, or five cts
+per share, the company said.
+ Reuter
+"""
+
+
+def test_a_wire_story_keeps_its_dateline_lead_and_the_dateline_state():
+    article = normalize(RawArticle(title="COBANCO INC YEAR NET", body=WIRE_TABLE), Settings())
+    assert article.body.startswith("SANTA BARBARA, Calif., March 3 - Shr 34 cts vs 1.19 dlrs")
+    assert article.dateline == "SANTA BARBARA, Calif."  # the state tells which Santa Barbara
+    assert "extraordinary gain" in article.body
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("RALEIGH, N.C., Feb 26 - The state said", "RALEIGH, N.C."),
+    ("CHARLESTON, W. Va., Feb 26 - The state said", "CHARLESTON, W. Va."),
+    ("OAK BROOK, ILL., Mar 2 - Waste Management said", "OAK BROOK, ILL."),
+    ("NEW YORK, MARCH 2 - Shares of Temple Inland rose", "NEW YORK"),
+    ("SEOUL, Dec. 6 (Yonhap) -- North Korea said", "SEOUL"),
+])
+def test_datelines_keep_their_state_or_country(text, place):
+    from stream.core.dateline import find_dateline
+
+    assert find_dateline(text).place == place
+
+
+def test_a_dateline_state_without_a_comma_before_the_date():
+    from stream.core.dateline import find_dateline
+
+    assert find_dateline("ANGLETON, Tex. March 3 - Oper shr 26 cts").place == "ANGLETON, Tex."
+    assert find_dateline("Oklahoma City, March 3 - Shr profit five cts").place == "Oklahoma City"

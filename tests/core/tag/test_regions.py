@@ -91,3 +91,17 @@ def test_place_tags_for_the_dateline_town_and_named_cities(tagger):
     tagging = tagger.tag(make_article("SEOUL, Dec. 6 (Yonhap) -- Officials from Tokyo arrived.", "Talks"))
     assert {"place:seoul", "place:tokyo"} <= set(tagging.tags)
     assert not any(t.startswith("place:japan") for t in tagging.tags)
+
+
+def test_places_in_context_names_and_companies_are_not_regions(tagger):
+    def codes(body, title=""):
+        return {r.id for r in tagger.tag(make_article(body, title)).regions}
+
+    assert "TR" not in codes("The company sold its Flexi-Van container leasing business.")
+    assert "TR" not in codes("", "VAN DORN CO <VDC> 4TH QTR NET")
+    assert "GE" not in codes("", "GEORGIA GULF <GGLF> FILES FOR SHARE OFFER")
+    assert "JO" not in codes("Civil rights leader Vernon Jordan spoke on Monday. Jordan said the vote mattered.")
+    # ...while places joined to places, or to a lower-case word, stay places.
+    assert {"IQ", "TR"} <= codes("", "IRAQ-TURKEY OIL PIPELINE CUT BY LANDSLIDE")
+    assert "US" in codes("Japan opened its market to U.S.-made chips.")
+    assert "JO" in codes("Trade house Kaines said it sold Jordan two cargoes of white sugar.")

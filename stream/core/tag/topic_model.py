@@ -1,0 +1,164 @@
+"""Topics from a trained linear model over words and word pairs, scored with numpy.
+
+The model is a data file, ``data/topic_model.npz``, written by ``article-stream train topics``
+(``stream/train/topics.py``, scikit-learn, not needed at run time):
+
+* ``vocab``: the features, one per line: a word (``striker``) or a word pair (``prime minister``);
+* ``idf`` [V], ``weights`` [V, C] (float16), ``bias`` [C]: one-vs-rest logistic regressions over
+  L2-normalised ``log(1 + count) * idf`` features of the title (counted twice) and the body;
+* ``platt`` [C, 2]: per-topic Platt scaling ``p = 1 / (1 + exp(-(a * z + b)))`` fitted on
+  held-out folds, so a score is a probability a consumer can put a threshold on (a topic's
+  examples never weigh more than the others in training and calibration: the corpora's
+  economy majority is no stream's mix);
+* ``floor``: below it the best top-level topic is more often wrong than right on held-out data,
+  and the article gets no topic (an honest "unknown") rather than a wrong one;
+* ``classes``, ``version``.
+
+Evidence: each topic carries the spans of the terms that contribute most to its score, found in
+the title or body; a topic with no positive term present is not emitted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+FORMAT_VERSION = 1
+_WORD = re.compile(r"[a-z][a-z0-9]*")
+# The topic of a news story is plain from its title and first few paragraphs; a cap bounds the cost.
+MAX_BODY_WORDS = 200
+TITLE_REPEAT = 2
+MAX_EVIDENCE = 3
+
+
+def terms(title_low: str, body_low: str) -> list[str]:
+    """Features of a folded title and body (``matcher.fold``): words and adjacent word pairs."""
+    out: list[str] = []
+    t = _WORD.findall(title_low)
+    if t:
+        pairs = list(map(" ".join, zip(t, t[1:], strict=False)))
+        out = (t + pairs) * TITLE_REPEAT
+    b = _WORD.findall(body_low, 0, MAX_BODY_WORDS * 16)[:MAX_BODY_WORDS]  # no need to split the rest
+    out += b
+    out += map(" ".join, zip(b, b[1:], strict=False))
+    return out
+
+
+@dataclass(slots=True)
+class TopicScores:
+    probs: np.ndarray  # calibrated probability per class
+    index: np.ndarray  # feature indexes present
+    values: np.ndarray  # their feature values
+
+
+class TopicModel:
+    def __init__(self, vocab: list[str], idf: np.ndarray, weights: np.ndarray, bias: np.ndarray,
+                 platt: np.ndarray, classes: list[str], floor: float, meta: dict | None = None) -> None:
+        self.vocab = vocab
+        self.index = {t: i for i, t in enumerate(vocab)}
+        # Words that begin / end a vocabulary word pair: other pairs are not built at all.
+        pairs = [t.split(" ") for t in vocab if " " in t]
+        self._heads = frozenset(a for a, _ in pairs)
+        self._tails = frozenset(b for _, b in pairs)
+        self.idf = np.asarray(idf, dtype=np.float32)
+        self.weights = np.asarray(weights, dtype=np.float16)  # as stored
+        self._w32 = self.weights.astype(np.float32)  # as scored: no conversion per article
+        self.bias = np.asarray(bias, dtype=np.float32)
+        self.platt = np.asarray(platt, dtype=np.float32)
+        self.classes = list(classes)
+        self.class_index = {c: i for i, c in enumerate(self.classes)}
+        self.floor = float(floor)
+        self.meta = meta or {}
+
+    # -- persistence ----------------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(
+            path, vocab=np.array("\n".join(self.vocab)), idf=self.idf, weights=self.weights, bias=self.bias,
+            platt=self.platt, classes=np.array("\n".join(self.classes)), floor=np.float32(self.floor),
+            version=np.int32(FORMAT_VERSION),
+        )
+
+    @classmethod
+    def load(cls, path) -> TopicModel:
+        with np.load(path, allow_pickle=False) as z:
+            if int(z["version"]) != FORMAT_VERSION:
+                raise ValueError(f"{path}: topic model format {int(z['version'])}, expected {FORMAT_VERSION}")
+            return cls(str(z["vocab"]).split("\n"), z["idf"], z["weights"], z["bias"], z["platt"],
+                       str(z["classes"]).split("\n"), float(z["floor"]))
+
+    # -- scoring --------------------------------------------------------------------------------
+
+    def decision(self, feats: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(raw scores z [C], feature indexes, feature values) of a list of terms."""
+        return self.decision_of_ids([i for i in map(self.index.get, feats) if i is not None])
+
+    def decision_of_ids(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not ids:
+            return self.bias.copy(), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        idx, counts = np.unique(np.array(ids, dtype=np.int64), return_counts=True)
+        x = np.log1p(counts.astype(np.float32)) * self.idf[idx]
+        x /= np.sqrt(float(x @ x))
+        return x @ self._w32[idx] + self.bias, idx, x
+
+    def calibrate(self, z: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(self.platt[:, 0] * z + self.platt[:, 1])))
+
+    def feature_ids(self, title_low: str, body_low: str) -> list[int]:
+        """Vocabulary indexes of ``terms(title_low, body_low)``, without building the word pairs
+        no vocabulary pair can match (each new string costs a hash and a probe)."""
+        get, heads, tails = self.index.get, self._heads, self._tails
+        out: list[int] = []
+        for words, repeat in ((_WORD.findall(title_low), TITLE_REPEAT),
+                              (_WORD.findall(body_low, 0, MAX_BODY_WORDS * 16)[:MAX_BODY_WORDS], 1)):
+            ids = [i for i in map(get, words) if i is not None]
+            ids += [i for i in map(get, [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)
+                                         if a in heads and b in tails]) if i is not None]
+            out += ids * repeat
+        return out
+
+    def score(self, title_low: str, body_low: str) -> TopicScores:
+        z, idx, x = self.decision_of_ids(self.feature_ids(title_low, body_low))
+        return TopicScores(self.calibrate(z), idx, x)
+
+    def strongest_terms(self, scores: TopicScores, topic: str, k: int = MAX_EVIDENCE) -> list[str]:
+        """The ``k`` present terms that add most to ``topic``'s score (positive contributions only)."""
+        c = self.class_index[topic]
+        col = scores.values * self._w32[scores.index, c]  # each present feature's contribution
+        order = np.argsort(-col)[:k]
+        out = []
+        for j in order:
+            if col[j] <= 0 or len(out) == k:
+                break
+            out.append(self.vocab[int(scores.index[j])])
+        return out
+
+
+@lru_cache(maxsize=4096)
+def _term_pattern(term: str) -> re.Pattern[str]:
+    # A word pair may have digits or punctuation between its words (features skip numbers).
+    return re.compile(r"(?<![a-z0-9])" + r"[^a-z]+".join(map(re.escape, term.split(" "))) + r"(?![a-z0-9])")
+
+
+def term_span(term: str, low: str) -> tuple[int, int] | None:
+    """Where a feature term occurs in folded text."""
+    m = _term_pattern(term).search(low)
+    return (m.start(), m.end()) if m else None
+
+
+MODEL_FILE = "topic_model.npz"
+
+
+@lru_cache(maxsize=1)
+def load_packaged_model() -> TopicModel | None:
+    """The model shipped in ``data/``; None when it has not been built (the word lists then decide)."""
+    ref = resources.files("stream.core.tag") / "data" / MODEL_FILE
+    if not ref.is_file():
+        return None
+    with resources.as_file(ref) as path:
+        return TopicModel.load(path)

@@ -1,0 +1,1 @@
+"""Training of the models the product ships as data files (needs the ``train`` extra)."""

@@ -1,0 +1,134 @@
+"""The trained topic classifier: scoring, calibration floor, evidence, the packaged artifact, retraining."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stream.core.tag import Tagger
+from stream.core.tag.matcher import fold
+from stream.core.tag.resources import load_resources
+from stream.core.tag.topic_model import MODEL_FILE, TopicModel, load_packaged_model, term_span, terms
+from tests.core.tag.helpers import make_article
+
+DATA = Path(__file__).resolve().parents[3].parent / "shared" / "eval-data"
+
+
+def tiny_model(floor: float = 0.3) -> TopicModel:
+    vocab = ["striker", "goal", "interest rate", "bank", "the"]
+    classes = ["sport", "economy", "economy/monetary-policy"]
+    w = np.array([[3, -1, -1], [2, -1, -1], [-1, 2, 4], [-1, 2, 1], [0, 0, 0]], dtype=np.float16)
+    return TopicModel(vocab, np.ones(5), w, np.array([-1.0, -1.0, -2.0]), np.tile([1.0, 0.0], (3, 1)), classes, floor)
+
+
+def test_features_are_words_and_word_pairs_with_the_title_counted_twice():
+    feats = terms(fold("Rate cut"), fold("The bank's interest rate."))
+    assert feats.count("rate cut") == 2 and feats.count("rate") == 3
+    assert "interest rate" in feats and "bank s" in feats
+
+
+def test_scores_are_probabilities_from_the_linear_model():
+    m = tiny_model()
+    s = m.score(fold("Striker"), fold("The striker scored a goal."))
+    assert s.probs.shape == (3,) and np.all((s.probs > 0) & (s.probs < 1))
+    assert s.probs[0] > 0.8 > s.probs[1]
+    assert m.strongest_terms(s, "sport") == ["striker", "goal"]  # "the" adds nothing, so it is no evidence
+
+
+def test_save_and_load_round_trip(tmp_path):
+    m = tiny_model()
+    m.save(tmp_path / "m.npz")
+    back = TopicModel.load(tmp_path / "m.npz")
+    assert back.vocab == m.vocab and back.classes == m.classes and back.floor == pytest.approx(m.floor)
+    a = m.score("", fold("interest rate at the bank")).probs
+    assert np.allclose(back.score("", fold("interest rate at the bank")).probs, a)
+
+
+def test_word_pair_spans_cross_punctuation():
+    low = fold("Rates: the Interest-rate rose")
+    start, end = term_span("interest rate", low)
+    assert low[start:end] == "interest rate" and "Rates: the Interest-rate rose"[start:end] == "Interest-rate"
+
+
+def test_tagger_topics_carry_evidence_spans_from_the_model():
+    tagger = Tagger(topic_model=tiny_model())
+    article = make_article("The bank raised its interest rate again.", "Bank moves")
+    tagging = tagger.tag(article)
+    ids = [t.id for t in tagging.topics]
+    assert ids == ["economy", "economy/monetary-policy"]
+    for t in tagging.topics:
+        assert t.evidence
+        for e in t.evidence:
+            assert getattr(article, e.field)[e.start:e.end] == e.text
+    assert {"topic:economy", "topic:economy/monetary-policy"} <= set(tagging.tags)
+
+
+def test_below_the_floor_no_topic_rather_than_a_wrong_one():
+    tagging = Tagger(topic_model=tiny_model(floor=0.99)).tag(make_article("The striker scored a goal.", "Match"))
+    assert tagging.topics == []
+    assert Tagger(topic_model=tiny_model(floor=0.3)).tag(make_article("The striker scored a goal.", "Match")).topics
+
+
+def test_a_publisher_topic_label_is_kept_with_its_evidence():
+    tagging = Tagger(topic_model=tiny_model(floor=0.99)).tag(
+        make_article("Nothing the model knows.", "Title", publisher_tags=["Economy"]))
+    (item,) = tagging.topics
+    assert item.id == "economy" and item.score >= 0.8 and item.evidence[0].field == "publisher_tags"
+
+
+def test_packaged_model_is_small_and_speaks_the_taxonomy():
+    model = load_packaged_model()
+    assert model is not None, f"{MODEL_FILE} not built: run article-stream train topics"
+    path = Path(__file__).resolve().parents[3] / "stream" / "core" / "tag" / "data" / MODEL_FILE
+    assert path.stat().st_size < 5 * 1024 * 1024
+    assert set(model.classes) <= set(load_resources().topics)
+    assert 0.0 < model.floor < 1.0
+    assert Tagger().topic_model is model
+
+
+def test_packaged_model_reads_words_in_context(tagger):
+    # A single cue word ("alliance") made this TV-company deal politics for the word lists.
+    deal = tagger.tag(make_article("Two television companies formed an alliance to share programming and cut costs.",
+                                   "Broadcaster alliance agreed"))
+    assert deal.topics[0].id == "economy"
+    assert Tagger(topic_model=None).tag(make_article(
+        "Two television companies formed an alliance to share programming and cut costs.",
+        "Broadcaster alliance agreed")).topics[0].id == "politics"
+    space = tagger.tag(make_article("The space agency director said the launch of the weather satellite was delayed "
+                                    "by a fault.", "Satellite launch delayed"))
+    assert space.topics[0].id == "science-technology"
+    assert all(t.evidence for t in deal.topics + space.topics)
+
+
+@pytest.mark.eval
+def test_a_retrain_from_the_same_data_gives_the_same_predictions():
+    pytest.importorskip("sklearn")
+    if not (DATA / "bbc-news").is_dir():
+        pytest.skip(f"eval data not found: {DATA}")
+    from stream.train import topics as training
+
+    examples = training.build_examples(DATA, sources=("bbc",), log=lambda *_: None)
+    per: dict[str, int] = {}
+    subset = []
+    for e in examples:
+        key = sorted(e.labels)[0]
+        if per.get(key, 0) < 40:
+            per[key] = per.get(key, 0) + 1
+            subset.append(e)
+    first = training.train(subset, with_folds=False, log=lambda *_: None).model
+    second = training.train(subset, with_folds=False, log=lambda *_: None).model
+    assert first.vocab == second.vocab and np.array_equal(first.weights, second.weights)
+    probe = [e.feats for e in examples[::50]]
+    assert [first.decision(f)[0].tolist() for f in probe] == [second.decision(f)[0].tolist() for f in probe]
+    assert len(first.classes) >= 4
+
+
+def test_run_time_features_are_the_training_features():
+    model = load_packaged_model()
+    title, body = fold("Central bank holds interest rates"), fold(
+        "The central bank kept interest rates on hold, and the prime minister said the economy was recovering. " * 3)
+    expected = sorted(i for i in map(model.index.get, terms(title, body)) if i is not None)
+    assert sorted(model.feature_ids(title, body)) == expected
+    assert any(" " in model.vocab[i] for i in expected)  # word pairs are among them
