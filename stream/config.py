@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         "offset (a transaction marker), as Faust does. Unset, a commit never passes an unprocessed offset.",
     )
 
+    processing_budget_seconds: float = Field(
+        5.0, gt=0, description="CPU seconds one article may take in validate, normalize and tag; above it the article is "
+        "dead-lettered (processing_budget_exceeded) and the partition moves on.",
+    )
+
     # --- Validation ------------------------------------------------------------------------
     max_message_bytes: int = Field(4 * 1024 * 1024, description="Largest raw message accepted (bytes).")
     max_body_bytes: int = Field(1024 * 1024, description="Largest body or html accepted (bytes, UTF-8).")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -81,12 +82,18 @@ class Pipeline:
         self.tagger = tagger if tagger is not None else Tagger()
         # `is not None`: an empty Relator has len() 0 and would be replaced by a fresh one.
         self.relator = relator if relator is not None else Relator(RelateConfig(window_days=self.settings.window_days, k=self.settings.related_k))
+        # Told each stage's name as ``prepare`` enters it: a supervisor that stops a run over its CPU
+        # budget says where it was (stream.worker.budget).
+        self.on_stage: Callable[[str], None] | None = None
 
     # -- stateless half ----------------------------------------------------------------------
     def prepare(self, value: bytes, origin: Origin | None = None) -> Outcome:
         """validate -> normalize -> tag. Returns an enriched article without relate fields, or a dead letter."""
         timings: dict[str, float] = {}
         stage = "validate"
+        on_stage = self.on_stage
+        if on_stage is not None:
+            on_stage(stage)
         t0 = time.perf_counter()
         try:
             raw = decode_raw(
@@ -94,9 +101,13 @@ class Pipeline:
             )
             t1 = time.perf_counter()
             stage = "normalize"
+            if on_stage is not None:
+                on_stage(stage)
             article = normalize(raw, self.settings)
             t2 = time.perf_counter()
             stage = "tag"
+            if on_stage is not None:
+                on_stage(stage)
             tagging = self.tagger.tag(article)
             t3 = time.perf_counter()
         except Rejected as exc:

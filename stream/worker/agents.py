@@ -27,6 +27,7 @@ from stream.worker.app import (
     stories_topic,
     tagged_topic,
 )
+from stream.budget import BudgetedPrepare
 from stream.worker.emit import Emitter, Outgoing, RetryPolicy, truncated
 
 log = logging.getLogger("article_stream.worker")
@@ -223,12 +224,17 @@ async def rebuild_window() -> None:
     log.info("related-story window rebuilt: %d articles", len(articles_table))
 
 
+# validate, normalize and tag run in a child process under a CPU budget per article (see stream/budget.py).
+budgeted = BudgetedPrepare(_settings.processing_budget_seconds)
+
+
 @app.agent(raw_topic)
 async def enrich(stream: faust.StreamT) -> None:
+    budgeted.start()  # the child loads its resources while the consumer joins the group
     # noack: the emitter acknowledges each input once its output is delivered (or dead-lettered).
     async for event in stream.noack().events():
         metrics.consumed.inc()
-        outcome = pipeline.prepare(event.value or b"", _origin(event))
+        outcome = await budgeted.prepare(event.value or b"", _origin(event))
         _observe(outcome)
         if outcome.dead_letter is not None:
             await emitter.emit([dead_letter_record(outcome.dead_letter)], _done(event), event.message.tp)

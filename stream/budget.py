@@ -1,0 +1,216 @@
+"""The enrich half (validate, normalize, tag) in a child process, under a CPU budget per article.
+
+An article whose processing takes more CPU than ``processing_budget_seconds`` must not hold its
+partition. Python cannot reliably interrupt a thread: an exception raised into it (a signal handler,
+or ``PyThreadState_SetAsyncExc``) is delivered only between bytecodes, so one long C call (a regex
+that backtracks, ``str.find`` over a megabyte) runs to its end holding the GIL, and with it the
+event loop. A process can always be stopped. So the worker keeps one child process that runs
+``Pipeline.prepare``; the parent sends it each record's bytes through a pipe and awaits the answer
+without blocking its event loop (heartbeats, HTTP, the relate agent go on). When the child has used
+more CPU than the budget on one article, the parent kills it (SIGKILL), dead-letters the article
+as ``processing_budget_exceeded`` with the stage the child was in, and starts a new child.
+
+Cost per article: pickling the record's bytes and the Outcome through a pipe (tens of µs, against
+1-2 ms of processing), and a second copy of the tagger's resources in memory. In return the parent
+runs emit and relate while the child tags the next article, so the two cores are both used.
+See docs/design.md ("A CPU budget per article").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pickle
+import signal
+import struct
+import subprocess
+import sys
+import time
+from typing import Any, BinaryIO
+
+from stream.contracts import ErrorCode
+from stream.core.pipeline import Origin, Outcome, dead_letter_for
+
+log = logging.getLogger("article_stream.worker")
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_FRAME = struct.Struct("<I")  # each message: its length, then a pickle
+
+
+def _write(out: BinaryIO, obj: Any) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(_FRAME.pack(len(data)) + data)
+    out.flush()
+
+
+def _read(src: BinaryIO) -> Any:
+    head = src.read(_FRAME.size)
+    if len(head) < _FRAME.size:
+        raise EOFError
+    (size,) = _FRAME.unpack(head)
+    return pickle.loads(src.read(size))
+
+
+def child_main() -> None:
+    """The child's loop (``python -m stream.budget``): one (value, origin) in, one Outcome out.
+
+    Before each stage it writes the stage's name, so a parent that stops it knows where it was."""
+    # The parent decides when the child ends: Ctrl-C or SIGTERM to the process group must not kill
+    # it half-way through an answer. A closed pipe (the parent exited or was killed) ends it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    from stream.config import get_settings
+    from stream.core.pipeline import Pipeline
+
+    src, out = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print must not corrupt the protocol
+    pipeline = Pipeline(get_settings())
+    pipeline.on_stage = lambda stage: _write(out, stage)
+    _write(out, "ready")
+    while True:
+        try:
+            value, origin = _read(src)
+        except (EOFError, OSError):
+            return
+        _write(out, pipeline.prepare(value, Origin(*origin)))
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far, from /proc (None where there is none)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS  # utime, stime (fields 14, 15 of stat)
+
+
+class BudgetedPrepare:
+    """``await prepare(value, origin)``: the Outcome of ``Pipeline.prepare``, run in a child process
+    that is killed (and replaced) when one article takes more than ``budget_s`` of its CPU."""
+
+    def __init__(self, budget_s: float) -> None:
+        self.budget_s = budget_s
+        self._proc: subprocess.Popen | None = None
+        self._buffer = bytearray()
+        self._ready = False
+        self.killed = 0
+
+    # -- the child's life ------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the child, if none runs (it loads the tagger's resources in the background)."""
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "stream.budget"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0,
+        )
+        os.set_blocking(self._proc.stdout.fileno(), False)
+        self._buffer = bytearray()
+        self._ready = False
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()  # the child reads EOF and returns
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=1.0)
+        proc.stdout.close()
+
+    def _kill(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+        self.stop()
+
+    def _messages(self) -> list[Any]:
+        """Every whole message the child has written so far (non-blocking)."""
+        assert self._proc is not None
+        fd = self._proc.stdout.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 20)
+            except BlockingIOError:
+                break
+            if not chunk:
+                raise EOFError
+            self._buffer += chunk
+        found, buf = [], self._buffer
+        while len(buf) >= _FRAME.size:
+            (size,) = _FRAME.unpack_from(buf)
+            if len(buf) < _FRAME.size + size:
+                break
+            found.append(pickle.loads(bytes(buf[_FRAME.size:_FRAME.size + size])))
+            del buf[:_FRAME.size + size]
+        return found
+
+    async def _readable(self, timeout: float) -> None:
+        """Wait until the child has written something (or closed the pipe), or ``timeout``; the event
+        loop goes on meanwhile."""
+        assert self._proc is not None
+        loop = asyncio.get_running_loop()
+        ready = loop.create_future()
+        fd = self._proc.stdout.fileno()
+        loop.add_reader(fd, lambda: ready.done() or ready.set_result(True))
+        try:
+            await asyncio.wait_for(ready, timeout)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            loop.remove_reader(fd)
+
+    async def _wait_ready(self) -> None:
+        """The child's "ready": its start-up is not charged to the first article's budget."""
+        while not self._ready:
+            for message in self._messages():
+                self._ready = self._ready or message == "ready"
+            if not self._ready:
+                await self._readable(1.0)
+
+    # -- one article -------------------------------------------------------------------------------
+    async def prepare(self, value: bytes, origin: Origin) -> Outcome:
+        self.start()
+        stage = "validate"
+        try:
+            await self._wait_ready()
+            assert self._proc is not None
+            pid = self._proc.pid
+            cpu_start, wall_start = cpu_seconds(pid), time.monotonic()
+            message = (value, (origin.topic, origin.partition, origin.offset, origin.timestamp_ms, origin.key))
+            if len(value) < 32_768:  # fits the pipe's buffer, which the idle child keeps empty
+                _write(self._proc.stdin, message)
+            else:  # would block until the child has read most of it: not on the event loop
+                await asyncio.to_thread(_write, self._proc.stdin, message)
+            while True:
+                for message in self._messages():
+                    if isinstance(message, Outcome):
+                        return message
+                    stage = message
+                cpu = cpu_seconds(pid)
+                # Without /proc, wall time stands in for CPU time (never less than it).
+                used = cpu - cpu_start if cpu is not None and cpu_start is not None else time.monotonic() - wall_start
+                if used >= self.budget_s:
+                    break
+                # CPU accrues no faster than wall time: wait at most what is left of the budget.
+                await self._readable(max(self.budget_s - used, 0.01))
+        except (EOFError, OSError) as exc:  # the child died (killed from outside, out of memory)
+            code = self._proc.poll() if self._proc is not None else None
+            self._kill()
+            reason = f"the enrich process died in {stage} (exit code {code}): {type(exc).__name__}"
+            log.error(reason, extra={"stage": stage, "offset": origin.offset})
+            return Outcome(dead_letter=dead_letter_for(value, ErrorCode.processing_error, reason, stage, origin))
+        self._kill()
+        self.killed += 1
+        reason = f"processing used more than {self.budget_s:g} s of CPU (stopped in {stage})"
+        log.warning("%s; the enrich process is restarted", reason, extra={"stage": stage, "offset": origin.offset})
+        return Outcome(dead_letter=dead_letter_for(value, ErrorCode.processing_budget_exceeded, reason, stage, origin))
+
+
+if __name__ == "__main__":
+    child_main()
