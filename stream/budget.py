@@ -19,6 +19,7 @@ See docs/design.md ("A CPU budget per article").
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import pickle
@@ -66,6 +67,9 @@ def child_main() -> None:
     src, out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the protocol
     pipeline = Pipeline(get_settings())
+    pipeline.prepare(b'{"title": "Warm-up", "body": "SEOUL - Kim Jong-un met Vladimir Putin in Moscow."}')
+    # The tagger's resources live as long as the process: no garbage collection walks them again.
+    gc.freeze()
     pipeline.on_stage = lambda stage: _write(out, stage)
     _write(out, "ready")
     while True:
@@ -73,7 +77,9 @@ def child_main() -> None:
             value, origin = _read(src)
         except (EOFError, OSError):
             return
-        _write(out, pipeline.prepare(value, Origin(*origin)))
+        started = time.process_time()
+        outcome = pipeline.prepare(value, Origin(*origin))
+        _write(out, (outcome, time.process_time() - started))
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -96,14 +102,19 @@ class BudgetedPrepare:
         self._buffer = bytearray()
         self._ready = False
         self.killed = 0
+        self.last_cpu = 0.0  # CPU seconds the child spent on the last article it finished
 
     # -- the child's life ------------------------------------------------------------------------
     def start(self) -> None:
         """Start the child, if none runs (it loads the tagger's resources in the background)."""
         if self._proc is not None and self._proc.poll() is None:
             return
+        # glibc hands a large block (a 1 MiB body and its copies) back to the kernel when it is freed,
+        # and the next article faults the pages in again: in this process large blocks come from
+        # the heap and stay (memory use is the same at the peak; CPU per byte no longer grows with size).
+        env = {"MALLOC_MMAP_THRESHOLD_": str(64 << 20), "MALLOC_TRIM_THRESHOLD_": str(256 << 20), **os.environ}
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "stream.budget"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0,
+            [sys.executable, "-m", "stream.budget"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, env=env,
         )
         os.set_blocking(self._proc.stdout.fileno(), False)
         self._buffer = bytearray()
@@ -189,8 +200,9 @@ class BudgetedPrepare:
                 await asyncio.to_thread(_write, self._proc.stdin, message)
             while True:
                 for message in self._messages():
-                    if isinstance(message, Outcome):
-                        return message
+                    if isinstance(message, tuple):
+                        outcome, self.last_cpu = message
+                        return outcome
                     stage = message
                 cpu = cpu_seconds(pid)
                 # Without /proc, wall time stands in for CPU time (never less than it).

@@ -40,6 +40,21 @@ class Settings(BaseSettings):
     broker_timeout_seconds: float = Field(
         30.0, gt=0, description="Readiness: not ready when no offset query to the broker succeeded for this long."
     )
+    session_timeout_seconds: float = Field(
+        10.0, gt=0, description="Consumer group session: a worker that stops heartbeating (killed) loses its partitions "
+        "to the others after this long.",
+    )
+    heartbeat_interval_seconds: float = Field(
+        1.0, gt=0, description="How often the worker heartbeats to the group (well under the session timeout).",
+    )
+    group_instance_id: str = Field(
+        "", description="Static group membership (Kafka 2.3+): a stable name per worker (the pod name); a worker "
+        "restarted under the same name takes its partitions back without a rebalance. Empty: dynamic membership.",
+    )
+    shutdown_grace_seconds: float = Field(
+        10.0, gt=0, description="SIGTERM or Ctrl-C: the worker exits within this long, at any moment (start-up and "
+        "rebalances included); work not committed by then is redone by the next owner.",
+    )
     produce_retries: int = Field(
         5, ge=0, description="Retries of a failed or timed-out produce before the record is dead-lettered (produce_failed)."
     )

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from stream.config import Settings, get_settings
 from stream.contracts import DeadLetter, EnrichedArticle, ErrorCode, StoryUpdate
+from stream.contracts.raw import bounded_extra
 from stream.contracts.topics import iso_utc, utc_now_iso
 from stream.core.normalize import normalize
 from stream.core.relate import RelateInput, Relator, RelateConfig
@@ -120,6 +121,7 @@ class Pipeline:
             reason = f"{type(exc).__name__}: {exc}"[:1000]
             return Outcome(dead_letter=dead_letter_for(value, ErrorCode.processing_error, reason, stage, origin))
         timings.update(validate=t1 - t0, normalize=t2 - t1, tag=t3 - t2)
+        extra, extra_warning = bounded_extra(raw.extra)  # unknown top-level fields are in raw.extra too
         enriched = EnrichedArticle(
             id=article.id,
             url=article.url,
@@ -140,7 +142,8 @@ class Pipeline:
             fingerprint=article.fingerprint,
             simhash=f"{article.simhash:016x}",
             processed_at=utc_now_iso(),
-            warnings=article.warnings,
+            warnings=article.warnings + [extra_warning] if extra_warning else article.warnings,
+            extra=extra,
         )
         return Outcome(enriched=enriched, timings=timings)
 

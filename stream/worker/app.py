@@ -109,6 +109,11 @@ app = App(
     producer_linger=settings.produce_linger_ms / 1000.0,
     web_in_thread=False,
     Table=RecordTable,
+    # Fast failover: a killed worker's partitions move after the session timeout (Faust's default is
+    # 60 s). Heartbeats run on the event loop, which the enrich work no longer blocks (stream/budget.py).
+    broker_session_timeout=settings.session_timeout_seconds,
+    broker_heartbeat_interval=settings.heartbeat_interval_seconds,
+    consumer_group_instance_id=settings.group_instance_id or None,
 )
 
 raw_topic = app.topic(settings.topic_raw, partitions=settings.partitions)

@@ -9,6 +9,7 @@ Later single-word mentions ("Putin", "Kim") join the person they abbreviate.
 
 from __future__ import annotations
 
+import heapq
 import re
 
 import ahocorasick
@@ -19,6 +20,10 @@ from stream.core.tag.resources import Resources, slugify
 
 MAX_EVIDENCE = 3
 MAX_ENTITIES = 25
+# Names one article may bring in (found, and pending a surname): far above any real article (a
+# long list of victims names a few hundred), so a body of 1 MiB of distinct names costs linear time
+# and bounded memory; names past the bound are not collected.
+MAX_COLLECTED = 2_000
 
 
 # A capitalised word, then more joined by single spaces and at most two lowercase connectors
@@ -42,7 +47,7 @@ def _capitalised(text: str):
     """The matches of ``CAPITALISED.finditer(text)``, in time linear in the text.
 
     The regex engine tries every capital in turn; an attempt scans the capital's whole word run
-    (``[\w'’-]*``) before it fails when no second word follows, so one long run of capitalised
+    (letters, digits, hyphens, apostrophes) before it fails when no second word follows, so one long run of capitalised
     words ("Korea-Russia-Korea-...", 900 KB) cost time quadratic in its length. An attempt's outcome
     depends only on where the run ends (the one-letter "J." form only on the last three characters
     before it), so after a failed attempt every capital up to three characters before the run's end
@@ -70,7 +75,8 @@ _FIND_PER_WORD = 64
 
 
 def _occurrences(words: list[str], text: str) -> list[tuple[str, int]]:
-    """``(word, start)`` of each ``text.find`` loop's hits (non-overlapping per word), sorted."""
+    """``(word, start)`` of each ``text.find`` loop's hits (non-overlapping per word), in the order of
+    ``words``, then of the text."""
     if len(words) <= _FIND_PER_WORD:
         out = []
         for word in words:
@@ -83,13 +89,16 @@ def _occurrences(words: list[str], text: str) -> list[tuple[str, int]]:
     for word in words:
         automaton.add_word(word, word)
     automaton.make_automaton()
-    hits = sorted((word, end - len(word) + 1) for end, word in automaton.iter(text))
-    out, last_word, last_end = [], None, -1
-    for word, i in hits:
-        if word == last_word and i < last_end:
-            continue  # overlaps the previous hit of the word, which a find loop steps over
-        out.append((word, i))
-        last_word, last_end = word, i + len(word)
+    starts: dict[str, list[int]] = {}
+    for end, word in automaton.iter(text):  # by end, so each word's starts come in order
+        starts.setdefault(word, []).append(end - len(word) + 1)
+    out = []
+    for word in words:
+        last_end = -1
+        for i in starts.get(word, ()):
+            if i >= last_end:  # a hit inside the word's previous one is stepped over, as by a find loop
+                out.append((word, i))
+                last_end = i + len(word)
     return out
 
 
@@ -135,6 +144,8 @@ class EntityCollector:
                  whole: bool = False) -> None:
         acc = self.found.get(entity_id)
         if acc is None:
+            if len(self.found) >= MAX_COLLECTED:
+                return
             acc = self.found[entity_id] = _Acc(label, kind)
         acc.count += 1
         if field == "title":
@@ -372,7 +383,8 @@ class EntityCollector:
         if looks_person:
             self._mention(f"person/{slugify(name)}", name, "person", field, text, start, end)
         elif len(tokens) <= 3 and cues["titles_or_lead"].isdisjoint(tokens):
-            self.pending.append((name, field, start, end))  # a person if later named by surname alone
+            if len(self.pending) < MAX_COLLECTED:
+                self.pending.append((name, field, start, end))  # a person if later named by surname alone
 
     # -- output ---------------------------------------------------------------------------------
 
@@ -454,9 +466,10 @@ class EntityCollector:
     def items(self) -> list[TagItem]:
         self._resolve_singles()
         self._drop_headline_phrases()
-        ranked = sorted(self.found.items(), key=lambda kv: (-kv[1].count - 2 * kv[1].in_title, kv[0]))
+        # The top ones only (ids are unique, so no ties): an article naming thousands costs no full sort.
+        ranked = heapq.nsmallest(MAX_ENTITIES, self.found.items(), key=lambda kv: (-kv[1].count - 2 * kv[1].in_title, kv[0]))
         out = []
-        for entity_id, acc in ranked[:MAX_ENTITIES]:
+        for entity_id, acc in ranked:
             score = min(1.0, 0.4 + 0.15 * (acc.count - 1) + (0.2 if acc.in_title else 0.0))
             out.append(tag_item(entity_id, f"entity:{entity_id}", acc.label, round(score, 3), acc.kind,
                                 evidence=acc.evidence))
