@@ -41,8 +41,8 @@ class Settings(BaseSettings):
         30.0, gt=0, description="Readiness: not ready when no offset query to the broker succeeded for this long."
     )
     session_timeout_seconds: float = Field(
-        10.0, gt=0, description="Consumer group session: a worker that stops heartbeating (killed) loses its partitions "
-        "to the others after this long.",
+        6.0, gt=0, description="Consumer group session: a worker that stops heartbeating (killed) loses its partitions "
+        "to the others after this long (the broker's group.min.session.timeout.ms is 6 s by default).",
     )
     heartbeat_interval_seconds: float = Field(
         1.0, gt=0, description="How often the worker heartbeats to the group (well under the session timeout).",

@@ -2,7 +2,8 @@
 more than linear time in its size.
 
 - The property test draws each adversarial shape (``tests/faults/shapes.py``) at 256 KiB and at
-  1 MiB and asserts CPU(1 MiB) <= 4 x CPU(256 KiB) and CPU(1 MiB) < 2 s. CPU is the process time
+  1 MiB and asserts CPU(1 MiB) <= 4 x CPU(256 KiB) (with an allowance for the memory hierarchy,
+  see ``CACHE_ALLOWANCE``) and CPU(1 MiB) < 2 s. CPU is the process time
   of the worker's own enrich process (``stream.budget``: where articles are processed, with its
   memory and garbage-collector settings), the minimum of a few runs, the sizes interleaved so that
   a busy machine weighs on both alike.
@@ -33,6 +34,11 @@ pytestmark = pytest.mark.timeout(600)
 
 SMALL, LARGE = 256 * KIB, 1024 * KIB
 MAX_RATIO = 4.0
+# Measured on this 2-core machine, linear shapes give 3.4-4.6 (the larger input no longer fits the
+# CPU caches: a 1 MiB body is held in five or six forms at once), while the quadratic ones gave 16
+# and more (the shape: 0.08 s at 256 KiB after the fix, > 20 s at 910 KB before it). So the
+# bound is 4x with 25% for the memory hierarchy: it separates linear from quadratic with a wide gap.
+CACHE_ALLOWANCE = 1.25
 MAX_LARGE_CPU = 2.0
 # A shape that costs next to nothing at both sizes is compared at this floor, not on its rounding.
 RESOLUTION = 0.002
@@ -76,7 +82,7 @@ def measure(enrich_process, small: bytes, large: bytes, runs: int = 4, rounds: i
         for _ in range(runs):
             best_small = min(best_small, _cpu(enrich_process, small))
             best_large = min(best_large, _cpu(enrich_process, large))
-        if best_large <= MAX_RATIO * max(best_small, RESOLUTION):
+        if best_large <= MAX_RATIO * CACHE_ALLOWANCE * max(best_small, RESOLUTION):
             break
     return best_small, best_large
 
@@ -92,7 +98,7 @@ def test_cpu_grows_linearly(enrich_process, shape: str, rng: random.Random) -> N
     print(f"\n[linear] {shape} seed={seed}: 256 KiB {cpu_small:.3f} s, 1 MiB {cpu_large:.3f} s, "
           f"ratio {cpu_large / max(cpu_small, RESOLUTION):.2f}")
     assert cpu_large < MAX_LARGE_CPU, f"{shape}: {cpu_large:.2f} s of CPU for 1 MiB"
-    assert cpu_large <= MAX_RATIO * max(cpu_small, RESOLUTION), (
+    assert cpu_large <= MAX_RATIO * CACHE_ALLOWANCE * max(cpu_small, RESOLUTION), (
         f"{shape}: CPU grows faster than the input: {cpu_small:.3f} s at 256 KiB, {cpu_large:.3f} s at 1 MiB"
     )
 
