@@ -19,18 +19,22 @@ See docs/design.md ("A CPU budget per article").
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import gc
 import logging
+import mmap
 import os
 import pickle
 import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any, BinaryIO
 
-from stream.contracts import ErrorCode
+from stream.contracts import DeadLetter, EnrichedArticle, ErrorCode
 from stream.core.pipeline import Origin, Outcome, dead_letter_for
 
 log = logging.getLogger("article_stream.worker")
@@ -53,10 +57,14 @@ def _read(src: BinaryIO) -> Any:
     return pickle.loads(src.read(size))
 
 
-def child_main() -> None:
-    """The child's loop (``python -m stream.budget``): one (value, origin) in, one Outcome out.
+STAGES = ("validate", "normalize", "tag")
 
-    Before each stage it writes the stage's name, so a parent that stops it knows where it was."""
+
+def child_main(stage_path: str) -> None:
+    """The child's loop (``python -m stream.budget STAGE_FILE``): one (value, origin) in, one answer out.
+
+    The stage it is in is written to a one-byte shared file (a memory write, no system call), so a
+    parent that stops it knows where it was."""
     # The parent decides when the child ends: Ctrl-C or SIGTERM to the process group must not kill
     # it half-way through an answer. A closed pipe (the parent exited or was killed) ends it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -66,12 +74,19 @@ def child_main() -> None:
 
     src, out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the protocol
+    with open(stage_path, "r+b") as handle:
+        stage_cell = mmap.mmap(handle.fileno(), 1)
+    index = {name: i for i, name in enumerate(STAGES)}
+
+    def on_stage(name: str) -> None:
+        stage_cell[0] = index[name]
+
     pipeline = Pipeline(get_settings())
     pipeline.prepare(b'{"title": "Warm-up", "body": "SEOUL - Kim Jong-un met Vladimir Putin in Moscow."}')
     # The tagger's resources live as long as the process: no garbage collection walks them again.
     gc.freeze()
-    pipeline.on_stage = lambda stage: _write(out, stage)
-    _write(out, "ready")
+    pipeline.on_stage = on_stage
+    _write(out, ("ready", time.process_time()))
     while True:
         try:
             value, origin = _read(src)
@@ -79,7 +94,18 @@ def child_main() -> None:
             return
         started = time.process_time()
         outcome = pipeline.prepare(value, Origin(*origin))
-        _write(out, (outcome, time.process_time() - started))
+        cpu = time.process_time() - started
+        # JSON, not a pickle of the models: a third of the cost, and the parent needs the JSON anyway.
+        if outcome.enriched is not None:
+            answer = ("enriched", _json(outcome.enriched), outcome.timings, cpu, time.process_time())
+        else:
+            assert outcome.dead_letter is not None
+            answer = ("dead_letter", _json(outcome.dead_letter), outcome.timings, cpu, time.process_time())
+        _write(out, answer)
+
+
+def _json(model: Any) -> bytes:
+    return model.__pydantic_serializer__.to_json(model)
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -103,6 +129,18 @@ class BudgetedPrepare:
         self._ready = False
         self.killed = 0
         self.last_cpu = 0.0  # CPU seconds the child spent on the last article it finished
+        self._child_cpu = 0.0  # the child's CPU clock (process time) as it last answered
+        handle = tempfile.NamedTemporaryFile(prefix="article-stream-stage-", delete=False)
+        handle.write(b"\0")
+        handle.close()
+        self._stage_path = handle.name
+        with open(self._stage_path, "r+b") as f:
+            self._stage = mmap.mmap(f.fileno(), 1)
+        atexit.register(self._remove_stage_file)
+
+    def _remove_stage_file(self) -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(self._stage_path)
 
     # -- the child's life ------------------------------------------------------------------------
     def start(self) -> None:
@@ -114,7 +152,8 @@ class BudgetedPrepare:
         # the heap and stay (memory use is the same at the peak; CPU per byte no longer grows with size).
         env = {"MALLOC_MMAP_THRESHOLD_": str(64 << 20), "MALLOC_TRIM_THRESHOLD_": str(256 << 20), **os.environ}
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "stream.budget"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, env=env,
+            [sys.executable, "-m", "stream.budget", self._stage_path],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, env=env,
         )
         os.set_blocking(self._proc.stdout.fileno(), False)
         self._buffer = bytearray()
@@ -167,62 +206,82 @@ class BudgetedPrepare:
         assert self._proc is not None
         loop = asyncio.get_running_loop()
         ready = loop.create_future()
+
+        def wake() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
         fd = self._proc.stdout.fileno()
-        loop.add_reader(fd, lambda: ready.done() or ready.set_result(True))
+        loop.add_reader(fd, wake)
+        timer = loop.call_later(timeout, wake)
         try:
-            await asyncio.wait_for(ready, timeout)
-        except asyncio.TimeoutError:
-            pass
+            await ready
         finally:
+            timer.cancel()
             loop.remove_reader(fd)
 
     async def _wait_ready(self) -> None:
         """The child's "ready": its start-up is not charged to the first article's budget."""
         while not self._ready:
             for message in self._messages():
-                self._ready = self._ready or message == "ready"
+                if message[0] == "ready":
+                    self._ready, self._child_cpu = True, message[1]
             if not self._ready:
                 await self._readable(1.0)
+
+    def _stage_name(self) -> str:
+        return STAGES[self._stage[0]] if self._stage[0] < len(STAGES) else STAGES[0]
 
     # -- one article -------------------------------------------------------------------------------
     async def prepare(self, value: bytes, origin: Origin) -> Outcome:
         self.start()
-        stage = "validate"
         try:
             await self._wait_ready()
             assert self._proc is not None
             pid = self._proc.pid
-            cpu_start, wall_start = cpu_seconds(pid), time.monotonic()
+            # The child's CPU clock as it last answered: it has idled since, so this is where the
+            # article's CPU starts (no /proc read for the usual article of a few ms).
+            cpu_start, wall_start = self._child_cpu, time.monotonic()
+            self._stage[0] = 0
             message = (value, (origin.topic, origin.partition, origin.offset, origin.timestamp_ms, origin.key))
             if len(value) < 32_768:  # fits the pipe's buffer, which the idle child keeps empty
                 _write(self._proc.stdin, message)
             else:  # would block until the child has read most of it: not on the event loop
                 await asyncio.to_thread(_write, self._proc.stdin, message)
             while True:
-                for message in self._messages():
-                    if isinstance(message, tuple):
-                        outcome, self.last_cpu = message
-                        return outcome
-                    stage = message
+                for answer in self._messages():
+                    return self._outcome(answer)  # one answer per article
+                # CPU time accrues no faster than wall time: /proc is read only once the wall time
+                # alone could have used the budget.
+                waited = time.monotonic() - wall_start
+                if waited < self.budget_s:
+                    await self._readable(self.budget_s - waited)
+                    continue
                 cpu = cpu_seconds(pid)
-                # Without /proc, wall time stands in for CPU time (never less than it).
-                used = cpu - cpu_start if cpu is not None and cpu_start is not None else time.monotonic() - wall_start
+                used = cpu - cpu_start if cpu is not None else waited
                 if used >= self.budget_s:
                     break
-                # CPU accrues no faster than wall time: wait at most what is left of the budget.
                 await self._readable(max(self.budget_s - used, 0.01))
         except (EOFError, OSError) as exc:  # the child died (killed from outside, out of memory)
+            stage = self._stage_name()
             code = self._proc.poll() if self._proc is not None else None
             self._kill()
             reason = f"the enrich process died in {stage} (exit code {code}): {type(exc).__name__}"
             log.error(reason, extra={"stage": stage, "offset": origin.offset})
             return Outcome(dead_letter=dead_letter_for(value, ErrorCode.processing_error, reason, stage, origin))
+        stage = self._stage_name()
         self._kill()
         self.killed += 1
         reason = f"processing used more than {self.budget_s:g} s of CPU (stopped in {stage})"
         log.warning("%s; the enrich process is restarted", reason, extra={"stage": stage, "offset": origin.offset})
         return Outcome(dead_letter=dead_letter_for(value, ErrorCode.processing_budget_exceeded, reason, stage, origin))
 
+    def _outcome(self, answer: tuple) -> Outcome:
+        kind, data, timings, self.last_cpu, self._child_cpu = answer
+        if kind == "enriched":
+            return Outcome(enriched=EnrichedArticle.model_validate_json(data), timings=timings)
+        return Outcome(dead_letter=DeadLetter.model_validate_json(data), timings=timings)
+
 
 if __name__ == "__main__":
-    child_main()
+    child_main(sys.argv[1])
