@@ -101,7 +101,10 @@ def child_main(stage_path: str) -> None:
         else:
             assert outcome.dead_letter is not None
             answer = ("dead_letter", _json(outcome.dead_letter), outcome.timings, cpu, time.process_time())
-        _write(out, answer)
+        try:
+            _write(out, answer)
+        except BrokenPipeError:  # the parent is gone
+            return
 
 
 def _json(model: Any) -> bytes:
@@ -130,6 +133,7 @@ class BudgetedPrepare:
         self.killed = 0
         self.last_cpu = 0.0  # CPU seconds the child spent on the last article it finished
         self._child_cpu = 0.0  # the child's CPU clock (process time) as it last answered
+        self._lock = asyncio.Lock()
         handle = tempfile.NamedTemporaryFile(prefix="article-stream-stage-", delete=False)
         handle.write(b"\0")
         handle.close()
@@ -137,6 +141,7 @@ class BudgetedPrepare:
         with open(self._stage_path, "r+b") as f:
             self._stage = mmap.mmap(f.fileno(), 1)
         atexit.register(self._remove_stage_file)
+        atexit.register(self._kill)
 
     def _remove_stage_file(self) -> None:
         with contextlib.suppress(OSError):
@@ -234,6 +239,10 @@ class BudgetedPrepare:
 
     # -- one article -------------------------------------------------------------------------------
     async def prepare(self, value: bytes, origin: Origin) -> Outcome:
+        async with self._lock:  # one article at a time in the child
+            return await self._prepare(value, origin)
+
+    async def _prepare(self, value: bytes, origin: Origin) -> Outcome:
         self.start()
         try:
             await self._wait_ready()
@@ -262,6 +271,9 @@ class BudgetedPrepare:
                 if used >= self.budget_s:
                     break
                 await self._readable(max(self.budget_s - used, 0.01))
+        except asyncio.CancelledError:  # the worker stops: the article goes back to the next owner
+            self._kill()
+            raise
         except (EOFError, OSError) as exc:  # the child died (killed from outside, out of memory)
             stage = self._stage_name()
             code = self._proc.poll() if self._proc is not None else None

@@ -181,19 +181,21 @@ async def test_every_record_is_accounted_for_through_two_kills(kafka_bootstrap, 
         sentinels = {key.decode() for (kind, _), key in zip(published, keys) if kind == "sentinel"}
         before_third = expected_versions - {(i, 1) for i in sentinels}
 
+        progress = {"count": -1, "since": time.monotonic()}
+
         def settled(found) -> bool:
             versions = {(v["id"], v["revision"]) for _, v in found[t["enriched"]]}
             dead = {(d["original_partition"], d["original_offset"]) for _, d in found[t["dlq"]]}
-            return (versions >= before_third and dead >= bad_positions) or worker.proc.poll() is not None
+            count = len(found[t["enriched"]]) + len(found[t["dlq"]])
+            if count != progress["count"]:
+                progress.update(count=count, since=time.monotonic())
+            quiet = time.monotonic() - progress["since"] > 30  # nothing new for 30 s: as far as it gets
+            return (versions >= before_third and dead >= bad_positions) or quiet or worker.proc.poll() is not None
 
-        found = await read_all(kafka_bootstrap, [t["enriched"], t["dlq"]], settled, 420)
-        missing = before_third - {(v["id"], v["revision"]) for _, v in found[t["enriched"]]}
-        kind_of = {key.decode(): kind for (kind, _), key in zip(published, keys) if key is not None}
-        missing_dead = bad_positions - {(d["original_partition"], d["original_offset"]) for _, d in found[t["dlq"]]}
-        assert not missing and not missing_dead, (
-            f"missing: {Counter(kind_of.get(i, '?') + f'/r{r}' for i, r in missing)}, dead letters missing: "
-            f"{len(missing_dead)}\n{worker.log_tail()}"
-        )
+        # Everything of the first two phases out (or, if some never comes, as far as it got: the checks
+        # below then say what is missing, and the rest is still checked).
+        found = await read_all(kafka_bootstrap, [t["enriched"], t["dlq"]], settled, 240)
+        assert worker.proc.poll() is None, worker.log_tail()
         copies_before_third = Counter(v["id"] for _, v in found[t["enriched"]])
         await send(published[n_before_third:], keys[n_before_third:])
 
@@ -219,43 +221,64 @@ async def test_every_record_is_accounted_for_through_two_kills(kafka_bootstrap, 
     versions = {(v["id"], v["revision"]) for v in enriched}
     dead_positions = Counter((d["original_partition"], d["original_offset"]) for d in dead)
 
+    failures: list[str] = []
+    kind_of: dict[tuple[str, int], str] = {}
+    for (kind, _), key in zip(published, keys):
+        if key is not None and kind not in ("resend", "old_resend"):
+            kind_of[(key.decode(), 2 if kind == "revision" else 1)] = kind
+
     # enriched + dead-lettered + unchanged = published
-    assert versions == expected_versions, (len(versions - expected_versions), len(expected_versions - versions))
-    assert set(dead_positions) == bad_positions and max(dead_positions.values()) == 1
-    assert len(versions) + len(dead_positions) + unchanged_expected == len(published)
+    missing, extra = expected_versions - versions, versions - expected_versions
+    if missing or extra:
+        failures.append(f"(id, revision) missing: {dict(Counter(kind_of.get(v, '?') for v in missing))}, "
+                        f"unexpected: {len(extra)} (revisions {dict(Counter(r for _, r in extra))})")
+    if set(dead_positions) != bad_positions or max(dead_positions.values()) > 1:
+        failures.append(f"dead letters: {len(bad_positions - set(dead_positions))} missing, "
+                        f"{len(set(dead_positions) - bad_positions)} unexpected, {sum(n > 1 for n in dead_positions.values())} twice")
+    if len(versions) + len(dead_positions) + unchanged_expected != len(published):
+        failures.append(f"enriched {len(versions)} + dead-lettered {len(dead_positions)} + unchanged {unchanged_expected} "
+                        f"!= published {len(published)}")
 
     # After deduplication by ce_id, each (id, revision) once, and its copies are one and the same.
     merged = {v["story_id"]: v["merged_into"] for _, v in found[t["stories"]] if v["event"] == "merged"}
-    assert len(by_ce_id) == len(versions)
-    for ce_id, copies in by_ce_id.items():
-        assert ce_id.decode() == f"{copies[0]['id']}:{copies[0]['revision']}"
-        assert len({(c["id"], c["revision"], c["fingerprint"]) for c in copies}) == 1
+    if len(by_ce_id) != len(versions):
+        failures.append(f"{len(by_ce_id)} ce_ids for {len(versions)} (id, revision)")
+    differing = [ce for ce, copies in by_ce_id.items()
+                 if ce.decode() != f"{copies[0]['id']}:{copies[0]['revision']}"
+                 or len({(c["id"], c["revision"], c["fingerprint"]) for c in copies}) > 1]
+    if differing:
+        failures.append(f"{len(differing)} (id, revision) emitted twice with different content under one ce_id "
+                        f"(e.g. {differing[0].decode()}: a changed re-send given the same revision)")
     # No story counts an article twice: the copies of an article (re-sends, replays) are in one story...
     stories_of_copies = {
         ce_id: {story_of(c["story_id"], merged) for c in copies if c["story_id"]} for ce_id, copies in by_ce_id.items()
     }
     split = {ce_id.decode(): s for ce_id, s in stories_of_copies.items() if len(s) > 1}
+    if split:
+        failures.append(f"{len(split)} articles' copies are in two stories (e.g. {list(split.items())[:2]})")
     # ... and the story updates add each article to one story once.
     added = Counter(
         (story_of(v["story_id"], merged), v["article_id"]) for _, v in found[t["stories"]] if v["event"] in ("created", "article_added")
     )
     per_article = defaultdict(set)
-    for (story, article_id), _ in added.items():
+    for story, article_id in added:
         per_article[article_id].add(story)
     twice = {k: n for k, n in added.items() if n > 1}
     in_two = {a: s for a, s in per_article.items() if len(s) > 1}
+    if in_two:
+        failures.append(f"{len(in_two)} articles added to two stories (e.g. {list(in_two.items())[:2]})")
+    if twice:
+        failures.append(f"{len(twice)} articles added to one story twice (e.g. {list(twice.items())[:2]})")
+    # Identical re-sends sent once the stream had settled (no kill since): nothing comes out for them.
+    old_ids = {key.decode() for (kind, _), key in zip(published, keys) if kind == "old"}
+    re_emitted_old = sum(1 for i in re_emitted if i in old_ids)
+    if re_emitted:
+        failures.append(f"{len(re_emitted)} identical re-sends emitted again ({re_emitted_old} of them re-sends of "
+                        "articles older than the window)")
+
     copies = len(enriched) - len(by_ce_id)
     report("accounting", published=len(published), enriched_versions=len(versions), dead_lettered=len(dead_positions),
            unchanged=unchanged_expected, records_on_enriched=len(enriched), copies_with_same_ce_id=copies,
            kills=kills, articles_in_two_stories=len(in_two), story_additions_twice=len(twice),
-           copies_in_two_stories=len(split), re_emitted_resends=len(re_emitted))
-    old_ids = {key.decode() for (kind, _), key in zip(published, keys) if kind == "old"}
-    re_emitted_old = sum(1 for i in re_emitted if i in old_ids)
-    print(f"re-emitted identical re-sends: {len(re_emitted)} ({re_emitted_old} of old articles)")
-    assert not re_emitted, (
-        f"{len(re_emitted)} identical re-sends were emitted again ({re_emitted_old} of them re-sends of articles "
-        "older than the window: issue 21 deliver 3)"
-    )
-    assert not split, f"{len(split)} articles' copies are in two stories (e.g. {list(split.items())[:3]}); old: {len(old_ids)}"
-    assert not in_two, f"{len(in_two)} articles added to two stories: {list(in_two.items())[:3]}"
-    assert not twice, f"{len(twice)} articles added to a story twice: {list(twice.items())[:3]}"
+           copies_in_two_stories=len(split), re_emitted_resends=len(re_emitted), failures=len(failures))
+    assert not failures, "\n".join(failures)
