@@ -114,7 +114,12 @@ def dead_letter_record(letter: DeadLetter) -> Outgoing:
         extra={"stage": letter.stage, "error_code": letter.error_code.value, "offset": letter.original_offset},
     )
     key = letter.original_key.encode() if letter.original_key is not None else None
-    return Outgoing(dlq_topic, key, _json(letter), headers_for(DeadLetter), "dlq")
+    # The input's position names the event, so a dead letter written again after a crash (its input
+    # reprocessed) has the same ce_id as the first: consumers deduplicate dead letters as articles.
+    event_id = None
+    if letter.original_offset is not None:
+        event_id = f"{letter.original_topic}:{letter.original_partition}:{letter.original_offset}"
+    return Outgoing(dlq_topic, key, _json(letter), headers_for(DeadLetter, event_id=event_id), "dlq")
 
 
 def _produce_failed(record: Outgoing, error: BaseException) -> Outgoing | None:
