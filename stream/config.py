@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     )
     group_instance_id: str = Field(
         "", description="Static group membership (Kafka 2.3+): a stable name per worker (the pod name); a worker "
-        "restarted under the same name takes its partitions back without a rebalance. Empty: dynamic membership.",
+        "restarted under the same name, host and port takes its partitions back without a rebalance (member id "
+        "NAME@host:port). Empty: dynamic membership.",
     )
     shutdown_grace_seconds: float = Field(
         10.0, gt=0, description="SIGTERM or Ctrl-C: the worker exits within this long, at any moment (start-up and "
