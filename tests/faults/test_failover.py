@@ -141,7 +141,23 @@ async def test_sigterm_exits_within_the_grace_period_at_any_moment(kafka_bootstr
     exits["joining after a kill"] = await _exit_seconds(joining)
     exits["survivor after a kill"] = await _exit_seconds(pair[1])
 
+    # The case: with a long session (Faust's default was 60 s) the joining worker waits for the
+    # dead member's session that long, and its orderly shutdown waited with it (51 s); the grace
+    # period bounds it.
+    deployment.extra_env = {"ARTICLE_STREAM_SESSION_TIMEOUT_SECONDS": "45"}
+    pair = [start_worker(deployment, tmp_path, name=name) for name in ("s0", "s1")]
+    for worker in pair:
+        await asyncio.to_thread(worker.wait_ready, 180)
+    pair[0].proc.send_signal(signal.SIGKILL)
+    pair[0].proc.wait(10)
+    joining = start_worker(deployment, tmp_path, name="s2")
+    assert await wait_status(joining, 503, timeout=60) is not None, joining.log_tail()
+    await asyncio.sleep(3.0)  # well inside the 45 s the group waits for the dead member
+    exits["joining, 45 s session"] = await _exit_seconds(joining)
+    exits["survivor, 45 s session"] = await _exit_seconds(pair[1])
+    forced = "exiting now" in joining.log_path.read_text(errors="replace")
+
     report("shutdown", grace_s=GRACE_S, exit_s={k: round(v, 1) for k, v in exits.items()},
-           joining_worker_up_after_s=round(waiting, 1))
+           joining_worker_up_after_s=round(waiting, 1), long_session_exit_forced_by_grace=forced)
     slow = {k: round(v, 1) for k, v in exits.items() if v > GRACE_S + EXIT_MARGIN_S}
     assert not slow, f"SIGTERM took longer than {GRACE_S} s: {slow}"
