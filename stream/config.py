@@ -48,6 +48,22 @@ class Settings(BaseSettings):
     broker_timeout_seconds: float = Field(
         30.0, gt=0, description="Readiness: not ready when no offset query to the broker succeeded for this long."
     )
+    session_timeout_seconds: float = Field(
+        6.0, gt=0, description="Consumer group session: a worker that stops heartbeating (killed) loses its partitions "
+        "to the others after this long (the broker's group.min.session.timeout.ms is 6 s by default).",
+    )
+    heartbeat_interval_seconds: float = Field(
+        1.0, gt=0, description="How often the worker heartbeats to the group (well under the session timeout).",
+    )
+    group_instance_id: str = Field(
+        "", description="Static group membership (Kafka 2.3+): a stable name per worker (the pod name); a worker "
+        "restarted under the same name, host and port takes its partitions back without a rebalance (member id "
+        "NAME@host:port). Empty: dynamic membership.",
+    )
+    shutdown_grace_seconds: float = Field(
+        10.0, gt=0, description="SIGTERM or Ctrl-C: the worker exits within this long, at any moment (start-up and "
+        "rebalances included); work not committed by then is redone by the next owner.",
+    )
     produce_retries: int = Field(
         5, ge=0, description="Retries of a failed or timed-out produce before the record is dead-lettered (produce_failed)."
     )
@@ -62,6 +78,11 @@ class Settings(BaseSettings):
         False,
         description="Set when producers write the input topic in transactions: a commit may then pass one unprocessed "
         "offset (a transaction marker), as Faust does. Unset, a commit never passes an unprocessed offset.",
+    )
+
+    processing_budget_seconds: float = Field(
+        5.0, gt=0, description="CPU seconds one article may take in validate, normalize and tag; above it the article is "
+        "dead-lettered (processing_budget_exceeded) and the partition moves on.",
     )
 
     # --- Validation ------------------------------------------------------------------------

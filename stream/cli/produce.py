@@ -118,14 +118,54 @@ def _count(paths: list[str]) -> int | None:
     return sum(1 for _ in iter_inputs(paths))
 
 
+def refusal(error: BaseException, size: int, topic: str) -> str:
+    """What a publisher reads when a record is not delivered: for a record over the topic's size
+    limit, that the broker refused it and why, not an exception's name."""
+    from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
+
+    if isinstance(error, (MessageSizeTooLargeError, RecordTooLargeError)):
+        return (f"the broker refused the record: {size:,} bytes is more than topic {topic} accepts (its "
+                f"max.message.bytes; the worker accepts up to ARTICLE_STREAM_MAX_MESSAGE_BYTES, see docs/limits.md)")
+    return f"delivery failed: {type(error).__name__}: {error}"
+
+
+async def topic_record_limit(kafka: KafkaOptions, topic: str) -> int | None:
+    """The topic's ``max.message.bytes``, or None when the broker does not say (no permission)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    admin = AIOKafkaAdminClient(**kafka.client_kwargs(), request_timeout_ms=15_000)
+    await admin.start()
+    try:
+        for response in await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)]):
+            for resource in response.resources:  # (error_code, error_message, type, name, entries)
+                for entry in resource[4]:
+                    if entry[0] == "max.message.bytes" and entry[1]:
+                        return int(entry[1])
+    except Exception:
+        return None
+    finally:
+        await admin.close()
+    return None
+
+
+# A record's size on the wire beyond its key, value and headers (a batch of one: the batch header,
+# the record's varints), so a record is checked the way the broker will check it.
+_RECORD_OVERHEAD = 128
+
+
 async def _send_all(
     kafka: KafkaOptions, topic: str, records: Iterable[Prepared | tuple[str, str]], tally: Tally, *, strict: bool, on_step
 ) -> None:
     from aiokafka import AIOKafkaProducer
+    from aiokafka.errors import KafkaError
 
     settings = current_settings()
     # A missing topic would be auto-created by some brokers with the wrong partitions: refuse instead.
     await partitions_of(kafka, topic)
+    # A record over the topic's limit is refused by the broker, and with idempotence that refusal also
+    # fails the record sent after it (out-of-order sequence): check the limit before sending.
+    limit = await topic_record_limit(kafka, topic)
     producer = AIOKafkaProducer(
         **kafka.client_kwargs(),
         acks="all",
@@ -135,17 +175,20 @@ async def _send_all(
         request_timeout_ms=30_000,
     )
     await producer.start()
-    pending: list[tuple[asyncio.Future, int]] = []
+    pending: list[tuple[asyncio.Future, int, str]] = []
+
+    def refused(where: str, size: int, error: BaseException) -> None:
+        tally.failed += 1
+        typer.echo(f"{where}: not sent: {refusal(error, size, topic)}", err=True)
 
     async def drain() -> None:
-        for future, size in pending:
+        for future, size, where in pending:
             try:
                 await future
                 tally.sent += 1
                 tally.bytes_sent += size
             except Exception as error:  # a record the broker refused; the rest may still go through
-                tally.failed += 1
-                typer.echo(f"error: delivery failed: {error}", err=True)
+                refused(where, size, error)
         pending.clear()
 
     try:
@@ -157,8 +200,20 @@ async def _send_all(
                 key = item.key.encode()
                 # ce_id is stable for the same bytes under the same key, so consumers can drop redeliveries.
                 event_id = hashlib.sha256(key + b"\0" + item.value).hexdigest()[:32]
-                future = await producer.send(topic, item.value, key=key, headers=headers_for(RawArticle, event_id=event_id))
-                pending.append((future, len(item.value)))
+                headers = headers_for(RawArticle, event_id=event_id)
+                size = len(item.value) + len(key) + sum(len(k) + len(v) for k, v in headers) + _RECORD_OVERHEAD
+                if limit is not None and size > limit:
+                    tally.failed += 1
+                    typer.echo(f"{item.where}: not sent: the broker refuses the record: {len(item.value):,} bytes is more "
+                               f"than topic {topic} accepts (max.message.bytes {limit:,}; see docs/limits.md)", err=True)
+                    on_step()
+                    continue
+                try:
+                    future = await producer.send(topic, item.value, key=key, headers=headers)
+                except KafkaError as error:  # refused before sending (larger than a request may be)
+                    refused(item.where, len(item.value), error)
+                else:
+                    pending.append((future, len(item.value), item.where))
                 if len(pending) >= _IN_FLIGHT:
                     await drain()
             on_step()

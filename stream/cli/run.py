@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -29,23 +30,30 @@ EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE = 0, 1, 2
 def worker() -> None:
     """Run the Faust worker: consume articles.raw, emit enriched articles, stories and dead letters.
 
-    Exit codes: 0 stopped (Ctrl-C or SIGTERM); 1 the worker failed (its log says why, e.g. the HTTP port is in use); 2 ARTICLE_STREAM_BROKER is not set.
+    Exit codes: 0 stopped (Ctrl-C or SIGTERM); 1 the worker failed (its log says why, e.g. the HTTP port is in use); 2 ARTICLE_STREAM_BROKER is not set, or the broker is unreachable.
     """
-    from faust.worker import Worker
-
-    from stream.worker import app
-
     settings = get_settings()
     if not settings.broker:
         typer.echo("ARTICLE_STREAM_BROKER is not set (host:port of a Kafka broker)", err=True)
         raise typer.Exit(2)
+    from stream.cli.kafka_options import quiet_kafka_logs, run_kafka
     from stream.contracts.topics import ensure_service_topics
     from stream.logs import logging_config
+    from stream.worker.shutdown import BoundedWorker, install_early_deadline
 
-    asyncio.run(ensure_service_topics(settings.broker, settings))
+    install_early_deadline(settings.shutdown_grace_seconds)
+    # An unreachable broker: one line and exit 2, as every other Kafka command (not a traceback).
+    quiet_kafka_logs()
+    run_kafka(ensure_service_topics(settings.broker, settings), settings.broker)
+    aiokafka_log = logging.getLogger("aiokafka")  # the worker logs aiokafka as it logs itself
+    aiokafka_log.setLevel(logging.NOTSET)
+    aiokafka_log.propagate = True
 
-    faust_worker = Worker(
+    from stream.worker import app
+
+    faust_worker = BoundedWorker(
         app,
+        grace_seconds=settings.shutdown_grace_seconds,
         loglevel=settings.log_level.lower(),
         logging_config=logging_config(settings.log_format, settings.log_level),
         quiet=True,

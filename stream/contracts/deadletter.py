@@ -18,6 +18,7 @@ class ErrorCode(str, Enum):
     field_too_large = "field_too_large"  # absurd sizes: title, lists, extra, message
     processing_error = "processing_error"  # a pipeline stage raised: a bug, kept with its input
     produce_failed = "produce_failed"  # downstream kept refusing the record
+    processing_budget_exceeded = "processing_budget_exceeded"  # validate/normalize/tag used more CPU than allowed
 
 
 class DeadLetter(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -71,3 +71,9 @@ class EnrichedArticle(BaseModel):
     processed_at: str
     schema_version: int = 1
     warnings: list[str] = Field(default_factory=list, description="Non-fatal problems, e.g. an unparseable date.")
+    extra: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The publisher's extra metadata: its 'extra' object and any top-level field the RawArticle "
+        "contract does not name, at most 64 KiB of JSON (keys over it are dropped and named in warnings). "
+        "Not part of the fingerprint: a re-send that changes only these is unchanged.",
+    )

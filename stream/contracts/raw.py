@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # Limits on fields other than body/html (whose limit is configurable): anything beyond these is not
@@ -13,6 +14,31 @@ MAX_URL_CHARS = 8_192
 MAX_SHORT_CHARS = 512
 MAX_LIST_ITEMS = 200
 MAX_EXTRA_KEYS = 200
+MAX_EXTRA_BYTES = 64 * 1024  # the serialized ``extra`` an enriched article carries along
+
+
+def bounded_extra(extra: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """``extra`` as the enriched article carries it, and a warning when some of it had to go: keys
+    are kept in order while the JSON of what is kept stays within ``MAX_EXTRA_BYTES``."""
+    if not extra:
+        return {}, None
+    kept: dict[str, Any] = {}
+    dropped: list[str] = []
+    size = 2
+    for key, value in extra.items():
+        try:
+            cost = len(orjson.dumps({key: value})) - 1
+        except (TypeError, orjson.JSONEncodeError):
+            cost = MAX_EXTRA_BYTES + 1
+        if size + cost > MAX_EXTRA_BYTES:
+            dropped.append(key)
+            continue
+        kept[key] = value
+        size += cost
+    if not dropped:
+        return kept, None
+    names = ", ".join(k[:64] for k in dropped[:10]) + (f" (+{len(dropped) - 10} more)" if len(dropped) > 10 else "")
+    return kept, f"extra fields dropped, over {MAX_EXTRA_BYTES} bytes: {names}"
 
 
 def _split_list(value: Any) -> Any:
@@ -24,7 +50,10 @@ def _split_list(value: Any) -> Any:
 
 
 class RawArticle(BaseModel):
-    """One article as a publisher sends it. Only ``body`` or ``html`` is required."""
+    """One article as a publisher sends it. Only ``body`` or ``html`` is required.
+
+    A top-level field the contract does not name is not dropped: it is kept under ``extra`` (a key
+    already in ``extra`` wins), counted in its limit of keys, and carried to the enriched article."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=False, title="RawArticle")
 
@@ -42,6 +71,22 @@ class RawArticle(BaseModel):
     section: str | None = Field(None, max_length=MAX_SHORT_CHARS)
     tags: list[str] = Field(default_factory=list, max_length=MAX_LIST_ITEMS, description="Publisher keywords.")
     extra: dict[str, Any] = Field(default_factory=dict, description="Free-form publisher metadata.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_into_extra(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        unknown = [key for key in data if key not in cls.model_fields]
+        if not unknown or not isinstance(data.get("extra", {}), dict):
+            return data  # a non-object ``extra`` is a schema violation, reported as such
+        data = dict(data)
+        extra = dict(data.get("extra") or {})
+        for key in unknown:
+            value = data.pop(key)
+            extra.setdefault(key, value)
+        data["extra"] = extra
+        return data
 
     @field_validator("authors", "tags", mode="before")
     @classmethod

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from stream.config import Settings, get_settings
 from stream.contracts import DeadLetter, EnrichedArticle, ErrorCode, StoryUpdate
+from stream.contracts.raw import bounded_extra
 from stream.contracts.topics import iso_utc, utc_now_iso
 from stream.core.normalize import normalize
 from stream.core.relate import RelateInput, Relator, RelateConfig
@@ -81,12 +83,18 @@ class Pipeline:
         self.tagger = tagger if tagger is not None else Tagger()
         # `is not None`: an empty Relator has len() 0 and would be replaced by a fresh one.
         self.relator = relator if relator is not None else Relator(RelateConfig(window_days=self.settings.window_days, k=self.settings.related_k))
+        # Told each stage's name as ``prepare`` enters it: a supervisor that stops a run over its CPU
+        # budget says where it was (stream.worker.budget).
+        self.on_stage: Callable[[str], None] | None = None
 
     # -- stateless half ----------------------------------------------------------------------
     def prepare(self, value: bytes, origin: Origin | None = None) -> Outcome:
         """validate -> normalize -> tag. Returns an enriched article without relate fields, or a dead letter."""
         timings: dict[str, float] = {}
         stage = "validate"
+        on_stage = self.on_stage
+        if on_stage is not None:
+            on_stage(stage)
         t0 = time.perf_counter()
         try:
             raw = decode_raw(
@@ -94,9 +102,13 @@ class Pipeline:
             )
             t1 = time.perf_counter()
             stage = "normalize"
+            if on_stage is not None:
+                on_stage(stage)
             article = normalize(raw, self.settings)
             t2 = time.perf_counter()
             stage = "tag"
+            if on_stage is not None:
+                on_stage(stage)
             tagging = self.tagger.tag(article)
             t3 = time.perf_counter()
         except Rejected as exc:
@@ -109,6 +121,7 @@ class Pipeline:
             reason = f"{type(exc).__name__}: {exc}"[:1000]
             return Outcome(dead_letter=dead_letter_for(value, ErrorCode.processing_error, reason, stage, origin))
         timings.update(validate=t1 - t0, normalize=t2 - t1, tag=t3 - t2)
+        extra, extra_warning = bounded_extra(raw.extra)  # unknown top-level fields are in raw.extra too
         enriched = EnrichedArticle(
             id=article.id,
             url=article.url,
@@ -129,7 +142,8 @@ class Pipeline:
             fingerprint=article.fingerprint,
             simhash=f"{article.simhash:016x}",
             processed_at=utc_now_iso(),
-            warnings=article.warnings,
+            warnings=article.warnings + [extra_warning] if extra_warning else article.warnings,
+            extra=extra,
         )
         return Outcome(enriched=enriched, timings=timings)
 

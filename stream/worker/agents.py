@@ -27,6 +27,7 @@ from stream.worker.app import (
     stories_topic,
     tagged_topic,
 )
+from stream.budget import BudgetedPrepare
 from stream.worker.emit import Emitter, Outgoing, RetryPolicy, truncated
 
 log = logging.getLogger("article_stream.worker")
@@ -113,7 +114,12 @@ def dead_letter_record(letter: DeadLetter) -> Outgoing:
         extra={"stage": letter.stage, "error_code": letter.error_code.value, "offset": letter.original_offset},
     )
     key = letter.original_key.encode() if letter.original_key is not None else None
-    return Outgoing(dlq_topic, key, _json(letter), headers_for(DeadLetter), "dlq")
+    # The input's position names the event, so a dead letter written again after a crash (its input
+    # reprocessed) has the same ce_id as the first: consumers deduplicate dead letters as articles.
+    event_id = None
+    if letter.original_offset is not None:
+        event_id = f"{letter.original_topic}:{letter.original_partition}:{letter.original_offset}"
+    return Outgoing(dlq_topic, key, _json(letter), headers_for(DeadLetter, event_id=event_id), "dlq")
 
 
 def _produce_failed(record: Outgoing, error: BaseException) -> Outgoing | None:
@@ -223,12 +229,17 @@ async def rebuild_window() -> None:
     log.info("related-story window rebuilt: %d articles", len(articles_table))
 
 
+# validate, normalize and tag run in a child process under a CPU budget per article (see stream/budget.py).
+budgeted = BudgetedPrepare(_settings.processing_budget_seconds)
+
+
 @app.agent(raw_topic)
 async def enrich(stream: faust.StreamT) -> None:
+    budgeted.start()  # the child loads its resources while the consumer joins the group
     # noack: the emitter acknowledges each input once its output is delivered (or dead-lettered).
     async for event in stream.noack().events():
         metrics.consumed.inc()
-        outcome = pipeline.prepare(event.value or b"", _origin(event))
+        outcome = await budgeted.prepare(event.value or b"", _origin(event))
         _observe(outcome)
         if outcome.dead_letter is not None:
             await emitter.emit([dead_letter_record(outcome.dead_letter)], _done(event), event.message.tp)

@@ -17,6 +17,7 @@ Its state lives in changelog-backed tables and the in-memory index is rebuilt fr
 from __future__ import annotations
 
 import logging
+import socket
 import tempfile
 
 import faust
@@ -81,6 +82,18 @@ class StoryTable(RecordTable):
         self.key_serializer = SHARED_KEYS_CODEC_NAME  # before the store and the changelog topic are made
 
 
+def static_member_id(settings) -> str | None:
+    """``group.instance.id`` for static membership, or None (dynamic).
+
+    A static member that rejoins is handed back its previous assignment, with the previous member's
+    metadata, and Faust's assignor insists that metadata carries this worker's own URL (it stops the
+    consumer otherwise). So the id names the URL too: a worker restarted where it ran (a StatefulSet
+    pod: same name, host and port) is the same member, one that moved is a new one."""
+    if not settings.group_instance_id:
+        return None
+    return f"{settings.group_instance_id}@{socket.gethostname()}:{settings.web_port}"
+
+
 class App(faust.App):
     def _new_transport(self) -> Transport:
         return Transport(self.conf.broker_consumer, self)
@@ -117,6 +130,11 @@ app = App(
     web_router_enabled=settings.web_debug,
     web_tables_enabled=settings.web_debug,
     Table=RecordTable,
+    # Fast failover: a killed worker's partitions move after the session timeout (Faust's default is
+    # 60 s). Heartbeats run on the event loop, which the enrich work no longer blocks (stream/budget.py).
+    broker_session_timeout=settings.session_timeout_seconds,
+    broker_heartbeat_interval=settings.heartbeat_interval_seconds,
+    consumer_group_instance_id=static_member_id(settings),
 )
 
 raw_topic = app.topic(settings.topic_raw, partitions=settings.partitions)

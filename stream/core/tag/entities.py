@@ -9,7 +9,10 @@ Later single-word mentions ("Putin", "Kim") join the person they abbreviate.
 
 from __future__ import annotations
 
+import heapq
 import re
+
+import ahocorasick
 
 from stream.contracts import TagItem
 from stream.core.tag.items import tag_item
@@ -17,6 +20,10 @@ from stream.core.tag.resources import Resources, slugify
 
 MAX_EVIDENCE = 3
 MAX_ENTITIES = 25
+# Names one article may bring in (found, and pending a surname): far above any real article (a
+# long list of victims names a few hundred), so a body of 1 MiB of distinct names costs linear time
+# and bounded memory; names past the bound are not collected.
+MAX_COLLECTED = 2_000
 
 
 # A capitalised word, then more joined by single spaces and at most two lowercase connectors
@@ -28,8 +35,71 @@ _CONNECT = r"(?:of|the|for|on|de|del|da|van|von|der|al|bin|la|le|du|and)"
 # Two or more words: one-word mentions ("Putin", "Jackson") are found later, and only for the
 # names the article has already given in full (see ``_find_singles``): far fewer matches to handle.
 CAPITALISED = re.compile(rf"{_WORD}(?:[ ](?:{_CONNECT}[ ]){{0,2}}{_WORD})+")
+# The capitalised-word scan below must stay linear: see ``_capitalised``.
+_CAPITAL = re.compile(r"[A-Z]")
+_WORD_RUN = re.compile(r"[\w'’\-]*")
+_LONG_WORD_RUN = re.compile(r"[\w'’\-]{64}")
 _KOREAN_GIVEN = re.compile(r"^[A-Z][a-z]+-[a-z]+$")  # "Jong-un", "Suk-yeol"
 _NOT_IN_NAMES = frozenset({"of", "the", "for", "on", "and"})  # connectors that no personal name has
+
+
+def _capitalised(text: str):
+    """The matches of ``CAPITALISED.finditer(text)``, in time linear in the text.
+
+    The regex engine tries every capital in turn; an attempt scans the capital's whole word run
+    (letters, digits, hyphens, apostrophes) before it fails when no second word follows, so one long run of capitalised
+    words ("Korea-Russia-Korea-...", 900 KB) cost time quadratic in its length. An attempt's outcome
+    depends only on where the run ends (the one-letter "J." form only on the last three characters
+    before it), so after a failed attempt every capital up to three characters before the run's end
+    would fail the same way, and is skipped. Texts without a long run keep the regex's own loop."""
+    if _LONG_WORD_RUN.search(text) is None:
+        yield from CAPITALISED.finditer(text)
+        return
+    pos = 0
+    while True:
+        capital = _CAPITAL.search(text, pos)
+        if capital is None:
+            return
+        p = capital.start()
+        m = CAPITALISED.match(text, p)
+        if m is not None:
+            yield m
+            pos = m.end()
+            continue
+        pos = max(p + 1, _WORD_RUN.match(text, p).end() - 3)
+
+
+# Up to this many words, ``str.find`` per word is cheapest; more (an article naming thousands of
+# people) take one Aho-Corasick pass, so the cost stays linear in the text.
+_FIND_PER_WORD = 64
+
+
+def _occurrences(words: list[str], text: str) -> list[tuple[str, int]]:
+    """``(word, start)`` of each ``text.find`` loop's hits (non-overlapping per word), in the order of
+    ``words``, then of the text."""
+    if len(words) <= _FIND_PER_WORD:
+        out = []
+        for word in words:
+            i = text.find(word)
+            while i >= 0:
+                out.append((word, i))
+                i = text.find(word, i + len(word))
+        return out
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word(word, word)
+    automaton.make_automaton()
+    starts: dict[str, list[int]] = {}
+    for end, word in automaton.iter(text):  # by end, so each word's starts come in order
+        starts.setdefault(word, []).append(end - len(word) + 1)
+    out = []
+    for word in words:
+        last_end = -1
+        for i in starts.get(word, ()):
+            if i >= last_end:  # a hit inside the word's previous one is stepped over, as by a find loop
+                out.append((word, i))
+                last_end = i + len(word)
+    return out
 
 
 def _capitalised_before(text: str, i: int) -> bool:
@@ -74,6 +144,8 @@ class EntityCollector:
                  whole: bool = False) -> None:
         acc = self.found.get(entity_id)
         if acc is None:
+            if len(self.found) >= MAX_COLLECTED:
+                return
             acc = self.found[entity_id] = _Acc(label, kind)
         acc.count += 1
         if field == "title":
@@ -118,12 +190,13 @@ class EntityCollector:
         sentence_words = cues["sentence_words"]  # lead words, connectors and dates
         trailing_words = cues["trailing_words"]  # never-names and connectors
         place_first = self.res.place_first_words
-        for m in CAPITALISED.finditer(text):
+        for m in _capitalised(text):
             start, end = m.span()
             if start and (text[start - 1].isalnum() or text[start - 1] in "'’-"):
                 continue  # inside a word ("McDonald" is one word, "iPhone" none)
             seq = m.group()
-            if covered and (start in covered or end - 1 in covered or any(s < end and start < e for s, e in spans)):
+            # Overlap with a known span, by position (a scan of every span per match was quadratic).
+            if covered and (start in covered or end - 1 in covered or not covered.isdisjoint(range(start, end))):
                 continue
             tokens = seq.split(" ")
             offsets = [start]
@@ -310,7 +383,8 @@ class EntityCollector:
         if looks_person:
             self._mention(f"person/{slugify(name)}", name, "person", field, text, start, end)
         elif len(tokens) <= 3 and cues["titles_or_lead"].isdisjoint(tokens):
-            self.pending.append((name, field, start, end))  # a person if later named by surname alone
+            if len(self.pending) < MAX_COLLECTED:
+                self.pending.append((name, field, start, end))  # a person if later named by surname alone
 
     # -- output ---------------------------------------------------------------------------------
 
@@ -327,18 +401,16 @@ class EntityCollector:
         words.update(name.rsplit(" ", 1)[-1] for name, _, _, _ in self.pending)
         if not words:
             return
+        ordered = sorted(words)  # a fixed order: the same evidence on every run
         for field, text in self.texts:
             n = len(text)
-            for word in sorted(words):  # a fixed order: the same evidence on every run
-                i = text.find(word)
-                while i >= 0:
-                    j = i + len(word)
-                    if ((i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "-'’"))
-                            and (j == n or not text[j].isalnum())
-                            and not (i >= 2 and text[i - 1] == " " and text[i - 2].isalpha() and _capitalised_before(text, i))
-                            and not (j + 1 < n and text[j] == " " and text[j + 1].isupper())):
-                        self.singles.append((word, field, i, j))
-                    i = text.find(word, j)
+            for word, i in _occurrences(ordered, text):
+                j = i + len(word)
+                if ((i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "-'’"))
+                        and (j == n or not text[j].isalnum())
+                        and not (i >= 2 and text[i - 1] == " " and text[i - 2].isalpha() and _capitalised_before(text, i))
+                        and not (j + 1 < n and text[j] == " " and text[j + 1].isupper())):
+                    self.singles.append((word, field, i, j))
 
     def _resolve_singles(self) -> None:
         self._find_singles()
@@ -379,9 +451,12 @@ class EntityCollector:
         if not titles:
             return
         bodies = [text for field, text in self.texts if field != "title"]
-        for entity_id in [e for e, acc in self.found.items() if acc.kind == "person"]:
-            acc = self.found[entity_id]
-            if all(f == "title" for _, f, _, _ in acc.evidence) and not any(acc.label in b for b in bodies):
+        only_title = [e for e, acc in self.found.items()
+                      if acc.kind == "person" and all(f == "title" for _, f, _, _ in acc.evidence)]
+        labels = sorted({self.found[e].label for e in only_title})
+        in_bodies = {word for b in bodies for word, _ in _occurrences(labels, b)}
+        for entity_id in only_title:
+            if self.found[entity_id].label not in in_bodies:
                 del self.found[entity_id]
 
     def person_words(self) -> frozenset[str]:
@@ -391,9 +466,10 @@ class EntityCollector:
     def items(self) -> list[TagItem]:
         self._resolve_singles()
         self._drop_headline_phrases()
-        ranked = sorted(self.found.items(), key=lambda kv: (-kv[1].count - 2 * kv[1].in_title, kv[0]))
+        # The top ones only (ids are unique, so no ties): an article naming thousands costs no full sort.
+        ranked = heapq.nsmallest(MAX_ENTITIES, self.found.items(), key=lambda kv: (-kv[1].count - 2 * kv[1].in_title, kv[0]))
         out = []
-        for entity_id, acc in ranked[:MAX_ENTITIES]:
+        for entity_id, acc in ranked:
             score = min(1.0, 0.4 + 0.15 * (acc.count - 1) + (0.2 if acc.in_title else 0.0))
             out.append(tag_item(entity_id, f"entity:{entity_id}", acc.label, round(score, 3), acc.kind,
                                 evidence=acc.evidence))

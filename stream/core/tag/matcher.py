@@ -61,8 +61,12 @@ def fold(text: str) -> str:
     non-ASCII character replaced (a handful per article) rather than going through str.translate.
     """
     if not text.isascii():
-        for ch in set(text).difference(_ASCII_CHARS):
-            text = text.replace(ch, _ascii_char(ch))
+        distinct = set(text).difference(_ASCII_CHARS)
+        if len(distinct) <= 32:
+            for ch in distinct:
+                text = text.replace(ch, _ascii_char(ch))
+        else:  # CJK and the like: one pass, not one per distinct character (quadratic at 1 MiB)
+            text = text.translate({ord(ch): _ascii_char(ch) for ch in distinct})
     return text.encode("ascii").translate(_ASCII_FOLD).decode("ascii")
 
 
