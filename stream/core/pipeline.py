@@ -14,7 +14,7 @@ import base64
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from stream.config import Settings, get_settings
 from stream.contracts import DeadLetter, EnrichedArticle, ErrorCode, StoryUpdate
@@ -24,6 +24,10 @@ from stream.core.normalize import normalize
 from stream.core.relate import RelateInput, Relator, RelateConfig
 from stream.core.tag import Tagger
 from stream.core.validate import Rejected, decode_raw
+
+
+# Clocks disagree by minutes and time zones get mislabelled by hours: only a date further ahead than this is "future".
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 @dataclass(slots=True)
@@ -152,6 +156,10 @@ class Pipeline:
         """relate: fill related, story_id, duplicate_of and revision from the window state."""
         t0 = time.perf_counter()
         published = datetime.fromisoformat(prepared.published_at) if prepared.published_at else None
+        if published is not None:
+            clamped = self._clamp_future(prepared, published, now)
+            if clamped is not prepared:  # related as an undated article: a clamped date must not move the window
+                prepared, published = clamped, None
         result = self.relator.relate(
             RelateInput(
                 id=prepared.id,
@@ -177,6 +185,16 @@ class Pipeline:
         if result.unchanged:  # the article as it was emitted before, for a worker that must re-emit it
             return Outcome(unchanged=True, restated=enriched, timings=timings)
         return Outcome(enriched=enriched, story_updates=result.story_updates, timings=timings)
+
+    @staticmethod
+    def _clamp_future(prepared: EnrichedArticle, published: datetime, now: datetime | None) -> EnrichedArticle:
+        """A date ahead of the ingestion clock (a typo, a wrong zone, an embargo time) is clamped to it: one
+        such article would otherwise move the window past every article after it."""
+        ingested = now or datetime.now(UTC)
+        if published <= ingested + FUTURE_TOLERANCE:
+            return prepared
+        warning = f"published_at {prepared.published_at} is in the future: clamped to the ingestion time"
+        return prepared.model_copy(update={"published_at": iso_utc(ingested), "warnings": [*prepared.warnings, warning]})
 
     def process(self, value: bytes, origin: Origin | None = None, *, now: datetime | None = None) -> Outcome:
         prepared = self.prepare(value, origin)

@@ -105,6 +105,13 @@ def _known_source(masthead: list[str], settings: Settings) -> str | None:
     return None
 
 
+def _repeats_title(body: str, title: str) -> bool:
+    """Every non-blank line of the body (at most two) is the title again, case and spacing aside."""
+    folded = " ".join(title.casefold().split())
+    lines = [" ".join(line.casefold().split()) for line in body.splitlines() if line.strip()]
+    return len(folded.split()) >= 2 and 0 < len(lines) <= 2 and all(line == folded for line in lines)
+
+
 def normalize(raw: RawArticle, settings: Settings | None = None) -> NormalizedArticle:
     settings = settings or get_settings()
     warnings: list[str] = []
@@ -128,6 +135,11 @@ def normalize(raw: RawArticle, settings: Settings | None = None) -> NormalizedAr
             agency_aliases=agency_aliases,
         )
         source = source or html_page.site_name
+    if (page is None or not page.paragraphs) and given_title and raw.body and _repeats_title(raw.body, given_title):
+        # A wire brief whose one line is its headline: the cleaner drops a line equal to the title (as
+        # page chrome repeats it), but here the title is the story.
+        page = boilerplate.Page(paragraphs=[given_title], paragraph_keys=[" ".join(given_title.casefold().split())])
+        warnings.append("short article: its only line repeats the title, kept as the body")
     if page is None or not page.paragraphs:
         raise EmptyArticleError("no story text left after removing page chrome")
     if not source:

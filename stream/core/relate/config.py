@@ -71,6 +71,8 @@ class RelateConfig:
     # Each id's latest revision and fingerprint are remembered this long (ledger.py): an identical
     # re-send of an article older than the window is still recognised, a changed one still revised.
     ledger_days: float = 400.0
+    # The window's clock is the newest date among this many latest dated articles (Relator._move_clock).
+    clock_articles: int = 5
     recall_min_anchors: int = 2
     recall_min_people: int = 2
     recall_max_stories: int = 3

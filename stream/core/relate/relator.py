@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import fnmatch
 import heapq
+from collections import deque
 import math
 import re
 import time
@@ -222,6 +223,8 @@ class Relator:
         self._story_buckets: dict[int, list[str]] = {}
         self._story_bucket_heap: list[int] = []
         self._clock = -math.inf  # newest published_at seen (epoch seconds)
+        self._provisional = False  # the clock is ingestion time: only undated articles were seen
+        self._recent: deque[float] = deque(maxlen=self.config.clock_articles)  # times of the last dated articles
 
     def _tag_id(self, tag: str) -> int:
         tid = self._tag_ids.get(tag)
@@ -363,6 +366,17 @@ class Relator:
         return type(record) is StoryRecord and tag in record.tags
 
     # -- expiry ------------------------------------------------------------------------------
+    def _move_clock(self, t: float) -> None:
+        """The window's clock is the newest of the last few dated articles, not of all: one article
+        dated far ahead of its neighbours (a wrong year, a date read from the text) would otherwise
+        close the window on every article after it. It falls back once the outlier leaves that set."""
+        self._recent.append(t)
+        newest = max(self._recent)
+        if newest > self._clock:
+            self._advance(newest)
+        else:
+            self._clock = newest  # what has expired stays expired; nothing older is closed out any more
+
     def _advance(self, t: float) -> None:
         if t <= self._clock:
             return
@@ -522,10 +536,22 @@ class Relator:
         return len(self._tag_ids)
 
     def relate(self, item: RelateInput, *, now: datetime | None = None) -> RelateResult:
-        if item.published_at is not None:
+        dated = item.published_at is not None
+        if dated:
             t = _epoch(item.published_at)
+            self._provisional = False
+        elif self._clock > -math.inf and not self._provisional:
+            # Undated: related at the window's event time, which it never moves. Stamped with the
+            # processing clock, one undated article would put the window in the present and close it
+            # on every article of an older backfill after it.
+            t = self._clock
         else:
+            # Nothing dated seen yet: the window runs on ingestion time (so a feed without dates still
+            # expires), provisionally: the first dated article takes the clock back to event time
+            # (_move_clock), and what was held on ingestion time expires once event time passes it.
             t = _epoch(now) if now is not None else datetime.now(UTC).timestamp()
+            self._provisional = True
+            self._advance(t)
 
         previous = self.articles.get(item.id)
         fingerprint = compact_fingerprint(item.fingerprint)
@@ -535,6 +561,8 @@ class Relator:
         if past is not None and self.ledger.same_content(past, fingerprint):
             return self._unchanged_past(past)
         updated_at = iso_utc(now) if now is not None else iso_utc(datetime.now(UTC))
+        if dated:
+            self._move_clock(t)
         if t < self._clock - self._window:
             return self._before_window(item, t, fingerprint, past)
         if previous is not None:  # revised content: replace the index entry, keep the story
@@ -544,7 +572,6 @@ class Relator:
             else:
                 self._by_fingerprint.pop(previous.fingerprint, None)
 
-        self._advance(t)
         held = self._window_index.held
         query = self._query(item.tags, held)
         scored = self._candidates(query, t, held, exclude=None)
