@@ -287,7 +287,9 @@ class Tagger:
             return False
         # "Flexi-Van", "Georgia-Pacific": half of a hyphenated name ("Iraq-Turkey", "Anglo-French" stay).
         if start >= 2 and text[start - 1] == "-" and text[start - 2].isalpha():
-            left = _WORD_BEFORE.search(text, 0, start - 1)
+            # The word before the hyphen, looked for in the 64 characters before it: a search from 0 tried
+            # every earlier position, quadratic over a long hyphenated run ("Korea-Russia-" * 70,000).
+            left = _WORD_BEFORE.search(text, max(0, start - 65), start - 1)
             if left and not self._is_place_word(left.group()) and fold(left.group()) not in self.res.cues["combining_forms"]:
                 return False
         if text[end:end + 1] == "-" and text[end + 1:end + 2].isupper() and not caps:  # not "U.S.-made"
