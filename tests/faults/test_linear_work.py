@@ -134,16 +134,6 @@ def test_capitalised_scan_matches_the_regex(text: str) -> None:
     assert [m.span() for m in entities._capitalised(text)] == expected
 
 
-def _find_loop(words: list[str], text: str) -> list[tuple[str, int]]:
-    out = []
-    for word in words:
-        i = text.find(word)
-        while i >= 0:
-            out.append((word, i))
-            i = text.find(word, i + len(word))
-    return out
-
-
 @settings(max_examples=200, deadline=None)
 @given(
     words=st.lists(st.text(alphabet="AaB_b-", min_size=1, max_size=4), min_size=65, max_size=120, unique=True),
@@ -152,7 +142,7 @@ def _find_loop(words: list[str], text: str) -> list[tuple[str, int]]:
 def test_occurrences_match_a_find_loop(words: list[str], text: str) -> None:
     words = sorted(words)
     assert len(words) > entities._FIND_PER_WORD  # the Aho-Corasick branch
-    assert entities._occurrences(words, text) == _find_loop(words, text)
+    assert entities._occurrences(words, text) == entities.find_each(words, text)
 
 
 @settings(max_examples=200, deadline=None)

@@ -74,17 +74,22 @@ def _capitalised(text: str):
 _FIND_PER_WORD = 64
 
 
+def find_each(words: list[str], text: str) -> list[tuple[str, int]]:
+    """``(word, start)`` of each word's non-overlapping hits, by ``str.find``, in the order of ``words``
+    and then of the text: quadratic in the number of words, so only for a few of them."""
+    out = []
+    for word in words:
+        i = text.find(word)
+        while i >= 0:
+            out.append((word, i))
+            i = text.find(word, i + len(word))
+    return out
+
+
 def _occurrences(words: list[str], text: str) -> list[tuple[str, int]]:
-    """``(word, start)`` of each ``text.find`` loop's hits (non-overlapping per word), in the order of
-    ``words``, then of the text."""
+    """What ``find_each`` answers, in time linear in the text however many words there are."""
     if len(words) <= _FIND_PER_WORD:
-        out = []
-        for word in words:
-            i = text.find(word)
-            while i >= 0:
-                out.append((word, i))
-                i = text.find(word, i + len(word))
-        return out
+        return find_each(words, text)
     automaton = ahocorasick.Automaton()
     for word in words:
         automaton.add_word(word, word)
