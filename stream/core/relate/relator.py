@@ -49,11 +49,11 @@ from __future__ import annotations
 
 import fnmatch
 import heapq
-from collections import deque
 import math
 import re
 import time
 from array import array
+from collections import deque
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
