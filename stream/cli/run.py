@@ -38,13 +38,16 @@ def worker() -> None:
         raise typer.Exit(2)
     from stream.cli.kafka_options import quiet_kafka_logs, run_kafka
     from stream.contracts.topics import ensure_service_topics
+    from stream.kafka_security import KafkaSecurity, client_kwargs
     from stream.logs import logging_config
     from stream.worker.shutdown import BoundedWorker, install_early_deadline
 
     install_early_deadline(settings.shutdown_grace_seconds)
     # An unreachable broker: one line and exit 2, as every other Kafka command (not a traceback).
     quiet_kafka_logs()
-    run_kafka(ensure_service_topics(settings.broker, settings), settings.broker)
+    # The worker's own TLS/SASL settings: the topics are created over the connection it consumes with.
+    security = client_kwargs(KafkaSecurity.from_env())
+    run_kafka(ensure_service_topics(settings.broker, settings, security=security), settings.broker)
     aiokafka_log = logging.getLogger("aiokafka")  # the worker logs aiokafka as it logs itself
     aiokafka_log.setLevel(logging.NOTSET)
     aiokafka_log.propagate = True
@@ -327,7 +330,8 @@ async def _feed_and_follow(
     from stream.contracts.topics import ensure_service_topics
 
     settings = get_settings()
-    await ensure_service_topics(bootstrap, settings)
+    # Plaintext, as this command's own clients below (its embedded broker, or a development one).
+    await ensure_service_topics(bootstrap, settings, security={})
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     progress = Progress()
