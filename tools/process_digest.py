@@ -1,6 +1,6 @@
 """Digest of what the offline core makes of a fixed corpus: proof that a refactor kept the outputs.
 
-Builds the bench corpus (``stream.bench.corpus.generate``: real text from ../shared/eval-data when
+Builds the bench corpus (``benchmarks.corpus.generate``: real text from ../shared/eval-data when
 present, else the repo's samples) with a fixed seed and start time, runs each record through
 ``Pipeline.process`` in order with a fixed clock, and hashes the emitted records stage by stage
 (normalize fields, tags, relate fields, dead letters). Volatile fields (``processed_at``,
@@ -27,7 +27,7 @@ RELATE = ("related", "story_id", "duplicate_of", "duplicate_similarity", "revisi
 
 
 def digests(n: int) -> dict[str, object]:
-    from stream.bench.corpus import generate
+    from benchmarks.corpus import generate
     from stream.core.pipeline import Pipeline
 
     start = datetime(2024, 12, 1, tzinfo=UTC)

@@ -38,13 +38,16 @@ def worker() -> None:
         raise typer.Exit(2)
     from stream.cli.kafka_options import quiet_kafka_logs, run_kafka
     from stream.contracts.topics import ensure_service_topics
+    from stream.kafka_security import KafkaSecurity, client_kwargs
     from stream.logs import logging_config
     from stream.worker.shutdown import BoundedWorker, install_early_deadline
 
     install_early_deadline(settings.shutdown_grace_seconds)
     # An unreachable broker: one line and exit 2, as every other Kafka command (not a traceback).
     quiet_kafka_logs()
-    run_kafka(ensure_service_topics(settings.broker, settings), settings.broker)
+    # The worker's own TLS/SASL settings: the topics are created over the connection it consumes with.
+    security = client_kwargs(KafkaSecurity.from_env())
+    run_kafka(ensure_service_topics(settings.broker, settings, security=security), settings.broker)
     aiokafka_log = logging.getLogger("aiokafka")  # the worker logs aiokafka as it logs itself
     aiokafka_log.setLevel(logging.NOTSET)
     aiokafka_log.propagate = True
@@ -318,6 +321,37 @@ def _keyed(inputs: list[tuple[str, bytes]]) -> list[tuple[bytes | None, bytes]]:
     return out
 
 
+async def _poll_worker(
+    worker_process: WorkerProcess, tally: Tally, progress: Progress, started: float, now: float, ready_after: float | None,
+) -> float | None:
+    """Reads the worker's readiness and unchanged count and shows the progress line; returns when
+    the worker first became ready (seconds since the start), or None while it is starting."""
+    ready, unchanged = await asyncio.to_thread(worker_process.poll)
+    if ready and ready_after is None:
+        ready_after = time.monotonic() - started
+    if unchanged is not None:
+        tally.unchanged = unchanged
+    state = "processed" if ready_after is not None else "worker starting;"
+    progress.show(
+        f"{state} {tally.processed} of {tally.inputs} (enriched {tally.enriched}, dead-lettered {tally.dead_lettered}, "
+        f"unchanged {tally.unchanged}) {now - started:.0f}s"
+    )
+    return ready_after
+
+
+def _show_output(topic: str, raw: bytes, settings, tally: Tally, out, as_json: bool) -> None:
+    """Counts one output record and prints it (an article's result; story updates are only counted)."""
+    value = orjson.loads(raw)
+    if topic == settings.topic_stories:
+        tally.add_story_update(value)
+    elif topic == settings.topic_dlq:
+        tally.dead_lettered += 1
+        out(raw.decode() if as_json else f"DEAD LETTER {value['error_code']}: {value['reason']}")
+    else:
+        tally.add_enriched(value)
+        out(raw.decode() if as_json else "\n".join([summary_line(value), *related_lines(value)]))
+
+
 async def _feed_and_follow(
     bootstrap: str, inputs: list[tuple[str, bytes]], worker_process: WorkerProcess, *, stop_after: bool, as_json: bool,
     timeout: float, started: float,
@@ -327,7 +361,8 @@ async def _feed_and_follow(
     from stream.contracts.topics import ensure_service_topics
 
     settings = get_settings()
-    await ensure_service_topics(bootstrap, settings)
+    # Plaintext, as this command's own clients below (its embedded broker, or a development one).
+    await ensure_service_topics(bootstrap, settings, security={})
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     progress = Progress()
@@ -373,16 +408,7 @@ async def _feed_and_follow(
             now = time.monotonic()
             if now >= next_poll:  # the worker's readiness and unchanged count, once a second
                 next_poll = now + 1.0
-                ready, unchanged = await asyncio.to_thread(worker_process.poll)
-                if ready and ready_after is None:
-                    ready_after = time.monotonic() - started
-                if unchanged is not None:
-                    tally.unchanged = unchanged
-                state = "processed" if ready_after is not None else "worker starting;"
-                progress.show(
-                    f"{state} {tally.processed} of {tally.inputs} (enriched {tally.enriched}, dead-lettered {tally.dead_lettered}, "
-                    f"unchanged {tally.unchanged}) {now - started:.0f}s"
-                )
+                ready_after = await _poll_worker(worker_process, tally, progress, started, now, ready_after)
             if tally.processed >= tally.inputs and not summarized:
                 await _drain_stories(consumer, tally, settings.topic_stories)
                 finish()
@@ -397,18 +423,9 @@ async def _feed_and_follow(
             batch = await consumer.getmany(timeout_ms=250)
             for tp, records in batch.items():
                 for record in records:
-                    value = orjson.loads(record.value)
-                    if tp.topic == settings.topic_stories:
-                        tally.add_story_update(value)
-                        continue
-                    if first_result is None:
+                    if tp.topic != settings.topic_stories and first_result is None:
                         first_result = time.monotonic() - started
-                    if tp.topic == settings.topic_dlq:
-                        tally.dead_lettered += 1
-                        out(record.value.decode() if as_json else f"DEAD LETTER {value['error_code']}: {value['reason']}")
-                    else:
-                        tally.add_enriched(value)
-                        out(record.value.decode() if as_json else "\n".join([summary_line(value), *related_lines(value)]))
+                    _show_output(tp.topic, record.value, settings, tally, out, as_json)
     except asyncio.CancelledError:  # Ctrl-C: what came so far
         if not summarized and published is not None:
             finish()

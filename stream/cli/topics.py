@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any
 
 import typer
 
 from stream.cli.kafka_options import KafkaOptions, complete_topic, current_settings, fail, kafka_command, resolve_topic, run_kafka
-from stream.contracts.topics import service_topics
+from stream.contracts.topics import TopicCreationError, create_service_topics, service_topics
 
 topics_app = typer.Typer(no_args_is_help=True, help="Create the service's topics and show their configuration and consumer lag.")
 
 SHOWN_CONFIGS = ("cleanup.policy", "retention.ms", "retention.bytes", "segment.ms", "min.insync.replicas", "max.message.bytes")
-_TOPIC_RESOURCE = 2  # ConfigResourceType.TOPIC
-_ALREADY_EXISTS = 36
 
 
 async def _admin(kafka: KafkaOptions):
@@ -26,44 +22,6 @@ async def _admin(kafka: KafkaOptions):
     admin = AIOKafkaAdminClient(**kafka.client_kwargs(), request_timeout_ms=30_000)
     await admin.start()
     return admin
-
-
-async def create_service_topics(kafka: KafkaOptions, wanted: dict[str, tuple[int, dict[str, str]]], replication: int) -> dict[str, str]:
-    """Create each topic with its partitions and configs; returns name -> "created" | "exists"."""
-    from aiokafka.admin import NewTopic
-
-    admin = await _admin(kafka)
-    outcome: dict[str, str] = {}
-    try:
-        for name, (partitions, configs) in wanted.items():
-            response = await admin.create_topics(
-                [NewTopic(name, num_partitions=partitions, replication_factor=replication, topic_configs=dict(configs))],
-                timeout_ms=30_000,
-            )
-            for entry in response.topic_errors:
-                code = entry[1]
-                if code == 0:
-                    outcome[name] = "created"
-                elif code == _ALREADY_EXISTS:
-                    outcome[name] = "exists"
-                else:
-                    message = entry[2] if len(entry) > 2 else ""
-                    fail(f"creating topic {name!r} failed: Kafka error {code} {message or ''}".rstrip())
-        await _wait_for_leaders(admin, list(wanted), timeout_s=30.0)
-    finally:
-        await admin.close()
-    return outcome
-
-
-async def _wait_for_leaders(admin, names: list[str], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        described = await admin.describe_topics(names)
-        if all(t.get("partitions") and all(p.get("leader", -1) >= 0 for p in t["partitions"]) for t in described):
-            return
-        if time.monotonic() > deadline:
-            fail(f"topics without partition leaders after {timeout_s:.0f}s")
-        await asyncio.sleep(0.1)
 
 
 @dataclass
@@ -170,7 +128,10 @@ def create(
 
 
 async def _create_and_describe(kafka: KafkaOptions, wanted, replication: int, group: str):
-    outcome = await create_service_topics(kafka, wanted, replication)
+    try:
+        outcome = await create_service_topics(kafka.client_kwargs(), wanted, replication)
+    except TopicCreationError as error:
+        fail(str(error))
     return outcome, await describe_topics(kafka, list(wanted), group)
 
 

@@ -1,4 +1,5 @@
-"""Topic conventions shared by every producer of the service: message types, keys and headers.
+"""Topic conventions shared by every producer of the service: message types, keys and headers,
+and the service's topics themselves (names, partitions, configs) with their creation in production.
 
 Values are UTF-8 JSON. Headers follow the CloudEvents Kafka protocol binding in binary mode
 (``ce_*`` attributes), so consumers can route on the type without parsing the value.
@@ -6,8 +7,12 @@ Values are UTF-8 JSON. Headers follow the CloudEvents Kafka protocol binding in 
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -84,10 +89,77 @@ def service_topics(settings) -> dict[str, tuple[int, dict[str, str]]]:
     }
 
 
-async def ensure_service_topics(bootstrap: str, settings) -> None:
-    """Create the public topics that do not exist yet. The worker does this before it subscribes:
-    a consumer does not see a topic auto-created after it started until its next metadata refresh."""
-    from stream.broker.admin import create_topics
+class TopicCreationError(RuntimeError):
+    """The broker refused to create a topic, or its partitions got no leader in time."""
 
-    for name, (partitions, configs) in service_topics(settings).items():
-        await create_topics(bootstrap, {name: partitions}, replication=settings.replication, configs=configs)
+
+async def ensure_service_topics(bootstrap: str, settings, *, security: Mapping[str, Any]) -> None:
+    """Create the public topics that do not exist yet. The worker does this before it subscribes:
+    a consumer does not see a topic auto-created after it started until its next metadata refresh.
+
+    ``security``: the aiokafka TLS/SASL kwargs (``stream.kafka_security.client_kwargs``) the caller
+    built from its configuration, so the topics are created over the connection the worker uses."""
+    await create_service_topics({"bootstrap_servers": bootstrap, **security}, service_topics(settings), settings.replication)
+
+
+async def create_service_topics(
+    client: Mapping[str, Any], wanted: Mapping[str, tuple[int, Mapping[str, str]]], replication: int, timeout_s: float = 30.0,
+) -> dict[str, str]:
+    """Create each topic with its partitions and configs (existing ones are left as they are) and
+    return once every partition has a leader, so producers can write at once.
+
+    ``client``: aiokafka client kwargs, ``bootstrap_servers`` included. Returns name -> "created" | "exists"."""
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from aiokafka.errors import TopicAlreadyExistsError
+
+    admin = AIOKafkaAdminClient(**client, request_timeout_ms=int(timeout_s * 1000))
+    await admin.start()
+    outcome: dict[str, str] = {}
+    try:
+        for name, (partitions, configs) in wanted.items():
+            topic = NewTopic(name, num_partitions=partitions, replication_factor=replication, topic_configs=dict(configs))
+            try:
+                response = await admin.create_topics([topic], timeout_ms=int(timeout_s * 1000))
+            except TopicAlreadyExistsError:
+                outcome[name] = "exists"
+                continue
+            outcome[name] = _creation_outcome(name, response)
+        # A created topic must show all its partitions; an existing one keeps the count it has.
+        expected = {name: wanted[name][0] if state == "created" else 1 for name, state in outcome.items()}
+        await _wait_for_leaders(admin, expected, timeout_s)
+    finally:
+        try:
+            await admin.close()
+        except Exception:  # closing a client that never connected may raise; nothing to clean up then
+            pass
+    return outcome
+
+
+_ALREADY_EXISTS = 36  # Kafka error code TOPIC_ALREADY_EXISTS
+
+
+def _creation_outcome(name: str, response) -> str:
+    for entry in getattr(response, "topic_errors", None) or getattr(response, "topic_error_codes", None) or []:
+        code = entry[1]
+        if code == _ALREADY_EXISTS:
+            return "exists"
+        if code != 0:
+            message = entry[2] if len(entry) > 2 else ""
+            raise TopicCreationError(f"creating topic {name!r} failed: Kafka error {code} {message or ''}".rstrip())
+    return "created"
+
+
+async def _wait_for_leaders(admin, expected: Mapping[str, int], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    pending = dict(expected)
+    while pending:
+        for topic in await admin.describe_topics(list(pending)):
+            partitions = topic.get("partitions") or []
+            led = all(p.get("leader", -1) >= 0 for p in partitions)
+            if topic.get("error_code", 0) == 0 and led and len(partitions) >= pending.get(topic["topic"], 1):
+                pending.pop(topic["topic"], None)
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            raise TopicCreationError(f"topics without partition leaders after {timeout_s:.0f}s: {sorted(pending)}")
+        await asyncio.sleep(0.1)

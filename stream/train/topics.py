@@ -115,66 +115,94 @@ class _Prep:
 
 
 def build_examples(data: Path, sources: Iterable[str] = ("bbc", "reuters", "weak"), log=print) -> list[Example]:
+    """Training examples, in a fixed order: BBC categories, Reuters TRAIN topics, then weak labels
+    (the word lists' confident topics) on unlabelled Reuters TRAIN and the story corpora."""
     res = load_resources()
-    parent_of = {t.id: t.parent for t in res.topics.values()}
-    children: dict[str, set[str]] = defaultdict(set)
-    for t in res.topics.values():
-        if t.parent:
-            children[t.parent].add(t.id)
+    mapping = _checked_label_map(res)
+    examples = _Examples(res)
+    sources = set(sources)
+    if "bbc" in sources:
+        for doc in iter_bbc(data / "bbc-news"):
+            examples.add(bbc_wire(doc), "bbc", "bbc", mapping[("bbc", doc.category)], SOURCE_WEIGHT["bbc"])
+    unlabelled = _reuters_train(data, mapping, examples, labelled="reuters" in sources)
+    if "weak" in sources:
+        _add_weak(examples, unlabelled + _story_records(data))
+    log(f"examples: {len(examples.items)} ({dict(Counter(e.source for e in examples.items))})")
+    return examples.items
+
+
+def _checked_label_map(res) -> dict[tuple[str, str], tuple[str, ...]]:
     mapping = load_label_map()
-    for (_, _), topics in mapping.items():
+    for topics in mapping.values():
         for t in topics:
             if t not in res.topics:
                 raise ValueError(f"label_map.tsv: unknown topic {t!r}")
-    prep = _Prep()
-    examples: list[Example] = []
-    sources = set(sources)
+    return mapping
 
-    def add(record: dict, source: str, origin: str, topics: Iterable[str], weight: float, article=None) -> None:
-        article = article or prep(record)
+
+class _Examples:
+    """Collects examples: each record prepared as the worker would, its topics expanded to their parents."""
+
+    def __init__(self, res) -> None:
+        self.parent_of = {t.id: t.parent for t in res.topics.values()}
+        self.children: dict[str, set[str]] = defaultdict(set)
+        for t in res.topics.values():
+            if t.parent:
+                self.children[t.parent].add(t.id)
+        self.prep = _Prep()
+        self.items: list[Example] = []
+
+    def add(self, record: dict, source: str, origin: str, topics: Iterable[str], weight: float, article=None) -> None:
+        article = article or self.prep(record)
         if article is None:
             return
-        labels, unknown = _expand(topics, parent_of, children)
+        labels, unknown = _expand(topics, self.parent_of, self.children)
         if not labels:
             return
-        examples.append(Example(record["id"], source, origin, terms(fold(article.title or ""), fold(article.body or "")),
-                                labels, unknown, weight, record))
+        self.items.append(Example(record["id"], source, origin, terms(fold(article.title or ""), fold(article.body or "")),
+                                  labels, unknown, weight, record))
 
-    if "bbc" in sources:
-        for doc in iter_bbc(data / "bbc-news"):
-            add(bbc_wire(doc), "bbc", "bbc", mapping[("bbc", doc.category)], SOURCE_WEIGHT["bbc"])
+
+def _reuters_train(data: Path, mapping, examples: _Examples, *, labelled: bool) -> list[tuple[dict, str]]:
+    """Adds the TRAIN documents whose TOPICS map to ours (when ``labelled``); returns those without
+    TOPICS, the weak labels' pool."""
     unlabelled: list[tuple[dict, str]] = []
     for doc in iter_reuters(data / "reuters21578"):
         if doc.split != "TRAIN" or not doc.body.strip():
             continue
-        topics = [t for cat in doc.topics for t in mapping.get(("reuters", cat), ())]
-        if doc.topics and "reuters" in sources:
-            if topics:
-                add(reuters_wire(doc), "reuters", "reuters", topics, SOURCE_WEIGHT["reuters"])
-        elif not doc.topics:
+        if not doc.topics:
             unlabelled.append((reuters_wire(doc), "reuters"))
-    if "weak" in sources:
-        from stream.core.tag import Tagger
+            continue
+        topics = [t for cat in doc.topics for t in mapping.get(("reuters", cat), ())]
+        if labelled and topics:
+            examples.add(reuters_wire(doc), "reuters", "reuters", topics, SOURCE_WEIGHT["reuters"])
+    return unlabelled
 
-        lexicon = Tagger(topic_model=None)
-        for name in WEAK_STORY_CORPORA:
-            path = data / "stories" / f"{name}.jsonl"
-            if path.is_file():
-                for line in path.read_text(encoding="utf-8").splitlines():
-                    if line.strip():
-                        unlabelled.append((story_wire(json.loads(line), name), name))
-        for record, origin in unlabelled:
-            article = prep(record)
-            if article is None:
-                continue
-            tagging = lexicon.tag(article)
-            # Confident top-level topics, and the sub-topics the word lists chose under them.
-            tops = {t.id for t in tagging.topics if not parent_of.get(t.id) and t.score >= WEAK_MIN_SCORE}
-            if tops:
-                topics = [t.id for t in tagging.topics if t.id in tops or parent_of.get(t.id) in tops]
-                add(record, "weak", origin, topics, WEAK_WEIGHT[origin], article)
-    log(f"examples: {len(examples)} ({dict(Counter(e.source for e in examples))})")
-    return examples
+
+def _story_records(data: Path) -> list[tuple[dict, str]]:
+    records = []
+    for name in WEAK_STORY_CORPORA:
+        path = data / "stories" / f"{name}.jsonl"
+        if path.is_file():
+            records.extend((story_wire(json.loads(line), name), name) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return records
+
+
+def _add_weak(examples: _Examples, pool: list[tuple[dict, str]]) -> None:
+    from stream.core.tag import Tagger
+
+    lexicon = Tagger(topic_model=None)
+    parent_of = examples.parent_of
+    for record, origin in pool:
+        article = examples.prep(record)
+        if article is None:
+            continue
+        tagging = lexicon.tag(article)
+        # Confident top-level topics, and the sub-topics the word lists chose under them.
+        tops = {t.id for t in tagging.topics if not parent_of.get(t.id) and t.score >= WEAK_MIN_SCORE}
+        if tops:
+            topics = [t.id for t in tagging.topics if t.id in tops or parent_of.get(t.id) in tops]
+            examples.add(record, "weak", origin, topics, WEAK_WEIGHT[origin], article)
 
 
 # ------------------------------------------------------------------------------------------- fit

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from stream.bench import corpus
+from benchmarks import corpus
 from stream.contracts import RawArticle
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stream.bench.run import framework_ceiling
-from stream.bench.workers import Deployment, publish
+from benchmarks.run import framework_ceiling
+from benchmarks.workers import Deployment, publish
 from tests.support.worker import read_values
 
 

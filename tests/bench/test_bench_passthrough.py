@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stream.bench.passthrough import passthrough
-from stream.bench.workers import count_records, publish
+from benchmarks.passthrough import passthrough
+from benchmarks.workers import count_records, publish
 from tests.support.worker import read_values
 
 

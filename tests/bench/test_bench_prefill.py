@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import orjson
 
-from stream.bench import prefill
+from benchmarks import prefill
 from stream.core.relate import RelateConfig, RelateInput, Relator
 
 POOL = [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import orjson
 
-from stream.bench.faust_ceiling import RESULT_MARKER, Progress, parse_result
-from stream.bench.report import render
-from stream.bench.run import add_ratios, floors, quantiles, rate_from_stamps
+from benchmarks.faust_ceiling import RESULT_MARKER, Progress, parse_result
+from benchmarks.report import render
+from benchmarks.run import add_ratios, floors, quantiles, rate_from_stamps
 
 
 def test_quantiles_of_known_samples():

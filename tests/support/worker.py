@@ -13,9 +13,9 @@ from pathlib import Path
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from stream.bench.workers import Deployment as BenchDeployment
-from stream.bench.workers import Worker as WorkerProcess
-from stream.bench.workers import free_port, start_worker  # noqa: F401  (re-exported for the tests)
+from benchmarks.workers import Deployment as BenchDeployment
+from benchmarks.workers import Worker as WorkerProcess
+from benchmarks.workers import free_port, start_worker  # noqa: F401  (re-exported for the tests)
 
 
 @dataclass

@@ -15,8 +15,8 @@ import orjson
 import pytest
 
 from stream.broker import create_topics
-from stream.bench.corpus import generate, sample_documents
-from stream.bench.prefill import synthesize, tag_pool, write_changelogs
+from benchmarks.corpus import generate, sample_documents
+from benchmarks.prefill import synthesize, tag_pool, write_changelogs
 from tests.support.worker import Deployment, collect, locate, publish, running_worker
 
 pytestmark = pytest.mark.integration

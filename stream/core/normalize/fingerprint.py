@@ -9,7 +9,7 @@
   the hashes the cleaner already computed (``simhash_of_hashes``), so the body is not split again.
 * ``similarity(a, b)``: ``1 - hamming(a, b) / 64`` in [0, 1].
 
-Threshold, measured with ``python -m stream.bench.normalize --similarity`` on ~300 Reuters-21578
+Threshold, measured with ``python -m benchmarks.normalize --similarity`` on ~300 Reuters-21578
 TRAIN bodies (short newswire, 80+ words; shorter texts move more per edit): unrelated pairs have a
 median of 0.52 and a 99.9th percentile of 0.70-0.73 (same-template earnings briefs included); the
 same story with one sentence replaced has a median of 0.88-0.89 and a 5th percentile of 0.80; with

@@ -7,7 +7,7 @@ import statistics
 
 import pytest
 
-from stream.bench.normalize import REUTERS, reuters_train
+from benchmarks.normalize import REUTERS, reuters_train
 from stream.core.normalize import NormalizationError, normalize
 
 pytestmark = pytest.mark.eval

@@ -1,6 +1,6 @@
 """The framework's ceiling: a stock faust-streaming app that copies raw bytes, no parsing, no processing.
 
-``python -m stream.bench.faust_ceiling --bootstrap H:P --source T --sink S --expected N [--hops 2]``
+``python -m benchmarks.faust_ceiling --bootstrap H:P --source T --sink S --expected N [--hops 2]``
 runs a plain ``faust.App`` (no custom transport, no tables, no web server) in its own process:
 
 - ``--hops 1``: one agent, source -> sink, the same key and value bytes.
@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from stream.bench.passthrough import copy_arguments, copy_result
+from benchmarks.passthrough import copy_arguments, copy_result
 
 RESULT_MARKER = "faust_ceiling"
 

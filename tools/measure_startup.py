@@ -1,7 +1,7 @@
 """Measure how long ``article-stream broker start`` takes: cold (empty jar cache), warm, and a restart on
 the same data dir; and how big the jar cache is.
 
-    python -m stream.broker.measure_startup [--empty-maven-repo] [--runs N]
+    python tools/measure_startup.py [--empty-maven-repo] [--runs N]
 
 Cold runs use a fresh ``ARTICLE_STREAM_KAFKA_HOME``; with ``--empty-maven-repo`` Maven also starts from an
 empty local repository (every jar downloaded from Maven Central), otherwise from ``~/.m2`` as it is.

@@ -1,4 +1,4 @@
-"""Normalize benchmark: ``python -m stream.bench.normalize [--similarity]``.
+"""Normalize benchmark: ``python -m benchmarks.normalize [--similarity]``.
 
 Prints µs per article for plain-text and HTML inputs (the repo's samples, plus Reuters-21578 TRAIN
 bodies when ../shared/eval-data is present), the cost of the sub-steps, and with ``--similarity``
@@ -16,7 +16,7 @@ import re
 import statistics
 from pathlib import Path
 
-from stream.bench.timing import per_item_us
+from benchmarks.timing import per_item_us
 from stream.config import Settings
 from stream.contracts import RawArticle
 from stream.core.normalize import boilerplate, credits, language, normalize, similarity
@@ -24,7 +24,7 @@ from stream.core.normalize.fingerprint import NEAR_DUPLICATE_THRESHOLD, simhash
 from stream.core.normalize.text import repair
 from stream.core.normalize.tokens import line_tokens
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 REUTERS = ROOT.parent / "shared" / "eval-data" / "reuters21578"
 _REUTERS_DOC = re.compile(r"<REUTERS[^>]*LEWISSPLIT=\"TRAIN\"[^>]*>(.*?)</REUTERS>", re.S)

@@ -1,6 +1,6 @@
 """The ceiling: a bare aiokafka consumer -> producer copy of a topic, no parsing, no processing.
 
-``python -m stream.bench.passthrough --bootstrap H:P --source T --sink S --expected N`` copies records
+``python -m benchmarks.passthrough --bootstrap H:P --source T --sink S --expected N`` copies records
 (key, value, headers) from ``source`` to ``sink`` until ``expected`` were copied, then prints one
 JSON object. It runs as its own process, like a worker, so it measures what one Python process can
 move through this broker on this machine: the most any Python worker could do.

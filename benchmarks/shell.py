@@ -1,6 +1,6 @@
 """CPU per article of the worker shell's own work around the core, in this process (no broker).
 
-``python -m stream.bench.shell [--articles 300] [--rounds 7]`` prepares bench articles with the real
+``python -m benchmarks.shell [--articles 300] [--rounds 7]`` prepares bench articles with the real
 core, then times, interleaved round by round (CPU time, ``time.process_time``), what the agents do
 per article besides the core: the tagged record's JSON, getting the relate agent's article back
 (handed over by ``TaggedHandoff`` vs. validated from the bytes, as for a record this process did not
@@ -19,7 +19,7 @@ from typing import Any
 
 
 def measure(articles: int = 300, rounds: int = 7) -> dict[str, Any]:
-    from stream.bench import corpus
+    from benchmarks import corpus
     from stream.contracts import EnrichedArticle
     from stream.contracts.topics import headers_for
     from stream.core.pipeline import Pipeline

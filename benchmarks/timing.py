@@ -1,4 +1,4 @@
-"""Shared timing helper for the stage benchmarks (``python -m stream.bench.<stage>``)."""
+"""Shared timing helper for the stage benchmarks (``python -m benchmarks.<stage>``)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
-"""Tag benchmark: ``python -m stream.bench.tag``.
+"""Tag benchmark: ``python -m benchmarks.tag``.
 
 Prints µs per article for the tag stage on Reuters-21578 TRAIN documents and BBC News articles
 (when ../shared/eval-data is present) and on the repo's seed story, grouped by size, with the
 per-4 KB cost, plus the one-off cost of building the Tagger; and the CPU time per article on the
-pipeline benchmark's 3-5 KB corpus (``stream.bench.corpus``, the one ``Pipeline.process`` is timed on).
+pipeline benchmark's 3-5 KB corpus (``benchmarks.corpus``, the one ``Pipeline.process`` is timed on).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import argparse
 import time
 from pathlib import Path
 
-from stream.bench.timing import per_item_us
+from benchmarks.timing import per_item_us
 from stream.core.normalize import NormalizedArticle
 from stream.core.tag import Tagger
 from stream.core.tag.resources import load_resources
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "eval-data"
 SEED = ROOT / "samples" / "joongang-2024-12-05-nk-russia-treaty.txt"
 
@@ -54,8 +54,8 @@ def corpus_articles(limit: int) -> list[NormalizedArticle]:
 
 
 def bench_corpus_articles(limit: int) -> list[NormalizedArticle]:
-    """The pipeline benchmark's 3-5 KB articles (``stream.bench.corpus``), validated and normalized."""
-    from stream.bench.corpus import generate
+    """The pipeline benchmark's 3-5 KB articles (``benchmarks.corpus``), validated and normalized."""
+    from benchmarks.corpus import generate
     from stream.config import get_settings
     from stream.core.normalize import normalize
     from stream.core.validate import Rejected, decode_raw

@@ -2,10 +2,10 @@
 
 Phases (each is a function below; ``run_bench`` strings them together):
 
-1. corpus      realistic raw articles (3-5 KB bodies of real news text, see ``stream.bench.corpus``),
+1. corpus      realistic raw articles (3-5 KB bodies of real news text, see ``benchmarks.corpus``),
                written once as RawArticle JSON bytes: the ceiling and the pipeline move the same bytes.
 2. prefill     the related-story window of the pipeline's app id pre-filled with ``prefill`` articles
-               through the tables' changelogs (see ``stream.bench.prefill``): the worker recovers them.
+               through the tables' changelogs (see ``benchmarks.prefill``): the worker recovers them.
 3. ceiling     a bare aiokafka consumer -> producer process copies the N raw records (``passthrough``);
                then the framework ceiling: a stock Faust app copies the same records, with one agent
                and with two agents and an internal hop, the worker's shape (``faust_ceiling``).
@@ -36,8 +36,8 @@ from typing import Any
 
 import orjson
 
-from stream.bench import corpus, prefill
-from stream.bench.workers import (
+from benchmarks import corpus, prefill
+from benchmarks.workers import (
     Deployment,
     Worker,
     count_records,
@@ -151,7 +151,7 @@ async def ceiling(
     topic, expected, copies = source or await ceiling_source(bootstrap, deployment, values, min_records)
     sink = f"{deployment.app_id}.passthrough"
     await create_topics(bootstrap, {sink: deployment.partitions})
-    cmd = [sys.executable, "-m", "stream.bench.passthrough", "--bootstrap", bootstrap, "--source", topic,
+    cmd = [sys.executable, "-m", "benchmarks.passthrough", "--bootstrap", bootstrap, "--source", topic,
            "--sink", sink, "--expected", str(expected), "--group", f"{deployment.app_id}-passthrough",
            "--timeout", str(timeout)]
     proc = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.PIPE)
@@ -180,7 +180,7 @@ async def framework_ceiling(
     bootstrap: str, deployment: Deployment, source: tuple[str, int, int], *, hops: int, timeout: float,
     log_dir: Path, linger_ms: float = 5.0,
 ) -> dict[str, Any]:
-    """A stock Faust app copies the ceiling's source topic, raw bytes in and out (``stream.bench.faust_ceiling``):
+    """A stock Faust app copies the ceiling's source topic, raw bytes in and out (``benchmarks.faust_ceiling``):
     ``hops`` 1 is one agent, 2 is two agents with an internal 1-partition topic between them (the
     worker's shape). Measured like the ceiling: rate from the sink's producer timestamps."""
     from stream.broker.admin import create_topics
@@ -189,7 +189,7 @@ async def framework_ceiling(
     app_id = f"{deployment.app_id}-faust{hops}"
     sink = f"{deployment.app_id}.faust-{hops}"
     await create_topics(bootstrap, {sink: deployment.partitions})
-    cmd = [sys.executable, "-m", "stream.bench.faust_ceiling", "--bootstrap", bootstrap, "--source", topic,
+    cmd = [sys.executable, "-m", "benchmarks.faust_ceiling", "--bootstrap", bootstrap, "--source", topic,
            "--sink", sink, "--expected", str(expected), "--app-id", app_id, "--hops", str(hops),
            "--linger-ms", str(linger_ms)]
     log_path = log_dir / f"{app_id}.log"
@@ -217,7 +217,7 @@ async def framework_ceiling(
 
 async def _read_result(proc: asyncio.subprocess.Process, timeout: float) -> dict[str, Any]:
     """The faust_ceiling result line, or {} when the process ends or ``timeout`` passes without one."""
-    from stream.bench.faust_ceiling import parse_result
+    from benchmarks.faust_ceiling import parse_result
 
     assert proc.stdout is not None
     deadline = time.monotonic() + timeout

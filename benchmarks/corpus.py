@@ -24,7 +24,7 @@ import orjson
 from stream.contracts.topics import iso_utc
 from stream.sources import SAMPLES_DIR, iter_inputs
 
-EVAL_DATA = Path(__file__).resolve().parents[3] / "shared" / "eval-data"
+EVAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "eval-data"
 MIN_BODY_BYTES = 3_000
 MAX_BODY_BYTES = 5_000
 

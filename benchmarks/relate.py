@@ -1,4 +1,4 @@
-"""Relate stage benchmark: ``python -m stream.bench.relate [--held 100000] [--probe 2000] [--heap]``.
+"""Relate stage benchmark: ``python -m benchmarks.relate [--held 100000] [--probe 2000] [--heap]``.
 
 Fills a window with synthetic articles whose tags follow Zipf-like distributions per kind (a few
 regions and topics on most articles, a long tail of people, places and organisations), then times
