@@ -88,6 +88,8 @@ async def ensure_service_topics(bootstrap: str, settings) -> None:
     """Create the public topics that do not exist yet. The worker does this before it subscribes:
     a consumer does not see a topic auto-created after it started until its next metadata refresh."""
     from stream.broker.admin import create_topics
+    from stream.kafka_security import client_kwargs
 
+    security = client_kwargs(settings.kafka)  # the worker's own connection (TLS, SASL)
     for name, (partitions, configs) in service_topics(settings).items():
-        await create_topics(bootstrap, {name: partitions}, replication=settings.replication, configs=configs)
+        await create_topics(bootstrap, {name: partitions}, replication=settings.replication, configs=configs, security=security)
