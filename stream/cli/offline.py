@@ -23,9 +23,10 @@ def process(
 
     Exit codes: 0 done (dead letters are results too: counted on stderr, written with --dlq); 1 an input could not be read; 2 usage error.
     """
+    from stream.config import Settings
     from stream.core.pipeline import Origin, Pipeline
 
-    pipeline = Pipeline()
+    pipeline = Pipeline(Settings().core())  # the environment's stage settings (time zones, limits, window)
     out = output.open("wb") if output else sys.stdout.buffer
     dead = dlq.open("wb") if dlq else None
     counts = {"enriched": 0, "dead_lettered": 0, "unchanged": 0}

@@ -11,9 +11,12 @@ from aiokafka.consumer.fetcher import Fetcher, FetchResult
 from faust.types import TP
 from faust.types.tuples import ConsumerMessage
 
+from stream.config import Settings
 from stream.worker import transport
-from stream.worker.app import app
+from stream.worker.app import create_app
 from stream.worker.transport import HOLE_GRACE_SECONDS, MAX_REREADS, Consumer
+
+app, _ = create_app(Settings(broker="127.0.0.1:9"), web=False)  # never started: no broker is contacted
 
 STREAM = TP("test-articles.tagged", 0)
 
