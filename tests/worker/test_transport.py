@@ -12,7 +12,6 @@ from faust.types import TP
 from faust.types.tuples import ConsumerMessage
 
 from stream.config import Settings
-from stream.worker import transport
 from stream.worker.app import create_app
 from stream.worker.transport import HOLE_GRACE_SECONDS, MAX_REREADS, Consumer
 
@@ -105,7 +104,7 @@ async def test_a_lasting_hole_is_read_again_then_given_up_on(consumer: Consumer,
 
 
 def test_the_transactional_input_keeps_fausts_rule(consumer: Consumer, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = transport.get_settings()
+    settings = app.services.settings
     raw = TP(settings.topic_raw, 0)
     consumer._committed_offset[raw] = 10
     for offset in (11, 12):
