@@ -161,6 +161,12 @@ class Settings(BaseSettings):
             relate=RelateConfig(window_days=self.window_days, k=self.related_k),
         )
 
+    def env_values(self, mode: str = "python") -> dict[str, Any]:
+        """The effective values by variable name, the Kafka section's flattened (passwords masked)."""
+        values = self.model_dump(mode=mode)
+        kafka = values.pop("kafka")
+        return {ENV_PREFIX + name.upper(): value for name, value in {**kafka, **values}.items()}
+
     @classmethod
     def env_names(cls) -> set[str]:
         """Every ``ARTICLE_STREAM_*`` variable a setting reads."""

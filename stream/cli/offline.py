@@ -99,7 +99,7 @@ def config(
             typer.echo(f"ARTICLE_STREAM_{str(problem['loc'][0]).upper()}: {problem['msg']}", err=True)
         raise typer.Exit(1) from None
     if as_json:
-        typer.echo(orjson.dumps({f"ARTICLE_STREAM_{k.upper()}": v for k, v in settings.model_dump(mode="json").items()}).decode())
+        typer.echo(orjson.dumps(settings.env_values(mode="json")).decode())
         return
-    for name, value in settings.model_dump().items():
-        typer.echo(f"ARTICLE_STREAM_{name.upper()}={value}")
+    for name, value in settings.env_values().items():
+        typer.echo(f"{name}={value}")
