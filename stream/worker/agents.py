@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import faust
 
-from stream.contracts import DeadLetter, EnrichedArticle, ErrorCode
+from stream.contracts import DeadLetter, EnrichedArticle, ErrorCode, StoryUpdate
 from stream.contracts.topics import headers_for
-from stream.contracts import StoryUpdate
 from stream.core.deadletters import StageError, dead_letter
 from stream.core.pipeline import Origin, Outcome
 from stream.metrics import Metrics
