@@ -585,7 +585,9 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="article-stream-bench-"))
     started = time.perf_counter()
     broker = None
-    bootstrap = options.broker or os.environ.get("ARTICLE_STREAM_BROKER", "")
+    from stream.config import KafkaSettings
+
+    bootstrap = options.broker or KafkaSettings().broker
     try:
         if not bootstrap:
             from stream.broker import BrokerConfig, EmbeddedBroker

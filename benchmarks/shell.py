@@ -23,6 +23,7 @@ def measure(articles: int = 300, rounds: int = 7) -> dict[str, Any]:
     from stream.contracts import EnrichedArticle
     from stream.contracts.topics import headers_for
     from stream.core.pipeline import Pipeline
+    from stream.metrics import Metrics
     from stream.worker import agents
 
     values = corpus.generate(articles, start=datetime(2026, 11, 27, tzinfo=UTC))
@@ -37,6 +38,7 @@ def measure(articles: int = 300, rounds: int = 7) -> dict[str, Any]:
                         linked.enriched or linked.restated))
     event = _Event(agents.INGEST_HEADER)
     handoff = agents.TaggedHandoff()
+    metrics = Metrics()
 
     def handed_over(r: tuple) -> None:
         prepared, key, value, _, _ = r
@@ -50,7 +52,8 @@ def measure(articles: int = 300, rounds: int = 7) -> dict[str, Any]:
         "enriched JSON + headers (relate)": lambda r: (
             agents._json(r[4]), headers_for(EnrichedArticle, event_id=f"{r[4].id}:{r[4].revision}", time=r[4].processed_at)),
         "metrics (stages, emit, tags)": lambda r: (
-            agents._observe(r[0]), agents._observe(r[3]), agents._observe_emitted(r[4], event, 0.001)),
+            metrics.observe_outcome(r[0], final=False), metrics.observe_outcome(r[3], final=True),
+            agents.observe_latency(metrics, r[4], event, 0.001)),
     }
     samples: dict[str, list[float]] = {name: [] for name in pieces}
     for fn in pieces.values():  # warm-up

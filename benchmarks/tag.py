@@ -66,7 +66,7 @@ def bench_corpus_articles(limit: int) -> list[NormalizedArticle]:
         try:
             raw = decode_raw(value, max_message_bytes=settings.max_message_bytes,
                              max_body_bytes=settings.max_body_bytes)
-            out.append(normalize(raw, settings))
+            out.append(normalize(raw, settings.core().normalize))
         except (Rejected, ValueError):
             continue
     return out

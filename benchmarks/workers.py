@@ -154,7 +154,7 @@ def start_worker(deployment: Deployment, log_dir: Path, name: str = "worker") ->
     state_dir = log_dir.parent / "state" / f"{deployment.app_id}-{name}"
     state_dir.mkdir(parents=True, exist_ok=True)
     env["ARTICLE_STREAM_DATA_DIR"] = str(state_dir)
-    proc = subprocess.Popen([sys.executable, "-m", "stream", "worker"], env=env, stdout=handle, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([sys.executable, "-m", "stream", "worker", "--broker", deployment.bootstrap], env=env, stdout=handle, stderr=subprocess.STDOUT)
     return Worker(proc, port, log_path, time.monotonic())
 
 

@@ -35,7 +35,9 @@ import time
 from typing import Any, BinaryIO
 
 from stream.contracts import DeadLetter, EnrichedArticle, ErrorCode
-from stream.core.pipeline import Origin, Outcome, dead_letter_for
+from stream.core.config import CoreConfig
+from stream.core.deadletters import StageError, dead_letter
+from stream.core.pipeline import Origin, Outcome
 
 log = logging.getLogger("article_stream.worker")
 
@@ -61,7 +63,8 @@ STAGES = ("validate", "normalize", "tag")
 
 
 def child_main(stage_path: str) -> None:
-    """The child's loop (``python -m stream.budget STAGE_FILE``): one (value, origin) in, one answer out.
+    """The child's loop (``python -m stream.budget STAGE_FILE``): the core's configuration first (the
+    child reads no environment), then one (value, origin) in, one answer out.
 
     The stage it is in is written to a one-byte shared file (a memory write, no system call), so a
     parent that stops it knows where it was."""
@@ -69,7 +72,6 @@ def child_main(stage_path: str) -> None:
     # it half-way through an answer. A closed pipe (the parent exited or was killed) ends it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    from stream.config import get_settings
     from stream.core.pipeline import Pipeline
 
     src, out = sys.stdin.buffer, sys.stdout.buffer
@@ -81,7 +83,11 @@ def child_main(stage_path: str) -> None:
     def on_stage(name: str) -> None:
         stage_cell[0] = index[name]
 
-    pipeline = Pipeline(get_settings())
+    try:
+        config = _read(src)
+    except (EOFError, OSError):
+        return
+    pipeline = Pipeline(config)
     pipeline.prepare(b'{"title": "Warm-up", "body": "SEOUL - Kim Jong-un met Vladimir Putin in Moscow."}')
     # The tagger's resources live as long as the process: no garbage collection walks them again.
     gc.freeze()
@@ -125,8 +131,9 @@ class BudgetedPrepare:
     """``await prepare(value, origin)``: the Outcome of ``Pipeline.prepare``, run in a child process
     that is killed (and replaced) when one article takes more than ``budget_s`` of its CPU."""
 
-    def __init__(self, budget_s: float) -> None:
+    def __init__(self, budget_s: float, config: CoreConfig | None = None) -> None:
         self.budget_s = budget_s
+        self.config = config or CoreConfig()
         self._proc: subprocess.Popen | None = None
         self._buffer = bytearray()
         self._ready = False
@@ -160,6 +167,7 @@ class BudgetedPrepare:
             [sys.executable, "-m", "stream.budget", self._stage_path],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, env=env,
         )
+        _write(self._proc.stdin, self.config)  # a few hundred bytes: the pipe takes them at once
         os.set_blocking(self._proc.stdout.fileno(), False)
         self._buffer = bytearray()
         self._ready = False
@@ -280,13 +288,14 @@ class BudgetedPrepare:
             self._kill()
             reason = f"the enrich process died in {stage} (exit code {code}): {type(exc).__name__}"
             log.error(reason, extra={"stage": stage, "offset": origin.offset})
-            return Outcome(dead_letter=dead_letter_for(value, ErrorCode.processing_error, reason, stage, origin))
+            return Outcome(dead_letter=dead_letter(StageError(ErrorCode.processing_error, reason, stage), value, stage, origin))
         stage = self._stage_name()
         self._kill()
         self.killed += 1
         reason = f"processing used more than {self.budget_s:g} s of CPU (stopped in {stage})"
         log.warning("%s; the enrich process is restarted", reason, extra={"stage": stage, "offset": origin.offset})
-        return Outcome(dead_letter=dead_letter_for(value, ErrorCode.processing_budget_exceeded, reason, stage, origin))
+        exceeded = StageError(ErrorCode.processing_budget_exceeded, reason, stage)
+        return Outcome(dead_letter=dead_letter(exceeded, value, stage, origin))
 
     def _outcome(self, answer: tuple) -> Outcome:
         kind, data, timings, self.last_cpu, self._child_cpu = answer

@@ -1,21 +1,54 @@
 """Configuration from the environment (12-factor): every setting is ``ARTICLE_STREAM_<NAME>``.
 
+The one place the service reads its environment: the CLI (or the worker it starts) builds one
+``Settings`` and hands its parts down, the Kafka connection (``Settings.kafka``) to every client and
+the stages' values (``Settings.core()``) to the pure core, which reads no environment itself.
+
 The configuration table of docs/operations.md is generated from this class (``article-stream config``).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from stream.core.config import CoreConfig
+
+ENV_PREFIX = "ARTICLE_STREAM_"
+BROKER_ENV = ENV_PREFIX + "BROKER"
+
+
+class KafkaSettings(BaseSettings):
+    """The Kafka connection of every client, worker included: bootstrap address, security protocol,
+    SASL and TLS (``stream.kafka_security.client_kwargs`` turns it into aiokafka's arguments).
+
+    The security variables are documented with the CLI options that override them (docs/operations.md);
+    the passwords have no option and no ``repr``."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    broker: str = Field("", description="Kafka bootstrap address host:port. Empty: the CLI starts the embedded broker.")
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    sasl_password_file: str | None = None
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    ssl_key_password: SecretStr | None = None
+    ssl_key_password_file: str | None = None
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ARTICLE_STREAM_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     # --- Kafka -----------------------------------------------------------------------------
-    broker: str = Field("", description="Kafka bootstrap address host:port. Empty: the CLI starts the embedded broker.")
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings, description="The Kafka connection (KafkaSettings).")
     app_id: str = Field("article-stream", description="Faust app id: consumer group and prefix of internal topics.")
     topic_raw: str = Field("articles.raw", description="Input topic publishers write to.")
     topic_enriched: str = Field("articles.enriched", description="Enriched articles, keyed by article id.")
@@ -101,6 +134,46 @@ class Settings(BaseSettings):
     related_k: int = Field(10, ge=1, description="How many related articles to emit.")
 
 
+    @model_validator(mode="before")
+    @classmethod
+    def _kafka_section(cls, data: Any) -> Any:
+        """``Settings(broker=..., security_protocol=...)``: the connection's fields go to its section."""
+        if isinstance(data, dict) and (moved := {k: data[k] for k in data if k in KafkaSettings.model_fields}):
+            rest = {k: v for k, v in data.items() if k not in moved}
+            section = data.get("kafka") or KafkaSettings()
+            return {**rest, "kafka": section.model_copy(update=moved) if isinstance(section, KafkaSettings) else section}
+        return data
+
+    def with_kafka(self, **changes: Any) -> Settings:
+        """A copy whose Kafka section has ``changes`` (None values are left out): the CLI's options."""
+        given = {k: v for k, v in changes.items() if v is not None}
+        return self.model_copy(update={"kafka": self.kafka.model_copy(update=given)}) if given else self
+
+    def core(self) -> CoreConfig:
+        """The values the pure core receives, one per stage."""
+        from stream.core.config import CoreConfig, ValidateConfig
+        from stream.core.normalize.config import NormalizeConfig
+        from stream.core.relate import RelateConfig
+
+        return CoreConfig(
+            validate=ValidateConfig(max_message_bytes=self.max_message_bytes, max_body_bytes=self.max_body_bytes),
+            normalize=NormalizeConfig(default_timezone=self.default_timezone, source_timezones=dict(self.source_timezones)),
+            relate=RelateConfig(window_days=self.window_days, k=self.related_k),
+        )
+
+    def env_values(self, mode: str = "python") -> dict[str, Any]:
+        """The effective values by variable name, the Kafka section's flattened (passwords masked)."""
+        values = self.model_dump(mode=mode)
+        kafka = values.pop("kafka")
+        return {ENV_PREFIX + name.upper(): value for name, value in {**kafka, **values}.items()}
+
+    @classmethod
+    def env_names(cls) -> set[str]:
+        """Every ``ARTICLE_STREAM_*`` variable a setting reads."""
+        names = [n for n in cls.model_fields if n != "kafka"] + list(KafkaSettings.model_fields)
+        return {ENV_PREFIX + name.upper() for name in names}
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
@@ -109,7 +182,13 @@ def get_settings() -> Settings:
 def settings_table() -> str:
     """The configuration table of docs/operations.md, generated from the fields above (a test keeps them in sync)."""
     rows = ["| variable | default | meaning |", "|---|---|---|"]
+    fields = []
     for name, info in Settings.model_fields.items():
+        if name == "kafka":  # its documented fields; the security ones have their own table with the CLI options
+            fields += [(n, i) for n, i in KafkaSettings.model_fields.items() if i.description]
+        else:
+            fields.append((name, info))
+    for name, info in fields:
         default = info.default_factory() if info.default_factory else info.default
         shown = f"`{default}`" if default not in ("", None) else "(empty)"
         if isinstance(default, dict):

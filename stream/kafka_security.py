@@ -5,7 +5,7 @@ arguments of ``AIOKafkaProducer`` / ``AIOKafkaConsumer`` / ``AIOKafkaAdminClient
 object with the attributes of :class:`KafkaSecurity` (missing ones take the defaults), so a
 ``Settings`` with fields of the same names works unchanged.
 
-Environment variables (what :meth:`KafkaSecurity.from_env` reads, and the CLI options' fallbacks):
+Environment variables (read once, into ``stream.config.KafkaSettings``; the CLI options' fallbacks):
 
     ARTICLE_STREAM_SECURITY_PROTOCOL    PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL
     ARTICLE_STREAM_SASL_MECHANISM       PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512
@@ -25,7 +25,6 @@ IP subject alternative name). No password (SASL or key) appears in ``repr``, in 
 from __future__ import annotations
 
 import asyncio
-import os
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -55,8 +54,10 @@ class KafkaSecurity:
     ssl_key_password_file: str | None = None
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> KafkaSecurity:
-        env = os.environ if environ is None else environ
+    def from_env(cls, environ: Mapping[str, str]) -> KafkaSecurity:
+        """The settings a given environment mapping (``ARTICLE_STREAM_*`` names) holds; the process's
+        own environment is read by ``stream.config.KafkaSettings`` only."""
+        env = environ
         values = {f.name: env.get(ENV_PREFIX + f.name.upper()) or None for f in fields(cls)}
         values["security_protocol"] = values["security_protocol"] or "PLAINTEXT"
         return cls(**values)
@@ -67,10 +68,10 @@ def _get(source: Any, name: str) -> Any:
         value = source.get(name)
     else:
         value = getattr(source, name, None)
-    if isinstance(value, str):
-        value = value.strip() or None
     if value is not None and hasattr(value, "get_secret_value"):  # pydantic SecretStr
         value = value.get_secret_value()
+    if isinstance(value, str):
+        value = value.strip() or None
     return value
 
 

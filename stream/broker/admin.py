@@ -88,15 +88,12 @@ async def create_topics(
     """Create topics (name -> partitions; a plain list means 1 partition each), skipping existing ones,
     and return once every partition has a leader, so producers can write at once.
 
-    ``security``: aiokafka TLS/SASL kwargs (``stream.kafka_security.client_kwargs``); by default the
-    ``ARTICLE_STREAM_SECURITY_PROTOCOL``/``_SASL_*``/``_SSL_*`` environment (PLAINTEXT when unset), so the
-    worker creates its topics over the same authenticated connection it consumes with.
+    ``security``: aiokafka TLS/SASL kwargs (``stream.kafka_security.client_kwargs``); PLAINTEXT when
+    None. The worker passes those of its settings, so it creates its topics over the same
+    authenticated connection it consumes with.
     """
     wanted = dict(topics) if isinstance(topics, Mapping) else {name: 1 for name in topics}
-    if security is None:
-        from stream.kafka_security import KafkaSecurity, client_kwargs
-
-        security = client_kwargs(KafkaSecurity.from_env())
+    security = security or {}
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000), **security)
     await admin.start()
     try:

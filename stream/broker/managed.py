@@ -22,7 +22,6 @@ from stream.broker.admin import wait_until_ready
 from stream.broker.embedded import SERVER_PROPERTIES, EmbeddedBroker, Log, is_broker_process, run_coroutine_blocking, terminate
 
 STATE_ENV = "ARTICLE_STREAM_BROKER_STATE"
-BROKER_ENV = "ARTICLE_STREAM_BROKER"
 STATE_FILE = "state.json"
 LOCK_FILE = "lock"
 
@@ -155,7 +154,9 @@ def _discard(state: BrokerState, log: Log) -> None:
 def ensure_broker(log: Log | None = None) -> str:
     """Bootstrap address to use: ``$ARTICLE_STREAM_BROKER`` when set, else the managed local broker
     (started if needed; it keeps running after the caller exits until ``article-stream broker stop``)."""
-    configured = os.environ.get(BROKER_ENV, "").strip()
+    from stream.config import KafkaSettings
+
+    configured = KafkaSettings().broker.strip()
     if configured:
         return configured
     state, _ = start_managed(log=log)

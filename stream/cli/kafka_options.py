@@ -18,7 +18,6 @@ import asyncio
 import functools
 import inspect
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from stream.config import Settings
+from stream.config import BROKER_ENV, Settings
 from stream.kafka_security import (
     PROTOCOLS,
     SASL_MECHANISMS,
@@ -38,7 +37,6 @@ from stream.kafka_security import (
 )
 
 EXIT_USAGE = 2  # usage or connection error, for every command
-BROKER_ENV = "ARTICLE_STREAM_BROKER"
 PANEL = "Kafka connection"
 
 T = TypeVar("T")
@@ -145,10 +143,14 @@ _SHARED: dict[str, tuple[Any, Any]] = {
         None,
     ),
 }
-PASSWORD_ENV = "ARTICLE_STREAM_SASL_PASSWORD"
-KEY_PASSWORD_ENV = "ARTICLE_STREAM_SSL_KEY_PASSWORD"
 # The options of the command running now: run_kafka reads them to explain a refused TLS handshake.
 _current_options: ContextVar[KafkaOptions | None] = ContextVar("kafka_options", default=None)
+# The settings the command running now was given (built once, by kafka_command).
+_current_settings: ContextVar[Settings | None] = ContextVar("settings", default=None)
+
+
+def _secret(value: Any) -> str | None:
+    return value.get_secret_value() or None if value is not None else None
 
 
 def kafka_command(func: Callable[..., T]) -> Callable[..., T]:
@@ -164,16 +166,20 @@ def kafka_command(func: Callable[..., T]) -> Callable[..., T]:
     def wrapper(*args: Any, **kwargs: Any) -> T:
         shared = {name: kwargs.pop(name) for name in _SHARED}
         shared = {name: value.value if isinstance(value, Enum) else value for name, value in shared.items()}
+        # The one Settings of this invocation: the environment, then the options over its Kafka section.
+        settings = Settings().with_kafka(**shared)
         options = KafkaOptions(
             **shared,
-            sasl_password=os.environ.get(PASSWORD_ENV) or None,
-            ssl_key_password=os.environ.get(KEY_PASSWORD_ENV) or None,
+            sasl_password=_secret(settings.kafka.sasl_password),
+            ssl_key_password=_secret(settings.kafka.ssl_key_password),
         )
         quiet_kafka_logs()
         token = _current_options.set(options)
+        settings_token = _current_settings.set(settings)
         try:
             return func(*args, kafka=options, **kwargs)
         finally:
+            _current_settings.reset(settings_token)
             _current_options.reset(token)
 
     wrapper.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
@@ -209,9 +215,10 @@ def quiet_kafka_logs() -> None:
 
 
 def current_settings() -> Settings:
-    """Settings read from the environment now (not the process-wide cache), so topic names follow
-    ``ARTICLE_STREAM_TOPIC_*`` as set for this invocation."""
-    return Settings()
+    """The settings of the command running now: built once by :func:`kafka_command`, from the
+    environment as set for this invocation (not the process-wide cache) and the Kafka options.
+    Outside a Kafka command (shell completion), read from the environment now."""
+    return _current_settings.get() or Settings()
 
 
 def run_kafka(coroutine: Awaitable[T], broker: str, *, on_interrupt: T | None = None) -> T:

@@ -23,9 +23,10 @@ def process(
 
     Exit codes: 0 done (dead letters are results too: counted on stderr, written with --dlq); 1 an input could not be read; 2 usage error.
     """
+    from stream.config import Settings
     from stream.core.pipeline import Origin, Pipeline
 
-    pipeline = Pipeline()
+    pipeline = Pipeline(Settings().core())  # the environment's stage settings (time zones, limits, window)
     out = output.open("wb") if output else sys.stdout.buffer
     dead = dlq.open("wb") if dlq else None
     counts = {"enriched": 0, "dead_lettered": 0, "unchanged": 0}
@@ -98,7 +99,7 @@ def config(
             typer.echo(f"ARTICLE_STREAM_{str(problem['loc'][0]).upper()}: {problem['msg']}", err=True)
         raise typer.Exit(1) from None
     if as_json:
-        typer.echo(orjson.dumps({f"ARTICLE_STREAM_{k.upper()}": v for k, v in settings.model_dump(mode="json").items()}).decode())
+        typer.echo(orjson.dumps(settings.env_values(mode="json")).decode())
         return
-    for name, value in settings.model_dump().items():
-        typer.echo(f"ARTICLE_STREAM_{name.upper()}={value}")
+    for name, value in settings.env_values().items():
+        typer.echo(f"{name}={value}")

@@ -21,39 +21,36 @@ from typing import Annotated, Any
 import orjson
 import typer
 
+from stream.cli.kafka_options import KafkaOptions, kafka_command
 from stream.config import get_settings
 from stream.sources import SAMPLES_DIR, iter_inputs
 
 EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE = 0, 1, 2
 
 
-def worker() -> None:
+@kafka_command
+def worker(kafka: KafkaOptions) -> None:
     """Run the Faust worker: consume articles.raw, emit enriched articles, stories and dead letters.
 
-    Exit codes: 0 stopped (Ctrl-C or SIGTERM); 1 the worker failed (its log says why, e.g. the HTTP port is in use); 2 ARTICLE_STREAM_BROKER is not set, or the broker is unreachable.
+    Exit codes: 0 stopped (Ctrl-C or SIGTERM); 1 the worker failed (its log says why, e.g. the HTTP port is in use); 2 no broker (--broker or ARTICLE_STREAM_BROKER), the broker is unreachable, or the security options are inconsistent.
     """
-    settings = get_settings()
-    if not settings.broker:
-        typer.echo("ARTICLE_STREAM_BROKER is not set (host:port of a Kafka broker)", err=True)
-        raise typer.Exit(2)
-    from stream.cli.kafka_options import quiet_kafka_logs, run_kafka
+    from stream.cli.kafka_options import current_settings, run_kafka
     from stream.contracts.topics import ensure_service_topics
-    from stream.kafka_security import KafkaSecurity, client_kwargs
     from stream.logs import logging_config
     from stream.worker.shutdown import BoundedWorker, install_early_deadline
 
+    settings = current_settings()  # built once for this command: the environment and the Kafka options
+    bootstrap = kafka.client_kwargs()["bootstrap_servers"]  # exits 2 before any work when options are wrong
     install_early_deadline(settings.shutdown_grace_seconds)
     # An unreachable broker: one line and exit 2, as every other Kafka command (not a traceback).
-    quiet_kafka_logs()
-    # The worker's own TLS/SASL settings: the topics are created over the connection it consumes with.
-    security = client_kwargs(KafkaSecurity.from_env())
-    run_kafka(ensure_service_topics(settings.broker, settings, security=security), settings.broker)
+    run_kafka(ensure_service_topics(bootstrap, settings), bootstrap)
     aiokafka_log = logging.getLogger("aiokafka")  # the worker logs aiokafka as it logs itself
     aiokafka_log.setLevel(logging.NOTSET)
     aiokafka_log.propagate = True
 
-    from stream.worker import app
+    from stream.worker.app import create_app
 
+    app, _ = create_app(settings)
     faust_worker = BoundedWorker(
         app,
         grace_seconds=settings.shutdown_grace_seconds,
@@ -189,7 +186,7 @@ def in_event_order(inputs: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     close the related-story window on the December ones before they arrive."""
     from stream.core.pipeline import Pipeline
 
-    reader = Pipeline(get_settings())
+    reader = Pipeline(get_settings().core())
 
     def published(item: tuple[str, bytes]) -> str:
         prepared = reader.prepare(item[1]).enriched
@@ -477,7 +474,7 @@ def demo(
     else:
         port = free_port(settings.web_host)
     with contextlib.ExitStack() as stack:
-        bootstrap = settings.broker
+        bootstrap = settings.kafka.broker
         if not bootstrap:
             from stream.broker import EmbeddedBroker
 
@@ -489,7 +486,7 @@ def demo(
         log_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="article-stream-demo-")))
         log_path = log_dir / "worker.log"
         log_file = stack.enter_context(log_path.open("wb"))
-        proc = subprocess.Popen([sys.executable, "-m", "stream", "worker"], env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([sys.executable, "-m", "stream", "worker", "--broker", bootstrap], env=env, stdout=log_file, stderr=subprocess.STDOUT)
         stack.callback(_stop_process, proc)
         worker_process = WorkerProcess(proc, f"http://{host}:{port}", log_path)
         typer.echo(f"worker: pid {proc.pid}, http://{host}:{port}/ready, log {log_path}", err=True)

@@ -93,12 +93,15 @@ class TopicCreationError(RuntimeError):
     """The broker refused to create a topic, or its partitions got no leader in time."""
 
 
-async def ensure_service_topics(bootstrap: str, settings, *, security: Mapping[str, Any]) -> None:
+async def ensure_service_topics(bootstrap: str, settings, *, security: Mapping[str, Any] | None = None) -> None:
     """Create the public topics that do not exist yet. The worker does this before it subscribes:
     a consumer does not see a topic auto-created after it started until its next metadata refresh.
+    The topics are created over the worker's own connection (``settings.kafka``: TLS, SASL) unless
+    ``security`` gives other aiokafka kwargs (the demo's own plaintext broker)."""
+    from stream.kafka_security import client_kwargs
 
-    ``security``: the aiokafka TLS/SASL kwargs (``stream.kafka_security.client_kwargs``) the caller
-    built from its configuration, so the topics are created over the connection the worker uses."""
+    if security is None:
+        security = client_kwargs(settings.kafka)
     await create_service_topics({"bootstrap_servers": bootstrap, **security}, service_topics(settings), settings.replication)
 
 

@@ -10,35 +10,24 @@ Two halves, so the worker can run them in separate agents:
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from stream.config import Settings, get_settings
-from stream.contracts import DeadLetter, EnrichedArticle, ErrorCode, StoryUpdate
+from stream.contracts import DeadLetter, EnrichedArticle, StoryUpdate
 from stream.contracts.raw import bounded_extra
 from stream.contracts.topics import iso_utc, utc_now_iso
+from stream.core.config import CoreConfig
+from stream.core.deadletters import Origin, dead_letter, dead_letter_for  # noqa: F401  (Origin, dead_letter_for: re-exported)
 from stream.core.normalize import normalize
-from stream.core.relate import RelateInput, Relator, RelateConfig
+from stream.core.relate import RelateInput, Relator
 from stream.core.tag import Tagger
-from stream.core.validate import Rejected, decode_raw
+from stream.core.validate import decode_raw
 
 
 # Clocks disagree by minutes and time zones get mislabelled by hours: only a date further ahead than this is "future".
 FUTURE_TOLERANCE = timedelta(days=1)
-
-
-@dataclass(slots=True)
-class Origin:
-    """Where an input came from, for dead letters (all None offline)."""
-
-    topic: str | None = None
-    partition: int | None = None
-    offset: int | None = None
-    timestamp_ms: int | None = None
-    key: bytes | None = None
 
 
 @dataclass(slots=True)
@@ -54,39 +43,12 @@ class Outcome:
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
 
 
-def dead_letter_for(value: bytes, code: ErrorCode, reason: str, stage: str, origin: Origin | None) -> DeadLetter:
-    origin = origin or Origin()
-    try:
-        original, encoding = value.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        original, encoding = base64.b64encode(value).decode("ascii"), "base64"
-    key = None
-    if origin.key is not None:
-        key = origin.key.decode("utf-8", errors="backslashreplace")
-    stamp = None
-    if origin.timestamp_ms is not None:
-        stamp = iso_utc(datetime.fromtimestamp(origin.timestamp_ms / 1000, UTC))
-    return DeadLetter(
-        error_code=code,
-        reason=reason,
-        stage=stage,
-        original_value=original,
-        original_encoding=encoding,
-        original_key=key,
-        original_topic=origin.topic,
-        original_partition=origin.partition,
-        original_offset=origin.offset,
-        original_timestamp=stamp,
-        failed_at=utc_now_iso(),
-    )
-
-
 class Pipeline:
-    def __init__(self, settings: Settings | None = None, *, tagger: Tagger | None = None, relator: Relator | None = None) -> None:
-        self.settings = settings or get_settings()
-        self.tagger = tagger if tagger is not None else Tagger()
+    def __init__(self, config: CoreConfig | None = None, *, tagger: Tagger | None = None, relator: Relator | None = None) -> None:
+        self.config = config or CoreConfig()
+        self.tagger = tagger if tagger is not None else Tagger(topic_model="packaged" if self.config.tag.topic_model else None)
         # `is not None`: an empty Relator has len() 0 and would be replaced by a fresh one.
-        self.relator = relator if relator is not None else Relator(RelateConfig(window_days=self.settings.window_days, k=self.settings.related_k))
+        self.relator = relator if relator is not None else Relator(self.config.relate)
         # Told each stage's name as ``prepare`` enters it: a supervisor that stops a run over its CPU
         # budget says where it was (stream.worker.budget).
         self.on_stage: Callable[[str], None] | None = None
@@ -102,28 +64,21 @@ class Pipeline:
         t0 = time.perf_counter()
         try:
             raw = decode_raw(
-                value, max_message_bytes=self.settings.max_message_bytes, max_body_bytes=self.settings.max_body_bytes
+                value, max_message_bytes=self.config.validate.max_message_bytes, max_body_bytes=self.config.validate.max_body_bytes
             )
             t1 = time.perf_counter()
             stage = "normalize"
             if on_stage is not None:
                 on_stage(stage)
-            article = normalize(raw, self.settings)
+            article = normalize(raw, self.config.normalize)
             t2 = time.perf_counter()
             stage = "tag"
             if on_stage is not None:
                 on_stage(stage)
             tagging = self.tagger.tag(article)
             t3 = time.perf_counter()
-        except Rejected as exc:
-            return Outcome(dead_letter=dead_letter_for(value, exc.code, exc.reason, exc.stage, origin))
-        except ValueError as exc:  # normalization found nothing to keep (e.g. a page of chrome only)
-            if stage != "normalize":
-                raise
-            return Outcome(dead_letter=dead_letter_for(value, ErrorCode.missing_content, str(exc), stage, origin))
-        except Exception as exc:  # a bug must not stop the stream: keep the input and say where it failed
-            reason = f"{type(exc).__name__}: {exc}"[:1000]
-            return Outcome(dead_letter=dead_letter_for(value, ErrorCode.processing_error, reason, stage, origin))
+        except Exception as exc:  # bad input, or a bug: the stream goes on, the input is kept (stream.core.deadletters)
+            return Outcome(dead_letter=dead_letter(exc, value, stage, origin))
         timings.update(validate=t1 - t0, normalize=t2 - t1, tag=t3 - t2)
         extra, extra_warning = bounded_extra(raw.extra)  # unknown top-level fields are in raw.extra too
         enriched = EnrichedArticle(
@@ -203,7 +158,6 @@ class Pipeline:
         try:
             linked = self.link(prepared.enriched, now=now)
         except Exception as exc:
-            reason = f"{type(exc).__name__}: {exc}"[:1000]
-            return Outcome(dead_letter=dead_letter_for(value, ErrorCode.processing_error, reason, "relate", origin))
+            return Outcome(dead_letter=dead_letter(exc, value, "relate", origin))
         linked.timings = {**prepared.timings, **linked.timings}
         return linked

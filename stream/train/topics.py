@@ -108,7 +108,7 @@ class _Prep:
         try:
             raw = decode_raw(orjson.dumps(record), max_message_bytes=self.settings.max_message_bytes,
                              max_body_bytes=self.settings.max_body_bytes)
-            article = normalize(raw, self.settings)
+            article = normalize(raw, self.settings.core().normalize)
         except (Rejected, ValueError):
             return None
         return article

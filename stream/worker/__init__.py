@@ -1,6 +1,3 @@
-"""The Faust worker: ``app`` (wiring), ``agents`` (one per stage), ``web`` (HTTP endpoints)."""
+"""The Faust worker: ``app`` (the factory, ``create_app``), ``agents`` (one per stage), ``web`` (HTTP endpoints).
 
-from stream.worker import agents, web  # noqa: F401  (registers agents and views on the app)
-from stream.worker.app import app
-
-__all__ = ["app"]
+Importing any of these builds nothing and reads no environment: ``create_app(settings)`` does the wiring."""

@@ -1,4 +1,10 @@
-"""The agents, one per stage: ``enrich`` (stateless, scales with partitions) and ``relate`` (window state)."""
+"""The agents, one per stage: ``enrich`` (stateless, scales with partitions) and ``relate`` (window state).
+
+Nothing is built at import: :func:`register_agents` registers them on an app, with the services
+``stream.worker.app.create_app`` made (or a test's own). Each step of the relate agent is a named
+method of :class:`RelateSteps`: replay detection (:class:`ReplayGuard`), the hand-over from enrich
+(:class:`TaggedHandoff`), linking, dead letters and the outgoing records (:class:`Records`).
+"""
 
 from __future__ import annotations
 
@@ -7,28 +13,19 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import faust
 
-from stream.contracts import DeadLetter, EnrichedArticle, ErrorCode, StoryEvent, StoryUpdate
+from stream.contracts import DeadLetter, EnrichedArticle, ErrorCode, StoryUpdate
 from stream.contracts.topics import headers_for
-from stream.config import get_settings
-from stream.core.pipeline import Origin, Outcome, dead_letter_for
-from stream.worker.app import (
-    app,
-    articles_table,
-    dlq_topic,
-    enriched_topic,
-    metrics,
-    pipeline,
-    raw_topic,
-    relator,
-    stories_topic,
-    tagged_topic,
-)
-from stream.budget import BudgetedPrepare
-from stream.worker.emit import Emitter, Outgoing, RetryPolicy, truncated
+from stream.core.deadletters import StageError, dead_letter
+from stream.core.pipeline import Origin, Outcome
+from stream.metrics import Metrics
+from stream.worker.emit import Outgoing, truncated
+
+if TYPE_CHECKING:
+    from stream.worker.app import Services, Topics
 
 log = logging.getLogger("article_stream.worker")
 
@@ -44,7 +41,7 @@ def _origin(event: faust.EventT) -> Origin:
     return Origin(msg.topic, msg.partition, msg.offset, stamp, event.key)
 
 
-def _done(event: faust.EventT) -> Callable[[], None]:
+def _done(app: faust.App, event: faust.EventT) -> Callable[[], None]:
     """The emitter's acknowledgement for ``event``: its outputs are delivered, so its offset may be
     committed. Only this marks a record processed (see ``stream.worker.transport``)."""
 
@@ -53,22 +50,6 @@ def _done(event: faust.EventT) -> Callable[[], None]:
         event.ack()
 
     return ack
-
-
-# The labelled histogram of each stage, looked up once: ``labels()`` costs a few µs per call.
-_stage_histograms: dict[str, Any] = {}
-
-
-def _stage_histogram(stage: str) -> Any:
-    histogram = _stage_histograms.get(stage)
-    if histogram is None:
-        histogram = _stage_histograms[stage] = metrics.stage_seconds.labels(stage)
-    return histogram
-
-
-def _observe(outcome: Outcome) -> None:
-    for stage, seconds in outcome.timings.items():
-        _stage_histogram(stage).observe(seconds)
 
 
 # The raw record's timestamp (ms), carried from enrich to relate for the end-to-end latency.
@@ -92,9 +73,10 @@ def _header(headers: Any, name: str) -> bytes | None:
     return None
 
 
-def _observe_emitted(article: EnrichedArticle, event: faust.EventT, emit_seconds: float) -> None:
+def observe_latency(metrics: Metrics, article: EnrichedArticle, event: faust.EventT, emit_seconds: float) -> None:
+    """The emit time, the end-to-end latency from the input record, and the publication-to-emit age."""
     now = time.time()
-    _stage_histogram("emit").observe(emit_seconds)
+    metrics.observe_stage("emit", emit_seconds)
     ingest_ms = _header(event.message.headers, INGEST_HEADER)
     started = int(ingest_ms) / 1000 if ingest_ms else event.message.timestamp
     if started:
@@ -103,49 +85,67 @@ def _observe_emitted(article: EnrichedArticle, event: faust.EventT, emit_seconds
         published = datetime.fromisoformat(article.published_at).timestamp()  # reads the "Z" (Python >= 3.11)
         if published <= now:  # a date in the future is a publisher's error, not a latency
             metrics.freshness_seconds.observe(now - published)
-    metrics.observe_tags(article.topics, article.regions)
     log.debug("emitted revision %d", article.revision, extra={"article_id": article.id, "stage": "emit", "story_id": article.story_id})
 
 
-def dead_letter_record(letter: DeadLetter) -> Outgoing:
-    metrics.dead_lettered.labels(letter.error_code.value).inc()
-    log.warning(
-        "dead letter %s at %s: %s", letter.error_code.value, letter.stage, letter.reason,
-        extra={"stage": letter.stage, "error_code": letter.error_code.value, "offset": letter.original_offset},
-    )
-    key = letter.original_key.encode() if letter.original_key is not None else None
-    # The input's position names the event, so a dead letter written again after a crash (its input
-    # reprocessed) has the same ce_id as the first: consumers deduplicate dead letters as articles.
-    event_id = None
-    if letter.original_offset is not None:
-        event_id = f"{letter.original_topic}:{letter.original_partition}:{letter.original_offset}"
-    return Outgoing(dlq_topic, key, _json(letter), headers_for(DeadLetter, event_id=event_id), "dlq")
+class Records:
+    """The records the agents send: tagged articles, enriched articles and story updates, dead letters."""
 
+    def __init__(self, topics: Topics, metrics: Metrics) -> None:
+        self.topics = topics
+        self.metrics = metrics
 
-def _produce_failed(record: Outgoing, error: BaseException) -> Outgoing | None:
-    """The dead letter for a record the broker kept refusing (see stream.worker.emit)."""
-    if record.kind == "dlq":  # a dead letter too large for the topic: keep a bounded part of its input
-        letter = DeadLetter.model_validate_json(record.value)
-        value, cut = truncated(letter.original_value.encode())
-        if not cut:
-            return None
-        reason = f"{letter.reason} (original of {len(letter.original_value)} characters cut to {len(value)} bytes)"
-        shrunk = letter.model_copy(update={"original_value": value.decode(), "reason": reason})
-        return Outgoing(dlq_topic, record.key, _json(shrunk), headers_for(DeadLetter), "dlq")
-    value, cut = truncated(record.value)
-    reason = f"producing to {record.kind} failed after retries: {type(error).__name__}: {error}"[:900]
-    if cut:
-        reason += f" (record of {len(record.value)} bytes, kept {len(value)})"
-    origin = Origin(topic=record.topic.get_topic_name(), key=record.key)
-    return dead_letter_record(dead_letter_for(value, ErrorCode.produce_failed, reason, "emit", origin))
+    def tagged(self, article: EnrichedArticle, key: bytes, value: bytes, event: faust.EventT) -> Outgoing:
+        return Outgoing(self.topics.tagged, key, value, _ingest_headers(event), "tagged")
 
+    def linked(self, article: EnrichedArticle, story_updates: list[StoryUpdate]) -> list[Outgoing]:
+        """The enriched article and its story updates."""
+        records = [
+            Outgoing(
+                self.topics.enriched,
+                article.id.encode(),
+                _json(article),
+                headers_for(EnrichedArticle, event_id=f"{article.id}:{article.revision}", time=article.processed_at),
+                "enriched",
+            )
+        ]
+        records += [
+            Outgoing(self.topics.stories, update.story_id.encode(), _json(update), headers_for(StoryUpdate), "stories")
+            for update in story_updates
+        ]
+        return records
 
-_settings = get_settings()
-emitter = Emitter(
-    RetryPolicy(_settings.produce_retries, _settings.produce_backoff_ms, _settings.produce_timeout_s),
-    _produce_failed,
-    on_retry=lambda kind: metrics.produce_retries.labels(kind).inc(),
-)
+    def dead_letter(self, letter: DeadLetter) -> Outgoing:
+        self.metrics.observe_dead_letter(letter)
+        log.warning(
+            "dead letter %s at %s: %s", letter.error_code.value, letter.stage, letter.reason,
+            extra={"stage": letter.stage, "error_code": letter.error_code.value, "offset": letter.original_offset},
+        )
+        key = letter.original_key.encode() if letter.original_key is not None else None
+        # The input's position names the event, so a dead letter written again after a crash (its input
+        # reprocessed) has the same ce_id as the first: consumers deduplicate dead letters as articles.
+        event_id = None
+        if letter.original_offset is not None:
+            event_id = f"{letter.original_topic}:{letter.original_partition}:{letter.original_offset}"
+        return Outgoing(self.topics.dlq, key, _json(letter), headers_for(DeadLetter, event_id=event_id), "dlq")
+
+    def produce_failed(self, record: Outgoing, error: BaseException) -> Outgoing | None:
+        """The dead letter for a record the broker kept refusing (see stream.worker.emit)."""
+        if record.kind == "dlq":  # a dead letter too large for the topic: keep a bounded part of its input
+            letter = DeadLetter.model_validate_json(record.value)
+            value, cut = truncated(letter.original_value.encode())
+            if not cut:
+                return None
+            reason = f"{letter.reason} (original of {len(letter.original_value)} characters cut to {len(value)} bytes)"
+            shrunk = letter.model_copy(update={"original_value": value.decode(), "reason": reason})
+            return Outgoing(self.topics.dlq, record.key, _json(shrunk), headers_for(DeadLetter), "dlq")
+        value, cut = truncated(record.value)
+        reason = f"producing to {record.kind} failed after retries: {type(error).__name__}: {error}"[:900]
+        if cut:
+            reason += f" (record of {len(record.value)} bytes, kept {len(value)})"
+        origin = Origin(topic=record.topic.get_topic_name(), key=record.key)
+        return self.dead_letter(dead_letter(StageError(ErrorCode.produce_failed, reason, "emit"), value, "emit", origin))
+
 
 # After a crash (or a rebalance), Faust reprocesses the relate input from the last committed offset,
 # and the recovered table may already hold an article whose enriched record never reached the
@@ -155,33 +155,42 @@ emitter = Emitter(
 # process has not emitted it itself. Records after that end are new, e.g. the enrich stage's own
 # replays: for those "unchanged" is the truth, since the record that stored the article was either
 # committed (so its output was delivered first) or is a replay handled by the rule above.
-EMITTED_MEMORY = 200_000
-_emitted_here: dict[str, None] = {}
-_replay_until: dict[Any, tuple[int, float]] = {}  # tagged partition -> (generation, end offset)
+class ReplayGuard:
+    """Tells the relate agent whether an unchanged article must be emitted again (the rule above)."""
 
+    EMITTED_MEMORY = 200_000
 
-def _is_replay(event: faust.EventT) -> bool:
-    """Whether the record may have been processed before (by a crashed process or before a rebalance).
+    def __init__(self, app: faust.App) -> None:
+        self.app = app
+        self._emitted_here: dict[str, None] = {}
+        self._replay_until: dict[Any, tuple[int, float]] = {}  # tagged partition -> (generation, end offset)
 
-    The boundary is the partition's high-water mark as the first fetch of this consumer generation
-    reported it (no broker round trip). It can only be too high, never too low, and too high only
-    costs a harmless same-revision re-emit."""
-    msg = event.message
-    known = _replay_until.get(msg.tp)
-    if known is None or known[0] != msg.generation_id:
-        try:
-            end = app.consumer.highwater(msg.tp)
-        except Exception:  # unknown: every unchanged article counts as a possible replay
-            end = None
-        known = (msg.generation_id, float(end) if end is not None else math.inf)
-        _replay_until[msg.tp] = known
-    return msg.offset < known[1]
+    def is_replay(self, event: faust.EventT) -> bool:
+        """Whether the record may have been processed before (by a crashed process or before a rebalance).
 
+        The boundary is the partition's high-water mark as the first fetch of this consumer generation
+        reported it (no broker round trip). It can only be too high, never too low, and too high only
+        costs a harmless same-revision re-emit."""
+        _replay_until, app = self._replay_until, self.app
+        msg = event.message
+        known = _replay_until.get(msg.tp)
+        if known is None or known[0] != msg.generation_id:
+            try:
+                end = app.consumer.highwater(msg.tp)
+            except Exception:  # unknown: every unchanged article counts as a possible replay
+                end = None
+            known = (msg.generation_id, float(end) if end is not None else math.inf)
+            _replay_until[msg.tp] = known
+        return msg.offset < known[1]
 
-def _remember_emitted(article_id: str) -> None:
-    _emitted_here[article_id] = None
-    if len(_emitted_here) > EMITTED_MEMORY:  # forgetting only costs a harmless same-revision re-emit
-        del _emitted_here[next(iter(_emitted_here))]
+    def remember_emitted(self, article_id: str) -> None:
+        self._emitted_here[article_id] = None
+        if len(self._emitted_here) > self.EMITTED_MEMORY:  # forgetting only costs a harmless same-revision re-emit
+            del self._emitted_here[next(iter(self._emitted_here))]
+
+    def must_restate(self, outcome: Outcome, replay: bool, article_id: str) -> bool:
+        """An unchanged article whose input is a replay, not emitted by this process: emit it again."""
+        return outcome.unchanged and replay and article_id not in self._emitted_here
 
 
 class TaggedHandoff:
@@ -219,85 +228,89 @@ class TaggedHandoff:
         return article if article is not None else EnrichedArticle.model_validate_json(value)
 
 
-handoff = TaggedHandoff()
+class RelateSteps:
+    """The relate agent's work on one tagged record, step by step."""
 
+    def __init__(self, app: faust.App, services: Services, records: Records, handoff: TaggedHandoff) -> None:
+        self.app = app
+        self.services = services
+        self.records = records
+        self.handoff = handoff
+        self.replay = ReplayGuard(app)
 
-@articles_table.on_recover
-async def rebuild_window() -> None:
-    """Tables recovered from their changelogs: re-derive the in-memory index from them."""
-    relator.rebuild()
-    log.info("related-story window rebuilt: %d articles", len(articles_table))
-
-
-# validate, normalize and tag run in a child process under a CPU budget per article (see stream/budget.py).
-budgeted = BudgetedPrepare(_settings.processing_budget_seconds)
-
-
-@app.agent(raw_topic)
-async def enrich(stream: faust.StreamT) -> None:
-    budgeted.start()  # the child loads its resources while the consumer joins the group
-    # noack: the emitter acknowledges each input once its output is delivered (or dead-lettered).
-    async for event in stream.noack().events():
-        metrics.consumed.inc()
-        outcome = await budgeted.prepare(event.value or b"", _origin(event))
-        _observe(outcome)
-        if outcome.dead_letter is not None:
-            await emitter.emit([dead_letter_record(outcome.dead_letter)], _done(event), event.message.tp)
-            continue
-        article = outcome.enriched
-        assert article is not None
-        key, value = article.id.encode(), _json(article)
-        handoff.put(key, value, article)
-        tagged = Outgoing(tagged_topic, key, value, _ingest_headers(event), "tagged")
-        await emitter.emit([tagged], _done(event), event.message.tp)
-
-
-@app.agent(tagged_topic)
-async def relate(stream: faust.StreamT) -> None:
-    async for event in stream.noack().events():
-        replay = _is_replay(event)  # checked on every record: the boundary is set by the first one
+    async def handle(self, event: faust.EventT) -> None:
+        replay = self.replay.is_replay(event)  # checked on every record: the boundary is set by the first one
         try:
-            prepared = handoff.validated(event.key, event.value)
-            outcome = pipeline.link(prepared)
-            if outcome.unchanged and replay and prepared.id not in _emitted_here:
-                log.info("replayed input at offset %d: article %s emitted again", event.message.offset, prepared.id)
-                outcome = Outcome(enriched=outcome.restated, timings=outcome.timings)  # a replay after a crash: emit it again
+            outcome = self.link(event, replay)
         except Exception as exc:  # keep the stream moving; the record goes to the DLQ with the reason
-            log.exception("relate failed", extra={"stage": "relate"})
-            reason = f"{type(exc).__name__}: {exc}"[:1000]
-            letter = dead_letter_for(event.value, ErrorCode.processing_error, reason, "relate", _origin(event))
-            await emitter.emit([dead_letter_record(letter)], _done(event), event.message.tp)
-            continue
-        _observe(outcome)
+            await self.dead_letter(event, exc)
+            return
         if outcome.unchanged:
-            metrics.unchanged.inc()
-            await emitter.emit([], _done(event), event.message.tp)
-            continue
+            await self.services.emitter.emit([], _done(self.app, event), event.message.tp)
+        else:
+            await self.emit_linked(event, outcome)
+        self.services.metrics.observe_outcome(outcome, final=True)
+
+    def link(self, event: faust.EventT, replay: bool) -> Outcome:
+        """The article of the record related to the window; an unchanged one restated when it is a replay."""
+        prepared = self.handoff.validated(event.key, event.value)
+        outcome = self.services.pipeline.link(prepared)
+        if self.replay.must_restate(outcome, replay, prepared.id):
+            log.info("replayed input at offset %d: article %s emitted again", event.message.offset, prepared.id)
+            outcome = Outcome(enriched=outcome.restated, timings=outcome.timings)  # a replay after a crash: emit it again
+        return outcome
+
+    async def dead_letter(self, event: faust.EventT, exc: Exception) -> None:
+        log.exception("relate failed", extra={"stage": "relate"})
+        letter = dead_letter(exc, event.value, "relate", _origin(event))
+        await self.services.emitter.emit([self.records.dead_letter(letter)], _done(self.app, event), event.message.tp)
+
+    async def emit_linked(self, event: faust.EventT, outcome: Outcome) -> None:
         article = outcome.enriched
         assert article is not None
-        _remember_emitted(article.id)
+        self.replay.remember_emitted(article.id)
         emit_started = time.perf_counter()
-        records = [
-            Outgoing(
-                enriched_topic,
-                article.id.encode(),
-                _json(article),
-                headers_for(EnrichedArticle, event_id=f"{article.id}:{article.revision}", time=article.processed_at),
-                "enriched",
-            )
-        ]
-        records += [
-            Outgoing(stories_topic, update.story_id.encode(), _json(update), headers_for(StoryUpdate), "stories")
-            for update in outcome.story_updates
-        ]
-        await emitter.emit(records, _done(event), event.message.tp)
-        metrics.enriched.inc()
-        metrics.related_links.inc(len(article.related))
-        if article.duplicate_of:
-            metrics.duplicates.inc()
-        for update in outcome.story_updates:
-            if update.event is StoryEvent.created:
-                metrics.stories_created.inc()
-            elif update.event is StoryEvent.merged:
-                metrics.stories_merged.inc()
-        _observe_emitted(article, event, time.perf_counter() - emit_started)
+        records = self.records.linked(article, outcome.story_updates)
+        await self.services.emitter.emit(records, _done(self.app, event), event.message.tp)
+        observe_latency(self.services.metrics, article, event, time.perf_counter() - emit_started)
+
+
+def register_agents(app: faust.App, services: Services, records: Records | None = None) -> RelateSteps:
+    """Register the ``enrich`` and ``relate`` agents (and the window's rebuild on recovery) on ``app``.
+    Returns the relate steps, for tests."""
+    records = records or Records(services.topics, services.metrics)
+    handoff = TaggedHandoff()
+    steps = RelateSteps(app, services, records, handoff)
+    metrics, emitter, budgeted = services.metrics, services.emitter, services.prepare
+
+    if services.articles_table is not None:
+
+        @services.articles_table.on_recover
+        async def rebuild_window() -> None:
+            """Tables recovered from their changelogs: re-derive the in-memory index from them."""
+            services.relator.rebuild()
+            log.info("related-story window rebuilt: %d articles", len(services.articles_table))
+
+    @app.agent(services.topics.raw, name="stream.worker.agents.enrich")
+    async def enrich(stream: faust.StreamT) -> None:
+        budgeted.start()  # the child loads its resources while the consumer joins the group
+        # noack: the emitter acknowledges each input once its output is delivered (or dead-lettered).
+        async for event in stream.noack().events():
+            metrics.consumed.inc()
+            outcome = await budgeted.prepare(event.value or b"", _origin(event))
+            metrics.observe_outcome(outcome, final=False)
+            if outcome.dead_letter is not None:
+                await emitter.emit([records.dead_letter(outcome.dead_letter)], _done(app, event), event.message.tp)
+                continue
+            article = outcome.enriched
+            assert article is not None
+            key, value = article.id.encode(), _json(article)
+            handoff.put(key, value, article)
+            await emitter.emit([records.tagged(article, key, value, event)], _done(app, event), event.message.tp)
+
+    @app.agent(services.topics.tagged, name="stream.worker.agents.relate")
+    async def relate(stream: faust.StreamT) -> None:
+        async for event in stream.noack().events():
+            await steps.handle(event)
+
+    return steps

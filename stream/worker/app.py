@@ -12,6 +12,10 @@ Data flow (topic names from the environment, see ``stream.config``):
 the related-story window and the stories; it reads one partition so every article is related
 against every earlier one in one total order (see docs/design.md for the measurement behind this).
 Its state lives in changelog-backed tables and the in-memory index is rebuilt from them on recovery.
+
+Nothing happens at import: :func:`create_app` builds the app from one ``Settings`` and returns it with
+its :class:`Services` (relator, pipeline, emitter, metrics, ...), which the agents and the views it
+registers receive (``stream.worker.agents.register_agents``, ``stream.worker.web.register_web``).
 """
 
 from __future__ import annotations
@@ -19,22 +23,24 @@ from __future__ import annotations
 import logging
 import socket
 import tempfile
+from dataclasses import dataclass
 
 import faust
 from faust.stores.memory import Store as MemoryStore
 
-from stream.config import get_settings
+from stream.budget import BudgetedPrepare
+from stream.config import Settings
 from stream.contracts.topics import record_limits
 from stream.core.pipeline import Pipeline
-from stream.core.relate import RelateConfig, Relator
-from stream.kafka_security import KafkaSecurity, faust_credentials
+from stream.core.relate import Relator
+from stream.kafka_security import faust_credentials
 from stream.metrics import Metrics
 from stream.worker.codecs import CODEC_NAME as RELATE_CODEC
 from stream.worker.codecs import SHARED_KEYS_CODEC_NAME
+from stream.worker.emit import Emitter, RetryPolicy
 from stream.worker.transport import Transport
 
 log = logging.getLogger("article_stream.worker")
-settings = get_settings()
 
 
 class SinglePartitionStore(MemoryStore):
@@ -95,6 +101,8 @@ def static_member_id(settings) -> str | None:
 
 
 class App(faust.App):
+    services: Services  # set by create_app: what the agents, views and the consumer work with
+
     def _new_transport(self) -> Transport:
         return Transport(self.conf.broker_consumer, self)
 
@@ -104,65 +112,122 @@ class App(faust.App):
         return Web(self)
 
 
-app = App(
-    settings.app_id,
-    broker=f"kafka://{settings.broker or '127.0.0.1:9092'}",
-    # SASL (PLAIN, SCRAM) and TLS from ARTICLE_STREAM_SECURITY_PROTOCOL etc.; None for PLAINTEXT.
-    broker_credentials=faust_credentials(KafkaSecurity.from_env()),
-    store=settings.store,
-    datadir=settings.data_dir or tempfile.mkdtemp(prefix=f"{settings.app_id}-"),
-    web_host=settings.web_host,
-    web_bind=settings.web_host,
-    web_port=settings.web_port,
-    topic_partitions=settings.partitions,
-    topic_replication_factor=settings.replication,
-    key_serializer="raw",
-    value_serializer="raw",
-    consumer_auto_offset_reset="earliest",
-    producer_max_request_size=record_limits(settings)["dlq"],
-    # Batching: with no linger every record is its own produce request (one socket write each).
-    # The batch size stays at the 16 KB default: a topic refuses a whole batch above its
-    # max.message.bytes, and aiokafka does not split it, so bigger batches would dead-letter records
-    # that fit on their own (tests/faults/test_downstream.py).
-    producer_linger=settings.produce_linger_ms / 1000.0,
-    web_in_thread=False,
-    # Faust's /router and /table views expose topology and raw table state: debug only.
-    web_router_enabled=settings.web_debug,
-    web_tables_enabled=settings.web_debug,
-    Table=RecordTable,
-    # Fast failover: a killed worker's partitions move after the session timeout (Faust's default is
-    # 60 s). Heartbeats run on the event loop, which the enrich work no longer blocks (stream/budget.py).
-    broker_session_timeout=settings.session_timeout_seconds,
-    broker_heartbeat_interval=settings.heartbeat_interval_seconds,
-    consumer_group_instance_id=static_member_id(settings),
-)
+@dataclass(frozen=True)
+class Topics:
+    raw: faust.TopicT
+    tagged: faust.TopicT  # internal: enrich -> relate
+    enriched: faust.TopicT
+    stories: faust.TopicT
+    dlq: faust.TopicT
 
-raw_topic = app.topic(settings.topic_raw, partitions=settings.partitions)
-tagged_topic = app.topic(
-    f"{settings.app_id}-articles.tagged",
-    partitions=1,
-    internal=True,
-    config={"max.message.bytes": str(record_limits(settings)["enriched"])},
-)
-enriched_topic = app.topic(settings.topic_enriched, partitions=settings.partitions)
-stories_topic = app.topic(settings.topic_stories, partitions=settings.partitions)
-dlq_topic = app.topic(settings.topic_dlq, partitions=settings.partitions)
 
-# The relate stage's durable state; co-partitioned with tagged_topic (one partition).
-json_records = faust.Schema(key_type=str, key_serializer="json", value_serializer=RELATE_CODEC)
-articles_table = app.Table("relate-articles", partitions=1, schema=json_records)
-stories_table = app.tables.add(
-    StoryTable(app, name="relate-stories", partitions=1, schema=json_records, beacon=app.tables.beacon)
-)
+@dataclass
+class Services:
+    """What the agents and views of one app work with, made by :func:`create_app` (a test may make
+    its own: ``stream.worker.agents.register_agents`` takes any)."""
 
-# Each id's latest revision and fingerprint, kept past the window (RevisionLedger): lists, as the codec leaves them.
-ledger_table = app.Table("relate-ledger", partitions=1, schema=json_records)
+    settings: Settings
+    metrics: Metrics
+    topics: Topics
+    relator: Relator
+    pipeline: Pipeline
+    emitter: Emitter
+    prepare: BudgetedPrepare  # validate, normalize and tag in a child process under a CPU budget
+    articles_table: faust.TableT | None = None
 
-metrics = Metrics()
-relator = Relator(
-    RelateConfig(window_days=settings.window_days, k=settings.related_k),
-    articles=articles_table,
-    stories=stories_table,
-    ledger=ledger_table,
-)
-pipeline = Pipeline(settings, relator=relator)
+
+def _new_app(settings: Settings) -> App:
+    return App(
+        settings.app_id,
+        broker=f"kafka://{settings.kafka.broker}",
+        # SASL (PLAIN, SCRAM) and TLS from the settings' Kafka section; None for PLAINTEXT.
+        broker_credentials=faust_credentials(settings.kafka),
+        store=settings.store,
+        datadir=settings.data_dir or tempfile.mkdtemp(prefix=f"{settings.app_id}-"),
+        web_host=settings.web_host,
+        web_bind=settings.web_host,
+        web_port=settings.web_port,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication,
+        key_serializer="raw",
+        value_serializer="raw",
+        consumer_auto_offset_reset="earliest",
+        producer_max_request_size=record_limits(settings)["dlq"],
+        # Batching: with no linger every record is its own produce request (one socket write each).
+        # The batch size stays at the 16 KB default: a topic refuses a whole batch above its
+        # max.message.bytes, and aiokafka does not split it, so bigger batches would dead-letter records
+        # that fit on their own (tests/faults/test_downstream.py).
+        producer_linger=settings.produce_linger_ms / 1000.0,
+        web_in_thread=False,
+        # Faust's /router and /table views expose topology and raw table state: debug only.
+        web_router_enabled=settings.web_debug,
+        web_tables_enabled=settings.web_debug,
+        Table=RecordTable,
+        # Fast failover: a killed worker's partitions move after the session timeout (Faust's default is
+        # 60 s). Heartbeats run on the event loop, which the enrich work no longer blocks (stream/budget.py).
+        broker_session_timeout=settings.session_timeout_seconds,
+        broker_heartbeat_interval=settings.heartbeat_interval_seconds,
+        consumer_group_instance_id=static_member_id(settings),
+    )
+
+
+def _topics(app: App, settings: Settings) -> Topics:
+    return Topics(
+        raw=app.topic(settings.topic_raw, partitions=settings.partitions),
+        tagged=app.topic(
+            f"{settings.app_id}-articles.tagged",
+            partitions=1,
+            internal=True,
+            config={"max.message.bytes": str(record_limits(settings)["enriched"])},
+        ),
+        enriched=app.topic(settings.topic_enriched, partitions=settings.partitions),
+        stories=app.topic(settings.topic_stories, partitions=settings.partitions),
+        dlq=app.topic(settings.topic_dlq, partitions=settings.partitions),
+    )
+
+
+def create_app(settings: Settings, *, web: bool = True) -> tuple[App, Services]:
+    """The worker's Faust app with its agents (and, with ``web``, its HTTP views) registered, and the
+    services they share. The Kafka connection is ``settings.kafka``; its broker must be set."""
+    from stream.worker.agents import Records, register_agents
+
+    if not settings.kafka.broker:
+        raise ValueError("no Kafka broker: settings.kafka.broker is empty")
+    app = _new_app(settings)
+    topics = _topics(app, settings)
+
+    # The relate stage's durable state; co-partitioned with the tagged topic (one partition).
+    json_records = faust.Schema(key_type=str, key_serializer="json", value_serializer=RELATE_CODEC)
+    articles_table = app.Table("relate-articles", partitions=1, schema=json_records)
+    stories_table = app.tables.add(
+        StoryTable(app, name="relate-stories", partitions=1, schema=json_records, beacon=app.tables.beacon)
+    )
+    # Each id's latest revision and fingerprint, kept past the window (RevisionLedger): lists, as the codec leaves them.
+    ledger_table = app.Table("relate-ledger", partitions=1, schema=json_records)
+
+    core = settings.core()
+    relator = Relator(core.relate, articles=articles_table, stories=stories_table, ledger=ledger_table)
+    metrics = Metrics()
+    records = Records(topics, metrics)
+    emitter = Emitter(
+        RetryPolicy(settings.produce_retries, settings.produce_backoff_ms, settings.produce_timeout_s),
+        records.produce_failed,
+        on_retry=lambda kind: metrics.produce_retries.labels(kind).inc(),
+    )
+    services = Services(
+        settings=settings,
+        metrics=metrics,
+        topics=topics,
+        relator=relator,
+        pipeline=Pipeline(core, relator=relator),
+        emitter=emitter,
+        prepare=BudgetedPrepare(settings.processing_budget_seconds, core),
+        articles_table=articles_table,
+    )
+    app.services = services
+    register_agents(app, services, records)
+    if web:
+        from stream.worker.web import register_web
+
+        register_web(app, services)
+    return app, services

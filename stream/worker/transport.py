@@ -77,7 +77,6 @@ from faust.transport.consumer import ensure_TP, ensure_TPset
 from faust.transport.drivers import aiokafka as driver
 from faust.types import TP
 
-from stream.config import get_settings
 
 # How long the committed offset of a partition may stay unprocessed while later offsets are acked
 # before the partition is read again from it (a few commit intervals: Faust commits every 2.8 s).
@@ -132,7 +131,7 @@ class Consumer(driver.Consumer):
 
     def _commits_contiguously(self, tp: TP) -> bool:
         """Whether every offset of ``tp`` is a record, so a commit must not pass an unprocessed one."""
-        settings = get_settings()
+        settings = self.app.services.settings
         return self._is_stream_tp(tp) and not (settings.raw_transactional and tp.topic == settings.topic_raw)
 
     def _placed(self, tp: TP, offset: int) -> None:

@@ -24,3 +24,13 @@ def test_an_invalid_value_is_exit_1(invoke):
     result = invoke(["config", "--json"], env={"ARTICLE_STREAM_PARTITIONS": "many"})
     assert result.exit_code == 1
     assert "ARTICLE_STREAM_PARTITIONS" in result.stderr and "Traceback" not in result.output
+
+
+def test_the_kafka_section_is_shown_by_variable_with_the_password_masked(invoke):
+    env = {"ARTICLE_STREAM_BROKER": "kafka.example:9093", "ARTICLE_STREAM_SASL_PASSWORD": "s3cret-Pa55"}
+    result = invoke(["config", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    values = orjson.loads(result.stdout)
+    assert values["ARTICLE_STREAM_BROKER"] == "kafka.example:9093"
+    assert values["ARTICLE_STREAM_SECURITY_PROTOCOL"] == "PLAINTEXT"
+    assert "s3cret-Pa55" not in invoke(["config"], env=env).stdout + result.stdout

@@ -19,7 +19,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 @pytest.fixture(scope="module")
 def pipeline() -> Pipeline:
-    return Pipeline(Settings(max_body_bytes=20_000, max_message_bytes=60_000))
+    return Pipeline(Settings(max_body_bytes=20_000, max_message_bytes=60_000).core())
 
 
 GOOD = {
@@ -67,7 +67,7 @@ def test_every_input_ends_enriched_or_dead_lettered_exactly_once(pipeline, value
 
 
 def test_identical_resend_is_unchanged_and_changed_resend_is_a_revision():
-    pipeline = Pipeline(Settings())
+    pipeline = Pipeline(Settings().core())
     value = orjson.dumps(GOOD)
     first = pipeline.process(value)
     again = pipeline.process(value)
@@ -80,7 +80,7 @@ def test_identical_resend_is_unchanged_and_changed_resend_is_a_revision():
 
 
 def test_seed_page_through_the_whole_core():
-    pipeline = Pipeline(Settings())
+    pipeline = Pipeline(Settings().core())
     [(where, value)] = [item for item in iter_inputs([SAMPLES]) if item[0].endswith("joongang-2024-12-05-nk-russia-treaty.txt")]
     outcome = pipeline.process(value)
     article = outcome.enriched
@@ -93,7 +93,7 @@ def test_seed_page_through_the_whole_core():
 
 
 def test_unchanged_outcome_restates_the_article_as_emitted():
-    pipeline = Pipeline(Settings())
+    pipeline = Pipeline(Settings().core())
     first = pipeline.process(orjson.dumps(GOOD))
     again = pipeline.process(orjson.dumps(GOOD))
     assert again.unchanged and again.restated is not None

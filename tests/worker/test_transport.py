@@ -11,9 +11,11 @@ from aiokafka.consumer.fetcher import Fetcher, FetchResult
 from faust.types import TP
 from faust.types.tuples import ConsumerMessage
 
-from stream.worker import transport
-from stream.worker.app import app
+from stream.config import Settings
+from stream.worker.app import create_app
 from stream.worker.transport import HOLE_GRACE_SECONDS, MAX_REREADS, Consumer
+
+app, _ = create_app(Settings(broker="127.0.0.1:9"), web=False)  # never started: no broker is contacted
 
 STREAM = TP("test-articles.tagged", 0)
 
@@ -102,7 +104,7 @@ async def test_a_lasting_hole_is_read_again_then_given_up_on(consumer: Consumer,
 
 
 def test_the_transactional_input_keeps_fausts_rule(consumer: Consumer, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = transport.get_settings()
+    settings = app.services.settings
     raw = TP(settings.topic_raw, 0)
     consumer._committed_offset[raw] = 10
     for offset in (11, 12):

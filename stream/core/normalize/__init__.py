@@ -2,7 +2,7 @@
 
 Interface (fixed; the implementation lives in this package):
 
-    normalize(raw: RawArticle, settings: Settings | None = None) -> NormalizedArticle
+    normalize(raw: RawArticle, settings: NormalizeConfig | None = None) -> NormalizedArticle
 
 Raises ``NormalizationError`` (a ``ValueError``) when no story text is left after cleaning; the
 pipeline turns it into a dead letter. Everything else that is wrong but survivable (a bad date, a

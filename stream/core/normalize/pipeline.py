@@ -8,11 +8,11 @@ import unicodedata
 from datetime import datetime
 from functools import lru_cache
 
-from stream.config import Settings, get_settings
 from stream.contracts import RawArticle
 from stream.core.dateline import find_dateline
 from stream.core.normalize import NormalizationError, NormalizedArticle
 from stream.core.normalize import boilerplate, credits, dates, fingerprint, language, urls
+from stream.core.normalize.config import NormalizeConfig
 from stream.core.normalize.text import clean_inline, repair
 
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -81,7 +81,7 @@ def _tag_phrases() -> tuple[frozenset[str], int]:
 _PHRASES: tuple[frozenset[str], int] | None = None
 
 
-def _zone_name(source: str | None, settings: Settings) -> str:
+def _zone_name(source: str | None, settings: NormalizeConfig) -> str:
     """The IANA zone for a source's zone-less dates: its entry in ``source_timezones`` (matched
     without regard to case), else ``default_timezone``."""
     if source:
@@ -95,7 +95,7 @@ def _zone_name(source: str | None, settings: Settings) -> str:
     return settings.default_timezone
 
 
-def _known_source(masthead: list[str], settings: Settings) -> str | None:
+def _known_source(masthead: list[str], settings: NormalizeConfig) -> str | None:
     """A source named in ``settings.source_timezones`` printed as a line above the story (the site name)."""
     known = {name.casefold(): name for name in settings.source_timezones}
     for line in masthead:
@@ -112,8 +112,8 @@ def _repeats_title(body: str, title: str) -> bool:
     return len(folded.split()) >= 2 and 0 < len(lines) <= 2 and all(line == folded for line in lines)
 
 
-def normalize(raw: RawArticle, settings: Settings | None = None) -> NormalizedArticle:
-    settings = settings or get_settings()
+def normalize(raw: RawArticle, settings: NormalizeConfig | None = None) -> NormalizedArticle:
+    settings = settings or NormalizeConfig()
     warnings: list[str] = []
     source = clean_inline(raw.source) if raw.source else None
     given_title = clean_inline(raw.title) if raw.title else None

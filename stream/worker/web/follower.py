@@ -41,9 +41,9 @@ async def follow(settings: Any, newsroom: Newsroom, stop: asyncio.Event, started
     """Follow the two topics into ``newsroom`` until ``stop`` is set; restarts after a broker error."""
     while not stop.is_set():
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.broker, enable_auto_commit=False, group_id=None,
+            bootstrap_servers=settings.kafka.broker, enable_auto_commit=False, group_id=None,
             fetch_max_wait_ms=FETCH_WAIT_MS, max_partition_fetch_bytes=16 << 20, fetch_max_bytes=64 << 20,
-            metadata_max_age_ms=5000, **client_kwargs(settings),
+            metadata_max_age_ms=5000, **client_kwargs(settings.kafka),
         )
         try:
             await consumer.start()

@@ -16,12 +16,10 @@ from typing import Any
 from faust.exceptions import ConsumerNotStarted
 from faust.sensors import Sensor
 
-from stream.config import get_settings
-from stream.metrics import ProgressWatchdog
-from stream.worker.app import app, metrics
+from stream.config import Settings
+from stream.metrics import Metrics, ProgressWatchdog
 
 log = logging.getLogger("article_stream.worker")
-settings = get_settings()
 
 
 # One offset query may take this long; shorter than a probe's timeout so the probe still answers.
@@ -31,7 +29,8 @@ QUERY_TIMEOUT_SECONDS = 3.0
 class Progress:
     """Offsets of the assigned input partitions, refreshed from the broker on a timer and on demand."""
 
-    def __init__(self) -> None:
+    def __init__(self, app: Any, metrics: Metrics, settings: Settings) -> None:
+        self.app, self.metrics, self.settings = app, metrics, settings
         self.watchdog = ProgressWatchdog(settings.stall_seconds)
         self.last_broker_ok: float | None = None  # monotonic time of the last successful offset query
         self.last_refresh = float("-inf")
@@ -39,10 +38,12 @@ class Progress:
 
     def _assigned_inputs(self) -> list[Any]:
         """Assigned partitions the agents consume (not changelogs or Faust's assignor topic)."""
+        app = self.app
         inputs = {name for agent in app.agents.values() for name in getattr(agent.channel, "topics", ())}
         return [tp for tp in app.consumer.assignment() if tp.topic in inputs]
 
     async def refresh(self) -> None:
+        app, metrics = self.app, self.metrics
         async with self._lock:
             self.last_refresh = time.monotonic()
             try:
@@ -75,18 +76,13 @@ class Progress:
                 log.exception("progress check failed")
 
     def broker_reachable(self) -> bool:
-        return self.last_broker_ok is not None and time.monotonic() - self.last_broker_ok <= settings.broker_timeout_seconds
+        return self.last_broker_ok is not None and time.monotonic() - self.last_broker_ok <= self.settings.broker_timeout_seconds
+
+    def readiness(self) -> dict[str, Any]:
+        return readiness(self.app, self)
 
 
-progress = Progress()
-
-
-@app.timer(settings.progress_interval_seconds)
-async def check_progress() -> None:
-    await progress.refresh_if_stale(max_age=0)  # never raises: the watchdog must not kill the worker
-
-
-def readiness() -> dict[str, Any]:
+def readiness(app: Any, progress: Progress) -> dict[str, Any]:
     """What the readiness probe checks."""
     try:
         assignment = app.consumer.assignment() if app.consumer else set()
@@ -108,8 +104,12 @@ def readiness() -> dict[str, Any]:
 class FaustSensor(Sensor):
     """Faust's own events that matter to an operator: rebalances, commit time, failed sends."""
 
+    def __init__(self, metrics: Metrics, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.metrics, self.settings = metrics, settings
+
     def on_rebalance_start(self, app_: Any) -> dict:
-        metrics.rebalances.inc()
+        self.metrics.rebalances.inc()
         return super().on_rebalance_start(app_)
 
     def on_commit_initiated(self, consumer: Any) -> float:
@@ -117,16 +117,16 @@ class FaustSensor(Sensor):
 
     def on_commit_completed(self, consumer: Any, state: Any) -> None:
         if isinstance(state, float):
-            metrics.commit_seconds.observe(time.perf_counter() - state)
+            self.metrics.commit_seconds.observe(time.perf_counter() - state)
 
     def on_send_initiated(self, producer: Any, topic: str, message: Any, keysize: int, valsize: int) -> str:
-        return topic_kind(topic)
+        return topic_kind(topic, self.settings)
 
     def on_send_error(self, producer: Any, exc: BaseException, state: Any) -> None:
-        metrics.send_errors.labels(state if isinstance(state, str) else "other").inc()
+        self.metrics.send_errors.labels(state if isinstance(state, str) else "other").inc()
 
 
-def topic_kind(topic: str) -> str:
+def topic_kind(topic: str, settings: Settings) -> str:
     """A bounded label for a topic name."""
     kinds = {
         settings.topic_raw: "raw",
@@ -141,4 +141,14 @@ def topic_kind(topic: str) -> str:
     return "internal" if topic.startswith(settings.app_id) else "other"
 
 
-app.sensors.add(FaustSensor())
+
+def register_probes(app: Any, metrics: Metrics, settings: Settings) -> Progress:
+    """The progress watchdog on a timer, and the sensor, on ``app``."""
+    progress = Progress(app, metrics, settings)
+
+    @app.timer(settings.progress_interval_seconds, name="stream.worker.web.probes.check_progress")
+    async def check_progress() -> None:
+        await progress.refresh_if_stale(max_age=0)  # never raises: the watchdog must not kill the worker
+
+    app.sensors.add(FaustSensor(metrics, settings))
+    return progress

@@ -11,7 +11,6 @@ from aiohttp import web
 from aiohttp.web_runner import AppRunner
 from faust.web.drivers.aiohttp import Web as AiohttpWeb
 
-from stream.config import get_settings
 from stream.contracts.api import BadRequest
 
 log = logging.getLogger("article_stream.worker")
@@ -76,6 +75,6 @@ class Web(AiohttpWeb):
         # Stopping waits this long at most for requests in progress (aiohttp's default is a minute);
         # open /events streams are ended first (``routes.end_event_streams``).
         self._runner = AppRunner(
-            self.web_app, access_log=None, keepalive_timeout=get_settings().web_idle_timeout_seconds,
+            self.web_app, access_log=None, keepalive_timeout=app.services.settings.web_idle_timeout_seconds,
             handler_cancellation=True, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
         )

@@ -26,7 +26,7 @@ OTHER = "The Bundestag in Berlin debated the federal budget on Tuesday, with Ola
 
 
 def test_an_undated_article_does_not_move_a_backfill_window() -> None:
-    p = Pipeline(Settings())
+    p = Pipeline(Settings().core())
     first = send(p, "f1", FLOOD, "2025-10-30T08:00:00Z", "Valencia floods: Jucar bursts its banks")
     undated = send(p, "u1", OTHER, None, "Bundestag debates the budget")
     assert undated.enriched is not None and undated.enriched.published_at is None
@@ -37,7 +37,7 @@ def test_an_undated_article_does_not_move_a_backfill_window() -> None:
 
 
 def test_a_future_dated_article_is_clamped_and_does_not_move_the_window() -> None:
-    p = Pipeline(Settings())
+    p = Pipeline(Settings().core())
     first = send(p, "f1", FLOOD, "2025-10-30T08:00:00Z", "Valencia floods: Jucar bursts its banks")
     future = send(p, "x1", OTHER, "2027-06-01T00:00:00Z", "Bundestag debates the budget")
     assert future.enriched is not None
@@ -48,7 +48,7 @@ def test_a_future_dated_article_is_clamped_and_does_not_move_the_window() -> Non
 
 
 def test_one_outlier_date_does_not_close_the_window_for_long() -> None:
-    p = Pipeline(Settings())
+    p = Pipeline(Settings().core())
     send(p, "o1", OTHER, "2025-12-30T08:00:00Z", "Bundestag debates the budget")  # two months ahead of the rest
     outcomes = [
         send(p, f"f{i}", f"{FLOOD} Update {i}.", f"2025-10-30T{8 + i:02d}:00:00Z", f"Valencia floods, update {i}")
@@ -60,7 +60,7 @@ def test_one_outlier_date_does_not_close_the_window_for_long() -> None:
 
 
 def test_an_undated_feed_still_expires_on_ingestion_time() -> None:
-    p = Pipeline(Settings())
+    p = Pipeline(Settings().core())
     for day in range(1, 20):
         p.process(
             orjson.dumps({"id": f"n{day}", "source": "No Dates", "title": f"Notice number {day} posted", "body": f"{OTHER} Item {day}."}),
@@ -70,7 +70,7 @@ def test_an_undated_feed_still_expires_on_ingestion_time() -> None:
 
 
 def test_a_title_plus_one_line_is_enriched() -> None:
-    p = Pipeline(Settings())
+    p = Pipeline(Settings().core())
     title = "Magnitude 5.1 earthquake strikes off Hokkaido"
     brief = send(p, "b1", title, "2025-10-30T08:00:00Z", title)
     assert brief.dead_letter is None and brief.enriched is not None

@@ -39,7 +39,7 @@ LATER = (
 
 
 def pipeline() -> Pipeline:
-    return Pipeline(Settings(), relator=Relator(RelateConfig(window_days=7)))
+    return Pipeline(Settings().core(), relator=Relator(RelateConfig(window_days=7)))
 
 
 def test_identical_resend_of_an_article_older_than_the_window_is_unchanged() -> None:
@@ -83,12 +83,12 @@ def test_the_ledger_survives_a_rebuild_from_its_mapping() -> None:
     articles: dict = {}
     stories: dict = {}
     ledger: dict = {}
-    p = Pipeline(Settings(), relator=Relator(RelateConfig(), articles=articles, stories=stories, ledger=ledger))
+    p = Pipeline(Settings().core(), relator=Relator(RelateConfig(), articles=articles, stories=stories, ledger=ledger))
     p.process(article("strike-1", "2025-01-06T09:00:00Z", STRIKE))
     p.process(article("boj-1", "2025-03-19T03:00:00Z", LATER, title="Bank of Japan holds rates"))
     # A restarted worker: the tables come back (through JSON, as from a changelog) and the index is rebuilt.
     restored = {name: orjson.loads(orjson.dumps(value)) for name, value in ledger.items()}
-    again = Pipeline(Settings(), relator=Relator(RelateConfig(), articles=articles, stories=stories, ledger=restored))
+    again = Pipeline(Settings().core(), relator=Relator(RelateConfig(), articles=articles, stories=stories, ledger=restored))
     assert again.process(article("strike-1", "2025-01-06T09:00:00Z", STRIKE)).unchanged
 
 

@@ -1,0 +1,161 @@
+"""The agents, unit by unit, with Faust's ``agent.test_context()``: no broker. Their services are
+built here (the factory's job in the worker): an in-memory relator, the real pipeline core, and an
+emitter that records what the agents hand it (the emitter itself: tests/worker/test_emit.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pytest
+
+from stream.config import Settings
+from stream.contracts import DeadLetter, EnrichedArticle, ErrorCode, StoryUpdate
+from stream.core.pipeline import Origin, Outcome, Pipeline
+from stream.core.relate import RelateConfig, Relator
+from stream.metrics import Metrics
+from stream.worker.agents import INGEST_HEADER, register_agents
+from stream.worker.app import App, Services, Topics
+
+ARTICLE = {
+    "id": "A-1",
+    "source": "Harbour Wire",
+    "title": "Port workers strike in Rotterdam over wages",
+    "body": "ROTTERDAM - Dock workers at the port of Rotterdam walked out on Monday over pay, the union said. "
+    "The strike halted container traffic at the largest port in Europe.",
+    "published_at": "2026-11-27T09:00:00Z",
+}
+
+
+STAMP = datetime(2026, 11, 27, 10, tzinfo=UTC).timestamp()
+
+
+class RecordingEmitter:
+    """Records each emit call; delivers at once (acknowledges the input)."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[Any]] = []
+
+    async def emit(self, records: list[Any], ack: Any, lane: Any = None) -> None:
+        self.calls.append(records)
+        ack()
+
+
+class InProcessPrepare:
+    """The enrich half in this process (the worker runs it in a child under a CPU budget: tests/faults/test_budget.py)."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self.started = False
+
+    def start(self) -> None:
+        self.started = True
+
+    async def prepare(self, value: bytes, origin: Origin) -> Outcome:
+        return self.pipeline.prepare(value, origin)
+
+
+@pytest.fixture(scope="module")
+def shared_pipeline() -> Pipeline:
+    return Pipeline()  # loads the tagger once for the module
+
+
+@pytest.fixture
+def wired(shared_pipeline: Pipeline):
+    settings = Settings(broker="127.0.0.1:9", app_id="agents-unit")
+    app = App(settings.app_id, broker="kafka://127.0.0.1:9", store="memory://", key_serializer="raw", value_serializer="raw")
+    topics = Topics(*(app.topic(f"unit.{kind}") for kind in ("raw", "tagged", "enriched", "stories", "dlq")))
+    relator = Relator(RelateConfig())
+    pipeline = Pipeline(tagger=shared_pipeline.tagger, relator=relator)
+    services = Services(
+        settings=settings, metrics=Metrics(), topics=topics, relator=relator, pipeline=pipeline,
+        emitter=RecordingEmitter(), prepare=InProcessPrepare(pipeline),
+    )  # fmt: skip
+    app.services = services
+    steps = register_agents(app, services)
+    return app, services, steps
+
+
+def _count(metrics: Metrics, name: str, **labels: str) -> float:
+    return metrics.registry.get_sample_value(name, labels or None) or 0.0
+
+
+def _prepared(services: Services, article: dict) -> EnrichedArticle:
+    outcome = services.pipeline.prepare(orjson.dumps(article))
+    assert outcome.enriched is not None
+    return outcome.enriched
+
+
+async def test_enrich_hands_a_tagged_record_over_and_dead_letters_bad_input(wired):
+    app, services, _ = wired
+    enrich = app.agents["stream.worker.agents.enrich"]
+    async with enrich.test_context() as agent:
+        await agent.put(orjson.dumps(ARTICLE), key=b"k1", timestamp=STAMP)
+        await agent.put(b"{not json", key=b"k2")
+    assert services.prepare.started
+    [tagged], [dead] = services.emitter.calls
+    assert tagged.kind == "tagged" and tagged.topic is services.topics.tagged
+    article = EnrichedArticle.model_validate_json(tagged.value)
+    assert tagged.key == article.id.encode() and article.story_id is None  # related later, by relate
+    assert tagged.headers[INGEST_HEADER] == str(int(STAMP * 1000)).encode()  # for relate's end-to-end latency
+    assert dead.kind == "dlq" and dead.topic is services.topics.dlq
+    letter = DeadLetter.model_validate_json(dead.value)
+    assert (letter.error_code, letter.stage, letter.original_value, letter.original_key) == (ErrorCode.invalid_json, "validate", "{not json", "k2")
+    metrics = services.metrics
+    assert _count(metrics, "article_stream_articles_consumed_total") == 2
+    assert _count(metrics, "article_stream_articles_dead_lettered_total", code="invalid_json") == 1
+    assert _count(metrics, "article_stream_articles_enriched_total") == 0  # enriched only once related
+    assert _count(metrics, "article_stream_stage_seconds_count", stage="tag") == 1
+
+
+async def test_relate_emits_the_article_and_its_story_then_recognises_the_resend(wired):
+    app, services, _ = wired
+    relate = app.agents["stream.worker.agents.relate"]
+    prepared = _prepared(services, ARTICLE)
+    value = prepared.__pydantic_serializer__.to_json(prepared)
+    async with relate.test_context() as agent:
+        await agent.put(value, key=prepared.id.encode())
+        await agent.put(value, key=prepared.id.encode())  # the same article again
+    [first, second] = services.emitter.calls
+    assert [r.kind for r in first] == ["enriched", "stories"]
+    enriched = EnrichedArticle.model_validate_json(first[0].value)
+    update = StoryUpdate.model_validate_json(first[1].value)
+    assert enriched.id == prepared.id and enriched.story_id == update.story_id and enriched.revision >= 1
+    assert first[0].topic is services.topics.enriched and first[1].topic is services.topics.stories
+    assert second == []  # unchanged and emitted by this process: nothing again, only acknowledged
+    metrics = services.metrics
+    assert _count(metrics, "article_stream_articles_enriched_total") == 1
+    assert _count(metrics, "article_stream_stories_created_total") == 1
+    assert _count(metrics, "article_stream_articles_unchanged_total") == 1
+    assert _count(metrics, "article_stream_stage_seconds_count", stage="relate") == 2
+    assert _count(metrics, "article_stream_stage_seconds_count", stage="emit") == 1
+
+
+async def test_relate_dead_letters_a_record_it_cannot_read_and_goes_on(wired):
+    app, services, _ = wired
+    relate = app.agents["stream.worker.agents.relate"]
+    prepared = _prepared(services, {**ARTICLE, "id": "A-2"})
+    async with relate.test_context() as agent:
+        await agent.put(b'{"id": "broken"}', key=b"broken")
+        await agent.put(prepared.__pydantic_serializer__.to_json(prepared), key=prepared.id.encode())
+    [[dead], after] = services.emitter.calls
+    letter = DeadLetter.model_validate_json(dead.value)
+    assert letter.error_code is ErrorCode.processing_error and letter.stage == "relate"
+    assert letter.reason.startswith("ValidationError") and letter.original_key == "broken"
+    assert [r.kind for r in after] == ["enriched", "stories"]
+    assert _count(services.metrics, "article_stream_articles_dead_lettered_total", code="processing_error") == 1
+    assert _count(services.metrics, "article_stream_articles_enriched_total") == 1
+
+
+async def test_a_relate_record_handed_over_by_enrich_is_not_validated_again(wired):
+    app, services, steps = wired
+    enrich, relate = app.agents["stream.worker.agents.enrich"], app.agents["stream.worker.agents.relate"]
+    async with enrich.test_context() as agent:
+        await agent.put(orjson.dumps(ARTICLE), key=b"k1")
+    [[tagged]] = services.emitter.calls
+    async with relate.test_context() as agent:
+        await agent.put(tagged.value, key=tagged.key)
+    assert (steps.handoff.hits, steps.handoff.misses) == (1, 0)  # found in the hand-over: not validated again
+    [_, linked] = services.emitter.calls
+    assert EnrichedArticle.model_validate_json(linked[0].value).id == EnrichedArticle.model_validate_json(tagged.value).id
