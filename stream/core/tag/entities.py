@@ -15,6 +15,7 @@ import re
 import ahocorasick
 
 from stream.contracts import TagItem
+from stream.core.tag.capitals import CapitalisedRuns
 from stream.core.tag.items import tag_item
 from stream.core.tag.resources import Resources, slugify
 
@@ -43,7 +44,7 @@ _KOREAN_GIVEN = re.compile(r"^[A-Z][a-z]+-[a-z]+$")  # "Jong-un", "Suk-yeol"
 _NOT_IN_NAMES = frozenset({"of", "the", "for", "on", "and"})  # connectors that no personal name has
 
 
-def _capitalised(text: str):
+def _capitalised(text: str, runs: CapitalisedRuns | None = None):
     """The matches of ``CAPITALISED.finditer(text)``, in time linear in the text.
 
     The regex engine tries every capital in turn; an attempt scans the capital's whole word run
@@ -51,8 +52,12 @@ def _capitalised(text: str):
     words ("Korea-Russia-Korea-...", 900 KB) cost time quadratic in its length. An attempt's outcome
     depends only on where the run ends (the one-letter "J." form only on the last three characters
     before it), so after a failed attempt every capital up to three characters before the run's end
-    would fail the same way, and is skipped. Texts without a long run keep the regex's own loop."""
-    if _LONG_WORD_RUN.search(text) is None:
+    would fail the same way, and is skipped. Texts without a long run keep the regex's own loop.
+
+    A failed attempt scans no further than the capitalised run (``capitals.RUN``) it starts in, so
+    when the shared scan ``runs`` found no long run the regex's loop is linear too: the search for
+    a long word run, which costs more than the regex itself, is left out."""
+    if (runs is not None and not runs.long) or _LONG_WORD_RUN.search(text) is None:
         yield from CAPITALISED.finditer(text)
         return
     pos = 0
@@ -199,10 +204,11 @@ class EntityCollector:
 
     # -- extraction -----------------------------------------------------------------------------
 
-    def extract(self, field: str, text: str) -> None:
+    def extract(self, field: str, text: str, runs: CapitalisedRuns | None = None) -> None:
+        """Names in a field's capitalised sequences; ``runs``: the field's capitalised runs, if scanned."""
         self.texts.append((field, text))
         covered = self._covered(field)
-        for m in _capitalised(text):
+        for m in _capitalised(text, runs):
             start, end = m.span()
             if start and (text[start - 1].isalnum() or text[start - 1] in "'’-"):
                 continue  # inside a word ("McDonald" is one word, "iPhone" none)

@@ -17,6 +17,7 @@ from stream.contracts import TagItem
 from stream.core.dateline import find_dateline
 from stream.core.normalize import NormalizedArticle
 from stream.core.tag import Tagging
+from stream.core.tag.capitals import CapitalisedRuns, capitalised_runs
 from stream.core.tag.entities import EntityCollector
 from stream.core.tag.items import tag_item
 from stream.core.tag.matcher import fold
@@ -96,7 +97,7 @@ class _ArticleState:
 
     __slots__ = ("title", "body", "title_low", "body_low", "full_low", "lead_end", "dateline_end", "regions",
                  "topic_hits", "sub_hits", "counted", "topic_evidence", "term_counts", "entities", "cities",
-                 "deferred")
+                 "deferred", "runs")
 
     def __init__(self, article: NormalizedArticle, entities: EntityCollector) -> None:
         self.title = article.title or ""
@@ -116,6 +117,7 @@ class _ArticleState:
         self.entities = entities
         self.cities: set[str] = set()  # place:<slug> tags: the dateline town and the cities named
         self.deferred: list[tuple] = []  # name-like places ("Jordan"): not a place when a person bears the name
+        self.runs: dict[str, CapitalisedRuns] = {}  # field -> its capitalised runs, scanned once
 
 
 def _capitalised_after(text: str, end: int) -> bool:
@@ -164,7 +166,7 @@ class Tagger:
             self._scan_field(st, field, text, low)
         person_words = st.entities.person_words()
         self._deferred_places(st, person_words)
-        self._towns(st.title, st.body, st.lead_end, st.regions, st.cities, person_words, st.dateline_end)
+        self._towns(st, person_words)
         keyphrases: list[str] = []
         for i, ptag in enumerate(article.publisher_tags):
             self._publisher_tag(i, ptag, st.regions, st.topic_hits, st.topic_evidence, st.entities, keyphrases,
@@ -200,7 +202,9 @@ class Tagger:
             if entity is not None and text[start].isupper() and (not entity[2] or text[start:end].isupper()):
                 self._entity_mention(st, entity[1], field, text, start, end)
         if not text.isupper():  # an all-capitals title says nothing about what is a name
-            st.entities.extract(field, text)
+            # One scan for capitalised words, shared by the name finder and the town finder.
+            st.runs[field] = runs = capitalised_runs(text)
+            st.entities.extract(field, text, runs)
 
     @staticmethod
     def _count_term(st: _ArticleState, topics: tuple, field: str, text: str, low: str, start: int, end: int,
@@ -266,16 +270,16 @@ class Tagger:
 
     # -- regions --------------------------------------------------------------------------------
 
-    def _towns(self, title: str, body: str, lead_end: int, regions: dict, cities: set[str],
-               person_words: frozenset[str] = frozenset(), dateline_end: int = 0) -> None:
+    def _towns(self, st: _ArticleState, person_words: frozenset[str]) -> None:
         """Small US towns, with a state cue (see ``towns.py``): "Salisbury, N.C." adds its state.
         A town in a dateline kept in the body was counted as the dateline."""
+        regions, cities, lead_end = st.regions, st.cities, st.lead_end
         states = {code for code in regions if code.startswith("US-")}
         found = []
-        for field, text in (("title", title), ("body", body)):
+        for field, text in (("title", st.title), ("body", st.body)):
             if text and not text.isupper():
-                found.extend((field, text, t) for t in find_towns(self.res, text, field == "title")
-                             if field == "title" or t.start >= dateline_end)
+                found.extend((field, text, t) for t in find_towns(self.res, text, field == "title", st.runs[field])
+                             if field == "title" or t.start >= st.dateline_end)
         for field, text, town in found:
             if town.strong:
                 w, where = _where(field == "title", town.start, lead_end)

@@ -14,12 +14,9 @@ Only a capitalised run's first name (after sentence words) is tried, so "Officer
 
 from __future__ import annotations
 
-import re
-
+from stream.core.tag.capitals import RUN, CapitalisedRuns
 from stream.core.tag.resources import Resources
 
-# A run of capitalised words joined by single spaces ("Upper Arlington High School").
-_RUN = re.compile(r"[A-Z][\w'’.\-]*(?: [A-Z][\w'’.\-]*)*")
 _PLACE_BEFORE = frozenset({"in", "near", "of", "from", "outside", "at", "to", "across", "around", "north", "south",
                            "east", "west", "downtown"})
 _NOT_A_TOWN_AFTER = frozenset({"Street", "St.", "Avenue", "Ave.", "Road", "Rd.", "Boulevard", "Blvd.", "Drive", "Dr.",
@@ -50,11 +47,12 @@ def _state_after(res: Resources, text: str, end: int) -> str | None:
     return res.us_states[m.group()] if m else None
 
 
-def find_towns(res: Resources, text: str, in_title: bool) -> list[TownMention]:
+def find_towns(res: Resources, text: str, in_title: bool, runs: CapitalisedRuns | None = None) -> list[TownMention]:
+    """``runs``: the text's capitalised runs, when the caller has scanned them already."""
     lead = res.cues["lead_words"]
     first_words = res.us_town_first_words
     out: list[TownMention] = []
-    for m in _RUN.finditer(text):
+    for m in runs.matches if runs is not None else RUN.finditer(text):
         run = m.group()
         # Most runs cannot name a town: the first word starts no town name, it is no sentence
         # word to skip, and no ", <state>" follows the run (only the run's last word can have one).
