@@ -511,10 +511,11 @@ class Tagger:
         word lists find under a topic the model chose is kept too, with the model's probability
         and the word lists' evidence: the labelled corpora teach most sub-topics thinly."""
         scores = self.topic_model.score(title_low, body_low)
-        chosen = self._model_top_topics(scores.probs, publisher_evidence)
+        probs = scores.probs.tolist()  # Python floats (exact): no numpy scalar per class
+        chosen = self._model_top_topics(probs, publisher_evidence)
         selected = dict(chosen)
-        selected.update(self._model_subtopics(scores.probs, chosen))
-        listed = self._listed_subtopics(scores.probs, chosen, selected, lexicon)
+        selected.update(self._model_subtopics(probs, chosen))
+        listed = self._listed_subtopics(probs, chosen, selected, lexicon)
         selected.update((t, p) for t, (p, _) in listed.items())
         items = []
         spans: dict[str, tuple | None] = {}  # a term's first span, shared by a topic and its sub-topics
@@ -533,11 +534,11 @@ class Tagger:
         items.sort(key=lambda i: (i.kind != "top", -i.score, i.id))
         return items
 
-    def _model_top_topics(self, probs, publisher_evidence: dict[str, list]) -> dict[str, float]:
+    def _model_top_topics(self, probs: list[float], publisher_evidence: dict[str, list]) -> dict[str, float]:
         """The best top-level topic if it reaches the model's floor, any other one above
         MODEL_MULTI_MIN, and the publisher's own topic labels whatever the model says."""
         model, parent_of = self.topic_model, self._topic_parent
-        top = [(float(probs[i]), c) for i, c in enumerate(model.classes) if not parent_of.get(c)]
+        top = [(probs[i], c) for i, c in enumerate(model.classes) if not parent_of.get(c)]
         chosen: dict[str, float] = {}
         if top:
             best_p, best = max(top)
@@ -546,16 +547,16 @@ class Tagger:
         for t in publisher_evidence:
             if not parent_of.get(t):
                 i = model.class_index.get(t)
-                chosen[t] = max(chosen.get(t, 0.0), float(probs[i]) if i is not None else 0.0, PUBLISHER_TOPIC_P)
+                chosen[t] = max(chosen.get(t, 0.0), probs[i] if i is not None else 0.0, PUBLISHER_TOPIC_P)
         return chosen
 
-    def _model_subtopics(self, probs, chosen: dict[str, float]) -> dict[str, float]:
+    def _model_subtopics(self, probs: list[float], chosen: dict[str, float]) -> dict[str, float]:
         """The model's sub-topics of a chosen topic at MODEL_SUB_MIN or more."""
         parent_of = self._topic_parent
-        return {c: float(probs[i]) for i, c in enumerate(self.topic_model.classes)
+        return {c: probs[i] for i, c in enumerate(self.topic_model.classes)
                 if parent_of.get(c) in chosen and probs[i] >= MODEL_SUB_MIN}
 
-    def _listed_subtopics(self, probs, chosen: dict[str, float], selected: dict[str, float],
+    def _listed_subtopics(self, probs: list[float], chosen: dict[str, float], selected: dict[str, float],
                           lexicon: list[tuple]) -> dict[str, tuple[float, list]]:
         """Sub-topics the word lists found under a chosen topic that the model did not select:
         ``id -> (probability, word-list evidence)``; the word lists' score when the model has no such class."""
@@ -563,7 +564,7 @@ class Tagger:
         for t, _, score, kind, evidence in lexicon:
             if kind == "sub" and t not in selected and self._topic_parent[t] in chosen:
                 i = self.topic_model.class_index.get(t)
-                listed[t] = (float(probs[i]) if i is not None else score, evidence)
+                listed[t] = (probs[i] if i is not None else score, evidence)
         return listed
 
     def _term_evidence(self, scores, topic: str, spans: dict, title: str, body: str, title_low: str,

@@ -197,11 +197,12 @@ class TopicModel:
         weights = scores.rows[:, c] if scores.rows is not None else self._w32[scores.index, c]
         col = scores.values * weights  # each present feature's contribution
         order = np.argsort(-col)[:k]
+        # Python values for the few top ones: no numpy scalar per comparison.
         out = []
-        for j in order:
-            if col[j] <= 0 or len(out) == k:
+        for contribution, i in zip(col[order].tolist(), scores.index[order].tolist(), strict=True):
+            if contribution <= 0:
                 break
-            out.append(self.vocab[int(scores.index[j])])
+            out.append(self.vocab[i])
         return out
 
 
