@@ -27,6 +27,7 @@ from stream.budget import BudgetedPrepare
 from stream.contracts import ErrorCode
 from stream.core.pipeline import Origin, Pipeline
 from stream.core.tag import entities, matcher
+from stream.core.tag.capitals import capitalised_runs
 from tests.faults.hostile import MB
 from tests.faults.shapes import KIB, SHAPES
 
@@ -132,6 +133,8 @@ def _runs() -> st.SearchStrategy[str]:
 def test_capitalised_scan_matches_the_regex(text: str) -> None:
     expected = [m.span() for m in entities.CAPITALISED.finditer(text)]
     assert [m.span() for m in entities._capitalised(text)] == expected
+    # With the shared capitalised-run scan (the tagger's path) the answer is the same.
+    assert [m.span() for m in entities._capitalised(text, capitalised_runs(text))] == expected
 
 
 @settings(max_examples=200, deadline=None)

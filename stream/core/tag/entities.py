@@ -15,6 +15,7 @@ import re
 import ahocorasick
 
 from stream.contracts import TagItem
+from stream.core.tag.capitals import CapitalisedRuns
 from stream.core.tag.items import tag_item
 from stream.core.tag.resources import Resources, slugify
 
@@ -43,7 +44,7 @@ _KOREAN_GIVEN = re.compile(r"^[A-Z][a-z]+-[a-z]+$")  # "Jong-un", "Suk-yeol"
 _NOT_IN_NAMES = frozenset({"of", "the", "for", "on", "and"})  # connectors that no personal name has
 
 
-def _capitalised(text: str):
+def _capitalised(text: str, runs: CapitalisedRuns | None = None):
     """The matches of ``CAPITALISED.finditer(text)``, in time linear in the text.
 
     The regex engine tries every capital in turn; an attempt scans the capital's whole word run
@@ -51,8 +52,12 @@ def _capitalised(text: str):
     words ("Korea-Russia-Korea-...", 900 KB) cost time quadratic in its length. An attempt's outcome
     depends only on where the run ends (the one-letter "J." form only on the last three characters
     before it), so after a failed attempt every capital up to three characters before the run's end
-    would fail the same way, and is skipped. Texts without a long run keep the regex's own loop."""
-    if _LONG_WORD_RUN.search(text) is None:
+    would fail the same way, and is skipped. Texts without a long run keep the regex's own loop.
+
+    A failed attempt scans no further than the capitalised run (``capitals.RUN``) it starts in, so
+    when the shared scan ``runs`` found no long run the regex's loop is linear too: the search for
+    a long word run, which costs more than the regex itself, is left out."""
+    if (runs is not None and not runs.long) or _LONG_WORD_RUN.search(text) is None:
         yield from CAPITALISED.finditer(text)
         return
     pos = 0
@@ -105,6 +110,23 @@ def _occurrences(words: list[str], text: str) -> list[tuple[str, int]]:
                 out.append((word, i))
                 last_end = i + len(word)
     return out
+
+
+def _tokens(seq: str, start: int) -> tuple[list[str], list[int]]:
+    """A capitalised sequence's words and their offsets; the last loses a possessive ("Lee's")
+    or a sentence-ending dot ("Jackson.", but not "Inc." or "Jr.")."""
+    tokens = seq.split(" ")
+    offsets = [start]
+    pos = start
+    for tok in tokens[:-1]:
+        pos += len(tok) + 1
+        offsets.append(pos)
+    last = tokens[-1]
+    if last.endswith(("'s", "’s")):
+        tokens[-1] = last[:-2]
+    elif last.endswith(".") and len(last) > 4:
+        tokens[-1] = last[:-1]
+    return tokens, offsets
 
 
 def _capitalised_before(text: str, i: int) -> bool:
@@ -182,91 +204,94 @@ class EntityCollector:
 
     # -- extraction -----------------------------------------------------------------------------
 
-    def extract(self, field: str, text: str) -> None:
+    def extract(self, field: str, text: str, runs: CapitalisedRuns | None = None) -> None:
+        """Names in a field's capitalised sequences; ``runs``: the field's capitalised runs, if scanned."""
         self.texts.append((field, text))
-        spans = [(s, e) for f, s, e in self.known_spans if f == field]
-        covered = set()
-        for s, e in spans:
-            covered.update(range(s, e))
-        cues = self.res.cues
-        titles, never = cues["person_titles"], cues["never_names"]
-        titles_lower = cues["person_titles_lower"]
-        org_tails = cues["org_tails"]
-        sentence_words = cues["sentence_words"]  # lead words, connectors and dates
-        trailing_words = cues["trailing_words"]  # never-names and connectors
-        place_first = self.res.place_first_words
-        for m in _capitalised(text):
+        covered = self._covered(field)
+        for m in _capitalised(text, runs):
             start, end = m.span()
             if start and (text[start - 1].isalnum() or text[start - 1] in "'’-"):
                 continue  # inside a word ("McDonald" is one word, "iPhone" none)
-            seq = m.group()
             # Overlap with a known span, by position (a scan of every span per match was quadratic).
             if covered and (start in covered or end - 1 in covered or not covered.isdisjoint(range(start, end))):
                 continue
-            tokens = seq.split(" ")
-            offsets = [start]
-            pos = start
-            for tok in tokens[:-1]:
-                pos += len(tok) + 1
-                offsets.append(pos)
-            last = tokens[-1]
-            if last.endswith(("'s", "’s")):
-                last = last[:-2]
-            elif last.endswith(".") and len(last) > 4:
-                last = last[:-1]  # sentence end, not an abbreviation ("Inc.", "Jr.")
-            tokens[-1] = last
-            if start >= 2 and text[start - 1] == " ":
-                prev_word = text[text.rfind(" ", max(0, start - 40), start - 1) + 1:start - 1]
-            else:
-                prev_word = ""
-            person_cue = bool(prev_word) and (
-                prev_word.lower().rstrip(".,") in titles_lower or prev_word.endswith("-old")  # "15-year-old Ann Lee"
-            )
-            # Sentence words and dates go from the start, dates and the like from the end.
-            i, j = 0, len(tokens)
-            while i < j and tokens[i] in sentence_words:
-                if self._multiword_place_at(tokens, i, j):
-                    break  # "New York City", "Little Rock Police Department": the word starts a place
-                i += 1
-            while j > i and tokens[j - 1] in trailing_words:
-                j -= 1
-            if j <= i:
-                continue
-            self._local_place(tokens, i, j)
-            # An organisation keeps the rest ("Tulsa County District Court"); for a person, titles
-            # and place words go too ("Russian President Vladimir Putin").
-            if j - i >= 2 and tokens[j - 1] in org_tails and self._is_place_name(tokens[i:j]):
-                continue  # "New York City", "Kansas City": the place tags have it, it is no organisation
-            if j - i >= 2 and tokens[j - 1] in org_tails:
+            self._sequence(field, text, m.group(), start)
+
+    def _covered(self, field: str) -> set[int]:
+        """Text positions inside the known entities already found in this field."""
+        covered: set[int] = set()
+        for f, s, e in self.known_spans:
+            if f == field:
+                covered.update(range(s, e))
+        return covered
+
+    def _sequence(self, field: str, text: str, seq: str, start: int) -> None:
+        """One capitalised sequence: trimmed of sentence words, then a local place, an
+        organisation, or (without titles and place words) a name to classify."""
+        tokens, offsets = _tokens(seq, start)
+        person_cue = self._person_cue_before(text, start)
+        i, j = self._trim(tokens)
+        if j <= i:
+            return
+        self._local_place(tokens, i, j)
+        # An organisation keeps the rest ("Tulsa County District Court"); for a person, titles
+        # and place words go too ("Russian President Vladimir Putin").
+        if j - i >= 2 and tokens[j - 1] in self.res.cues["org_tails"]:
+            if not self._is_place_name(tokens[i:j]):  # "New York City" is the place tags' business
                 self._classify(tokens[i:j], False, field, text, offsets[i], offsets[j - 1] + len(tokens[j - 1]))
-                continue
-            while i < j:
-                tok = tokens[i]
-                if tok in sentence_words:
-                    i += 1
-                elif tok in titles:
-                    person_cue = True
-                    i += 1
-                elif tok.lower() in place_first:
-                    n = self._place_prefix(tokens[:j], i)
-                    if not n:
-                        break
-                    i += n
-                else:
-                    break
-            if j <= i:
-                continue
-            # A title inside ("Mines Minister Juan Mendoza"): the name is what follows the last one.
-            for k in range(j - 2, i, -1):
-                if tokens[k] in titles:
-                    i, person_cue = k + 1, True
-                    break
-            name_tokens = tokens[i:j]
-            n_start = offsets[i]
-            n_end = offsets[j - 1] + len(name_tokens[-1])
-            if len(name_tokens) <= 2 and not never.isdisjoint(name_tokens):
-                continue
-            self._classify(name_tokens, person_cue, field, text, n_start, n_end)
+            return
+        i, titled = self._name_start(tokens, i, j)
+        if j <= i:
+            return
+        name_tokens = tokens[i:j]
+        if len(name_tokens) <= 2 and not self.res.cues["never_names"].isdisjoint(name_tokens):
+            return
+        self._classify(name_tokens, person_cue or titled, field, text, offsets[i],
+                       offsets[j - 1] + len(name_tokens[-1]))
+
+    def _person_cue_before(self, text: str, start: int) -> bool:
+        """A title or an age right before the sequence: "Dr. Ann Lee", "15-year-old Ann Lee"."""
+        if start < 2 or text[start - 1] != " ":
+            return False
+        prev_word = text[text.rfind(" ", max(0, start - 40), start - 1) + 1:start - 1]
+        return bool(prev_word) and (prev_word.lower().rstrip(".,") in self.res.cues["person_titles_lower"]
+                                    or prev_word.endswith("-old"))
+
+    def _trim(self, tokens: list[str]) -> tuple[int, int]:
+        """``(i, j)``: the tokens left once sentence words and dates go from the start (unless they
+        begin a place: "New York City") and never-names and connectors from the end."""
+        cues = self.res.cues
+        sentence_words, trailing_words = cues["sentence_words"], cues["trailing_words"]
+        i, j = 0, len(tokens)
+        while i < j and tokens[i] in sentence_words and not self._multiword_place_at(tokens, i, j):
+            i += 1
+        while j > i and tokens[j - 1] in trailing_words:
+            j -= 1
+        return i, j
+
+    def _name_start(self, tokens: list[str], i: int, j: int) -> tuple[int, bool]:
+        """Where a person's name starts once leading sentence words, titles and place words are
+        gone, and whether a title was among them ("Russian Defense Minister Andrei Belousov")."""
+        cues = self.res.cues
+        sentence_words, titles = cues["sentence_words"], cues["person_titles"]
+        place_first = self.res.place_first_words
+        titled = False
+        while i < j:
+            tok = tokens[i]
+            if tok in sentence_words:
+                i += 1
+            elif tok in titles:
+                titled = True
+                i += 1
+            elif tok.lower() in place_first and (n := self._place_prefix(tokens[:j], i)):
+                i += n
+            else:
+                break
+        # A title inside ("Mines Minister Juan Mendoza"): the name is what follows the last one.
+        for k in range(j - 2, i, -1):
+            if tokens[k] in titles:
+                return k + 1, True
+        return i, titled
 
     def _local_place(self, tokens: list[str], i: int, j: int) -> None:
         """A county, township, street or venue ("Harris County", "Fairmont Terrace"), or the place an
@@ -332,64 +357,84 @@ class EntityCollector:
         return 0
 
     def _classify(self, tokens: list[str], person_cue: bool, field: str, text: str, start: int, end: int) -> None:
+        if len(tokens) == 1:
+            self._single_word(tokens[0], field, text, start, end)
+        elif self._is_org(tokens):
+            self._organisation(" ".join(tokens), tokens, field, text, start, end)
+        elif self._may_be_person(tokens, person_cue):
+            self._person(tokens, person_cue, field, text, start, end)
+
+    def _single_word(self, tok: str, field: str, text: str, start: int, end: int) -> None:
+        """An acronym the article defined counts for its organisation; any other word waits for
+        the names the article gives in full (``_resolve_singles``)."""
+        if tok in self.acronyms:
+            entity_id = self.acronyms[tok]
+            acc = self.found.get(entity_id)
+            if acc is not None:
+                self._mention(entity_id, acc.label, acc.kind, field, text, start, end)
+            return
+        self.singles.append((tok, field, start, end))
+
+    def _is_org(self, tokens: list[str]) -> bool:
+        """"... Agency", "Ministry of ...": an organisation word at the end, or a head before of/for."""
+        cues = self.res.cues
+        return tokens[-1] in cues["org_tails"] or (
+            len(tokens) >= 3 and tokens[0] in cues["org_heads"] and tokens[1] in ("of", "for"))
+
+    def _organisation(self, name: str, tokens: list[str], field: str, text: str, start: int, end: int) -> None:
+        if self.res.cues["org_words"].issuperset(tokens):
+            return  # "Sheriff's Office", "District Court": which one is not said, so no anchor
+        entity_id = f"org/{slugify(name)}"
+        self._mention(entity_id, name, "org", field, text, start, end)
+        # "Korean Central News Agency (KCNA)": the acronym later stands for the organisation.
+        after = text[end:end + 12]
+        if after.startswith(" (") and ")" in after:
+            acronym = after[2:after.index(")")]
+            if acronym.isupper() and 2 <= len(acronym) <= 8:
+                self.acronyms[acronym] = entity_id
+
+    def _may_be_person(self, tokens: list[str], person_cue: bool) -> bool:
+        """Shapes no person's name has: too long, a connector or acronym inside, a place's tail
+        word, a town's name, a possessive inside."""
         cues = self.res.cues
         name = " ".join(tokens)
-        if len(tokens) == 1:
-            tok = tokens[0]
-            if tok in self.acronyms:
-                entity_id = self.acronyms[tok]
-                acc = self.found.get(entity_id)
-                if acc is not None:
-                    self._mention(entity_id, acc.label, acc.kind, field, text, start, end)
-                return
-            self.singles.append((tok, field, start, end))
-            return
-        is_org = tokens[-1] in cues["org_tails"] or (
-            len(tokens) >= 3 and tokens[0] in cues["org_heads"] and tokens[1] in ("of", "for")
-        )
-        if is_org:
-            if cues["org_words"].issuperset(tokens):
-                return  # "Sheriff's Office", "District Court": which one is not said, so no anchor
-            entity_id = f"org/{slugify(name)}"
-            self._mention(entity_id, name, "org", field, text, start, end)
-            after = text[end:end + 12]
-            if after.startswith(" (") and ")" in after:
-                acronym = after[2:after.index(")")]
-                if acronym.isupper() and 2 <= len(acronym) <= 8:
-                    self.acronyms[acronym] = entity_id
-            return
         if len(tokens) > 4 or not _NOT_IN_NAMES.isdisjoint(tokens):
-            return  # "Treaty on Comprehensive ...": a connector that is no name particle
+            return False  # "Treaty on Comprehensive ...": a connector that is no name particle
         if any(len(t) > 1 and t.isupper() for t in tokens):
-            return
+            return False
         if tokens[-1] in cues["place_tails"]:
-            return  # "Franklin Township", "Fairmont Terrace", "Davis Cup"
-        if not person_cue and (name in self.res.us_towns or name.lower() in self.res.place_terms
-                               or (name.startswith("St. ") and "Saint " + name[4:] in self.res.us_towns)):
-            return  # "Santa Cruz", "Eden Prairie": a town, not a person
-        if "'s " in name or "’s " in name:  # a possessive word before the last one
-            return  # "Prime Minister's Questions"
-        looks_person = (
-            person_cue
-            or tokens[0] in self.res.first_names
-            or (len(tokens) >= 2 and _KOREAN_GIVEN.match(tokens[1]) is not None)
-            or text.startswith(self.res.person_after, end)
-        )
+            return False  # "Franklin Township", "Fairmont Terrace", "Davis Cup"
+        if not person_cue and self._is_town_name(name):
+            return False  # "Santa Cruz", "Eden Prairie": a town, not a person
+        return "'s " not in name and "’s " not in name  # "Prime Minister's Questions"
+
+    def _is_town_name(self, name: str) -> bool:
+        towns = self.res.us_towns
+        return (name in towns or name.lower() in self.res.place_terms
+                or (name.startswith("St. ") and "Saint " + name[4:] in towns))
+
+    def _person(self, tokens: list[str], person_cue: bool, field: str, text: str, start: int, end: int) -> None:
+        """A person when a cue says so; else, if short, a name pending a later mention by surname."""
+        looks_person = person_cue or self._person_shaped(tokens, text, end)
         if not looks_person and len(tokens) >= 3:
             # "House Speaker Nancy Pelosi": a known given name inside starts the person's name.
-            first_names = self.res.first_names
-            for k in range(1, len(tokens) - 1):
-                if tokens[k] in first_names:
-                    tokens = tokens[k:]
-                    start = end - len(" ".join(tokens))
-                    name = " ".join(tokens)
-                    looks_person = len(tokens) <= 3
-                    break
+            k = next((k for k in range(1, len(tokens) - 1) if tokens[k] in self.res.first_names), None)
+            if k is not None:
+                tokens = tokens[k:]
+                start = end - len(" ".join(tokens))
+                looks_person = len(tokens) <= 3
+        name = " ".join(tokens)
         if looks_person:
             self._mention(f"person/{slugify(name)}", name, "person", field, text, start, end)
-        elif len(tokens) <= 3 and cues["titles_or_lead"].isdisjoint(tokens):
+        elif len(tokens) <= 3 and self.res.cues["titles_or_lead"].isdisjoint(tokens):
             if len(self.pending) < MAX_COLLECTED:
                 self.pending.append((name, field, start, end))  # a person if later named by surname alone
+
+    def _person_shaped(self, tokens: list[str], text: str, end: int) -> bool:
+        """A known given name first, a Korean-style "Kim Jong-un", or "who"/an age right after."""
+        return (tokens[0] in self.res.first_names
+                or (len(tokens) >= 2 and _KOREAN_GIVEN.match(tokens[1]) is not None)
+                or text.startswith(self.res.person_after, end))
 
     # -- output ---------------------------------------------------------------------------------
 

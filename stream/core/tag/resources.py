@@ -137,86 +137,22 @@ def _combine(payloads: tuple) -> tuple:
 def load_resources() -> Resources:
     """Everything the tagger needs, built once per process (a few tens of milliseconds)."""
     matcher = PhraseMatcher()
-    place_terms = set()
-    us_states: dict[str, str] = {}
-    header = True
-    for row in _rows("gazetteer.tsv"):
-        if header:
-            header = False
-            continue
-        term, code, kind = row[0], row[1], row[2]
-        if kind == "block":
-            matcher.add(term, ("B",))
-        else:
-            matcher.add(term, ("P", code, kind, _is_acronym(term)))
-            place_terms.add(term.lower())
-            if code.startswith("US-") and kind == "abbrev":  # "Ind.", "N.C.": AP state abbreviations
-                us_states[term] = code
-
-    regions = {}
-    for row in _rows("regions.tsv")[1:]:
-        code, label, kind, subregion = (row + [""] * 4)[:4]
-        regions[code] = Region(code, label, kind, subregion)
-        if kind == "subdivision" and code.startswith("US-"):
-            us_states.setdefault(label, code)
-            us_states.setdefault(code[3:], code)  # postal code: "Salisbury, NC"
-    town_rows = _rows("us_towns.tsv")[1:]
-    us_towns = {r[0]: frozenset("US-" + c for c in r[1].split("|")) for r in town_rows}
-    us_town_population = {r[0]: int(r[2]) for r in town_rows}
-
-    taxonomy = json.loads((DATA / "taxonomy.json").read_text(encoding="utf-8"))
-    topics = {t["id"]: Topic(t["id"], t["label"], t.get("iptc"), t.get("parent"), t.get("prior", 1.0)) for t in taxonomy["topics"]}
-    # Hand-curated terms count for their topic and its parent. Economy sub-topic terms derived
-    # from Reuters-21578 TRAIN only refine the sub-topic ("S"): they are too broad ("talks",
-    # "relations") to decide that a story is about the economy at all.
-    for name, kind in (("topic_lexicon.tsv", "T"), ("topic_lexicon_reuters.tsv", "S")):
-        for row in _rows(name):
-            topic_id, weight, terms = row[0], float(row[1]), row[2]
-            if topic_id not in topics:
-                raise ValueError(f"{name}: unknown topic {topic_id!r}")
-            for term in terms.split("|"):
-                if term.strip():
-                    matcher.add(term.strip(), (kind, topic_id, weight))
-
-    entities = {}
-    for row in _rows("entities.tsv")[1:]:
-        entity_id, label, aliases = row[0], row[1], row[2]
-        region = row[3] if len(row) > 3 and row[3] else None
-        entities[entity_id] = KnownEntity(entity_id, label, region)
-        for alias in aliases.split("|"):
-            if alias.strip():
-                matcher.add(alias.strip(), ("E", entity_id, _is_acronym(alias)))
+    place_terms, us_states = _load_gazetteer(matcher)
+    regions = _load_regions(us_states)
+    us_towns, us_town_population = _load_us_towns()
+    topics = _load_topics(matcher)
+    entities = _load_entities(matcher)
     matcher.build(combine=_combine)
-
-    first_names = frozenset(
-        line.strip()
-        for line in (DATA / "first_names.txt").read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    )
-    cue_data = json.loads((DATA / "entity_cues.json").read_text(encoding="utf-8"))
-    cues = {k: frozenset(v) for k, v in cue_data.items() if isinstance(v, list) and k != "person_after"}
-    cues["person_titles_lower"] = frozenset(w.lower().rstrip(".") for w in cue_data["person_titles"])
-    # Unions tested in one set operation per name (entities.py).
-    cues["org_words"] = cues["org_tails"] | cues["org_heads"] | cues["jurisdiction_words"]
-    cues["titles_or_lead"] = cues["person_titles"] | cues["lead_words"]
-    cues["not_in_local_places"] = cues["titles_or_lead"] | cues["org_heads"] | cues["never_names"]
-    cues["sentence_words"] = cues["lead_words"] | cues["connectors"] | cues["date_words"]
-    cues["trailing_words"] = cues["never_names"] | cues["connectors"]
-    amb = json.loads((DATA / "ambiguous_places.json").read_text(encoding="utf-8"))
-    cues["company_tails"] = frozenset(amb["company_tails"])
-    cues["combining_forms"] = frozenset(amb["combining_forms"])
-    for rule in amb["rules"].values():  # cue words are tested against folded text
-        for key in ("cues", "veto"):
-            if key in rule:
-                rule[key] = [fold(c) for c in rule[key]]
+    cues, person_after = _load_entity_cues()
+    amb = _load_ambiguity(cues)
     return Resources(
         matcher=matcher,
         regions=regions,
         topics=topics,
         entities=entities,
-        first_names=first_names,
+        first_names=_load_first_names(),
         cues=cues,
-        person_after=tuple(cue_data["person_after"]),
+        person_after=person_after,
         ambiguity_rules=amb["rules"],
         name_like=frozenset(amb["name_like"]),
         place_terms=frozenset(place_terms),
@@ -226,3 +162,100 @@ def load_resources() -> Resources:
         us_town_population=us_town_population,
         us_states=us_states,
     )
+
+
+def _load_gazetteer(matcher: PhraseMatcher) -> tuple[set[str], dict[str, str]]:
+    """Places and blocking phrases into the matcher; the lowercased place terms, and the AP state
+    abbreviations ("Ind.", "N.C.") as the first state spellings."""
+    place_terms: set[str] = set()
+    us_states: dict[str, str] = {}
+    for row in _rows("gazetteer.tsv")[1:]:  # after the header
+        term, code, kind = row[0], row[1], row[2]
+        if kind == "block":
+            matcher.add(term, ("B",))
+            continue
+        matcher.add(term, ("P", code, kind, _is_acronym(term)))
+        place_terms.add(term.lower())
+        if code.startswith("US-") and kind == "abbrev":
+            us_states[term] = code
+    return place_terms, us_states
+
+
+def _load_regions(us_states: dict[str, str]) -> dict[str, Region]:
+    """The regions; a US state's name and postal code ("Salisbury, NC") join the state spellings."""
+    regions = {}
+    for row in _rows("regions.tsv")[1:]:
+        code, label, kind, subregion = (row + [""] * 4)[:4]
+        regions[code] = Region(code, label, kind, subregion)
+        if kind == "subdivision" and code.startswith("US-"):
+            us_states.setdefault(label, code)
+            us_states.setdefault(code[3:], code)
+    return regions
+
+
+def _load_us_towns() -> tuple[dict[str, frozenset[str]], dict[str, int]]:
+    town_rows = _rows("us_towns.tsv")[1:]
+    us_towns = {r[0]: frozenset("US-" + c for c in r[1].split("|")) for r in town_rows}
+    return us_towns, {r[0]: int(r[2]) for r in town_rows}
+
+
+def _load_topics(matcher: PhraseMatcher) -> dict[str, Topic]:
+    """The taxonomy, and the topic terms into the matcher."""
+    taxonomy = json.loads((DATA / "taxonomy.json").read_text(encoding="utf-8"))
+    topics = {t["id"]: Topic(t["id"], t["label"], t.get("iptc"), t.get("parent"), t.get("prior", 1.0))
+              for t in taxonomy["topics"]}
+    # Hand-curated terms count for their topic and its parent. Economy sub-topic terms derived
+    # from Reuters-21578 TRAIN only refine the sub-topic ("S"): they are too broad ("talks",
+    # "relations") to decide that a story is about the economy at all.
+    for name, kind in (("topic_lexicon.tsv", "T"), ("topic_lexicon_reuters.tsv", "S")):
+        for row in _rows(name):
+            topic_id, weight, terms = row[0], float(row[1]), row[2]
+            if topic_id not in topics:
+                raise ValueError(f"{name}: unknown topic {topic_id!r}")
+            for term in filter(None, map(str.strip, terms.split("|"))):
+                matcher.add(term, (kind, topic_id, weight))
+    return topics
+
+
+def _load_entities(matcher: PhraseMatcher) -> dict[str, KnownEntity]:
+    """Known entities, and their aliases into the matcher."""
+    entities = {}
+    for row in _rows("entities.tsv")[1:]:
+        entity_id, label, aliases = row[0], row[1], row[2]
+        region = row[3] if len(row) > 3 and row[3] else None
+        entities[entity_id] = KnownEntity(entity_id, label, region)
+        for alias in filter(None, map(str.strip, aliases.split("|"))):
+            matcher.add(alias, ("E", entity_id, _is_acronym(alias)))
+    return entities
+
+
+def _load_first_names() -> frozenset[str]:
+    lines = (DATA / "first_names.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _load_entity_cues() -> tuple[dict[str, frozenset[str]], tuple[str, ...]]:
+    """The word lists of ``entity_cues.json``, plus the unions ``entities.py`` tests in one set
+    operation per name; and the person-after cues (text right after a name)."""
+    cue_data = json.loads((DATA / "entity_cues.json").read_text(encoding="utf-8"))
+    cues = {k: frozenset(v) for k, v in cue_data.items() if isinstance(v, list) and k != "person_after"}
+    cues["person_titles_lower"] = frozenset(w.lower().rstrip(".") for w in cue_data["person_titles"])
+    cues["org_words"] = cues["org_tails"] | cues["org_heads"] | cues["jurisdiction_words"]
+    cues["titles_or_lead"] = cues["person_titles"] | cues["lead_words"]
+    cues["not_in_local_places"] = cues["titles_or_lead"] | cues["org_heads"] | cues["never_names"]
+    cues["sentence_words"] = cues["lead_words"] | cues["connectors"] | cues["date_words"]
+    cues["trailing_words"] = cues["never_names"] | cues["connectors"]
+    return cues, tuple(cue_data["person_after"])
+
+
+def _load_ambiguity(cues: dict[str, frozenset[str]]) -> dict:
+    """``ambiguous_places.json``, its cue words folded as the text they are tested against; its
+    company tails and combining forms join ``cues``."""
+    amb = json.loads((DATA / "ambiguous_places.json").read_text(encoding="utf-8"))
+    cues["company_tails"] = frozenset(amb["company_tails"])
+    cues["combining_forms"] = frozenset(amb["combining_forms"])
+    for rule in amb["rules"].values():
+        for key in ("cues", "veto"):
+            if key in rule:
+                rule[key] = [fold(c) for c in rule[key]]
+    return amb

@@ -17,6 +17,7 @@ from stream.contracts import TagItem
 from stream.core.dateline import find_dateline
 from stream.core.normalize import NormalizedArticle
 from stream.core.tag import Tagging
+from stream.core.tag.capitals import CapitalisedRuns, capitalised_runs
 from stream.core.tag.entities import EntityCollector
 from stream.core.tag.items import tag_item
 from stream.core.tag.matcher import fold
@@ -91,6 +92,61 @@ class _RegionAcc:
         self.evidence: list[tuple[str, str, int, int]] = []
 
 
+class _ArticleState:
+    """What tagging one article gathers before its items are built."""
+
+    __slots__ = ("title", "body", "title_low", "body_low", "full_low", "lead_end", "dateline_end", "regions",
+                 "topic_hits", "sub_hits", "counted", "topic_evidence", "term_counts", "entities", "cities",
+                 "deferred", "runs")
+
+    def __init__(self, article: NormalizedArticle, entities: EntityCollector) -> None:
+        self.title = article.title or ""
+        self.body = article.body or ""
+        self.title_low = fold(self.title)
+        self.body_low = fold(self.body)
+        self.full_low = self.title_low + "  " + self.body_low
+        lead_end = self.body.find("\n\n")
+        self.lead_end = lead_end if lead_end >= 0 else len(self.body)  # end of the first paragraph
+        self.dateline_end = 0  # end of a dateline kept in the body
+        self.regions: dict[str, _RegionAcc] = {}
+        self.topic_hits: dict[str, float] = {}  # count for the topic and its parent
+        self.sub_hits: dict[str, float] = {}  # count for the sub-topic only
+        self.counted: list[tuple] = []  # (topics, field, text, start, end) of the term mentions that count
+        self.topic_evidence: dict[str, list] = {}  # publisher tags naming a topic
+        self.term_counts: dict[str, int] = {}
+        self.entities = entities
+        self.cities: set[str] = set()  # place:<slug> tags: the dateline town and the cities named
+        self.deferred: list[tuple] = []  # name-like places ("Jordan"): not a place when a person bears the name
+        self.runs: dict[str, CapitalisedRuns] = {}  # field -> its capitalised runs, scanned once
+
+
+def _capitalised_after(text: str, end: int) -> bool:
+    """A capitalised word right after: "Chad Johnson", "Jordan Henderson"."""
+    return end + 1 < len(text) and text[end] == " " and text[end + 1].isupper()
+
+
+def _where(in_title: bool, start: int, lead_end: int) -> tuple[float, str]:
+    """A place mention's weight and where it stands: title, lead (first paragraph) or body."""
+    if in_title:
+        return W_TITLE, "title"
+    if start < lead_end:
+        return W_LEAD, "lead"
+    return W_BODY, "body"
+
+
+def _topic_item(topic_id: str, label: str, score: float, kind: str, evidence: list) -> TagItem:
+    return tag_item(topic_id, f"topic:{topic_id}", label, score, kind, evidence=evidence)
+
+
+def _first_span(term: str, title: str, body: str, title_low: str, body_low: str) -> tuple | None:
+    """A model term's first occurrence as evidence: in the title, else in the body."""
+    for field, text, low in (("title", title, title_low), ("body", body, body_low)):
+        span = term_span(term, low)
+        if span:
+            return text[span[0]:span[1]], field, span[0], span[1]
+    return None
+
+
 class Tagger:
     """Build once (data files are loaded and compiled on first use, then cached); call ``tag``."""
 
@@ -104,136 +160,129 @@ class Tagger:
         self._topic_by_label.update({t.id: t.id for t in self.res.topics.values()})
 
     def tag(self, article: NormalizedArticle) -> Tagging:
-        res = self.res
-        title = article.title or ""
-        body = article.body or ""
-        title_low = fold(title)
-        body_low = fold(body)
-        full_low = title_low + "  " + body_low
-
-        regions: dict[str, _RegionAcc] = {}
-        topic_hits: dict[str, float] = {}  # count for the topic and its parent
-        sub_hits: dict[str, float] = {}  # count for the sub-topic only
-        counted: list[tuple] = []  # (topics, field, text, start, end) of the term mentions that count
-        topic_evidence: dict[str, list] = {}  # publisher tags naming a topic
-        term_counts: dict[str, int] = {}
-        entities = EntityCollector(res)
-        ambiguity = res.ambiguity_rules
-        cities: set[str] = set()  # place:<slug> tags: the dateline town and the cities named
-
-        found = find_dateline(body)
-        # A dateline kept in the body counts once, as the dateline, not again as a lead mention.
-        dateline_end = found.end if found is not None else 0
-        if article.dateline:
-            self._dateline_regions(article.dateline, "dateline", 0, len(article.dateline), regions, full_low)
-            cities.add(self._dateline_town(article.dateline.split(",")[0]))
-        elif found is not None:
-            self._dateline_regions(body, "body", found.start, found.end, regions, full_low)
-            cities.add(self._dateline_town(found.place.split(",")[0]))
-
-        lead_end = body.find("\n\n")
-        if lead_end < 0:
-            lead_end = len(body)
-
-        scan = res.matcher.scan
-        place_ok = self._place_ok
-        add_region = self._add_region
-        known_entities = res.entities
-        count_of = term_counts.get
-        lexicon_topics = self.topic_model is None
-        name_like = res.name_like
-        deferred: list[tuple] = []  # name-like places ("Jordan"): not a place when a person of the article bears the name
-        for field, text, low in (("title", title, title_low), ("body", body, body_low)):
-            in_title = field == "title"
-            topic_factor = TITLE_WEIGHT if in_title else 1.0
-            caps = in_title and text.isupper()
-            for start, end, (topics, place, entity) in scan(text, low):
-                if topics:
-                    term = low[start:end]
-                    n = count_of(term, 0)
-                    if n < TERM_CAP:
-                        term_counts[term] = n + 1
-                        counted.append((topics, field, text, start, end))  # evidence, for the topics chosen
-                        for topic_id, weight, up in topics:
-                            hits = topic_hits if up else sub_hits
-                            hits[topic_id] = hits.get(topic_id, 0.0) + weight * topic_factor
-                    if place is None and entity is None:
-                        continue
-                if place is not None and (in_title or start >= dateline_end) and place_ok(
-                        place, text, low, start, end, full_low, in_title, caps):
-                    key = low[start:end]
-                    code = self._resolve_place(place, key, full_low) if key in ambiguity else place[1]
-                    if in_title:
-                        w, where = W_TITLE, "title"
-                    elif start < lead_end:
-                        w, where = W_LEAD, "lead"
-                    else:
-                        w, where = W_BODY, "body"
-                    if key in name_like:  # decided once the article's people are known
-                        deferred.append((code, w * KIND_FACTOR.get(place[2], 1.0), where, field, text, start, end, place[2]))
-                        continue
-                    add_region(regions, code, w * KIND_FACTOR.get(place[2], 1.0), where, field, text, start, end)
-                    if place[2] in CITY_KINDS:
-                        cities.add(slugify(text[start:end]))
-                if entity is not None and text[start].isupper() and (not entity[2] or text[start:end].isupper()):
-                    entities.add_known(entity[1], field, text, start, end)
-                    known = known_entities[entity[1]]
-                    if known.region:
-                        add_region(regions, known.region, W_ENTITY_REGION, "other", field, text, start, end,
-                                   evidence=False)
-            if not text.isupper():  # an all-capitals title says nothing about what is a name
-                entities.extract(field, text)
-
-        person_words = entities.person_words()
-        for code, w, where, field, text, start, end, kind in deferred:
-            if text[start:end] in person_words:
-                continue  # "Vernon Jordan ... Jordan said"
-            add_region(regions, code, w, where, field, text, start, end)
-            if kind in CITY_KINDS:
-                cities.add(slugify(text[start:end]))
-        self._towns(title, body, lead_end, regions, cities, person_words, dateline_end)
-
+        st = _ArticleState(article, EntityCollector(self.res))
+        self._dateline(article, st)
+        for field, text, low in (("title", st.title, st.title_low), ("body", st.body, st.body_low)):
+            self._scan_field(st, field, text, low)
+        person_words = st.entities.person_words()
+        self._deferred_places(st, person_words)
+        self._towns(st, person_words)
         keyphrases: list[str] = []
         for i, ptag in enumerate(article.publisher_tags):
-            self._publisher_tag(i, ptag, regions, topic_hits, topic_evidence, entities, keyphrases, full_low)
+            self._publisher_tag(i, ptag, st.regions, st.topic_hits, st.topic_evidence, st.entities, keyphrases,
+                                st.full_low)
         for credit in article.credits:
-            entities.add_credit(credit)
+            st.entities.add_credit(credit)
+        return self._tagging(st, keyphrases)
 
-        region_items = self._region_items(regions)
-        if lexicon_topics:
-            topic_items = self._topic_items(topic_hits, sub_hits, counted, topic_evidence, len(body) + len(title))
+    def _dateline(self, article: NormalizedArticle, st: _ArticleState) -> None:
+        """The dateline's region and town: the publisher's field, else one at the start of the body."""
+        found = find_dateline(st.body)
+        # A dateline kept in the body counts once, as the dateline, not again as a lead mention.
+        st.dateline_end = found.end if found is not None else 0
+        if article.dateline:
+            self._dateline_regions(article.dateline, "dateline", 0, len(article.dateline), st.regions, st.full_low)
+            st.cities.add(self._dateline_town(article.dateline.split(",")[0]))
+        elif found is not None:
+            self._dateline_regions(st.body, "body", found.start, found.end, st.regions, st.full_low)
+            st.cities.add(self._dateline_town(found.place.split(",")[0]))
+
+    def _scan_field(self, st: _ArticleState, field: str, text: str, low: str) -> None:
+        """One matcher pass over a field: topic terms, places and known entities; then the
+        capitalised names the matcher does not know."""
+        in_title = field == "title"
+        topic_factor = TITLE_WEIGHT if in_title else 1.0
+        caps = in_title and text.isupper()
+        for start, end, (topics, place, entity) in self.res.matcher.scan(text, low):
+            if topics:
+                self._count_term(st, topics, field, text, low, start, end, topic_factor)
+            if place is not None and (in_title or start >= st.dateline_end) and self._place_ok(
+                    place, text, low, start, end, st.full_low, in_title, caps):
+                self._place_mention(st, place, field, text, low, start, end, in_title)
+            if entity is not None and text[start].isupper() and (not entity[2] or text[start:end].isupper()):
+                self._entity_mention(st, entity[1], field, text, start, end)
+        if not text.isupper():  # an all-capitals title says nothing about what is a name
+            # One scan for capitalised words, shared by the name finder and the town finder.
+            st.runs[field] = runs = capitalised_runs(text)
+            st.entities.extract(field, text, runs)
+
+    @staticmethod
+    def _count_term(st: _ArticleState, topics: tuple, field: str, text: str, low: str, start: int, end: int,
+                    topic_factor: float) -> None:
+        """A topic term's mention counts for its topics, at most TERM_CAP times per term."""
+        term = low[start:end]
+        n = st.term_counts.get(term, 0)
+        if n >= TERM_CAP:
+            return
+        st.term_counts[term] = n + 1
+        st.counted.append((topics, field, text, start, end))  # evidence, for the topics chosen
+        for topic_id, weight, up in topics:
+            hits = st.topic_hits if up else st.sub_hits
+            hits[topic_id] = hits.get(topic_id, 0.0) + weight * topic_factor
+
+    def _place_mention(self, st: _ArticleState, place: tuple, field: str, text: str, low: str, start: int,
+                       end: int, in_title: bool) -> None:
+        key = low[start:end]
+        code = self._resolve_place(place, key, st.full_low) if key in self.res.ambiguity_rules else place[1]
+        w, where = _where(in_title, start, st.lead_end)
+        weight = w * KIND_FACTOR.get(place[2], 1.0)
+        if key in self.res.name_like:
+            # "Jordan": decided once the article's people are known (``_deferred_places``).
+            st.deferred.append((code, weight, where, field, text, start, end, place[2]))
+            return
+        self._add_region(st.regions, code, weight, where, field, text, start, end)
+        if place[2] in CITY_KINDS:
+            st.cities.add(slugify(text[start:end]))
+
+    def _entity_mention(self, st: _ArticleState, entity_id: str, field: str, text: str, start: int, end: int) -> None:
+        st.entities.add_known(entity_id, field, text, start, end)
+        known = self.res.entities[entity_id]
+        if known.region:  # "Bundesbank" hints at DE, never more
+            self._add_region(st.regions, known.region, W_ENTITY_REGION, "other", field, text, start, end,
+                             evidence=False)
+
+    def _deferred_places(self, st: _ArticleState, person_words: frozenset[str]) -> None:
+        """Name-like places, unless a person of the article bears the name ("Vernon Jordan ... Jordan said")."""
+        for code, w, where, field, text, start, end, kind in st.deferred:
+            if text[start:end] in person_words:
+                continue
+            self._add_region(st.regions, code, w, where, field, text, start, end)
+            if kind in CITY_KINDS:
+                st.cities.add(slugify(text[start:end]))
+
+    def _tagging(self, st: _ArticleState, keyphrases: list[str]) -> Tagging:
+        """The items, built once from what the article gathered, and the flat tag list."""
+        region_items = self._region_items(st.regions)
+        lexicon = self._topic_items(st.topic_hits, st.sub_hits, st.counted, st.topic_evidence,
+                                    len(st.body) + len(st.title))
+        if self.topic_model is None:
+            topic_items = [_topic_item(*t) for t in lexicon]
         else:
-            lexicon = self._topic_items(topic_hits, sub_hits, counted, topic_evidence, len(body) + len(title))
-            topic_items = self._model_topics(title, body, title_low, body_low, topic_evidence, lexicon)
-        entity_items = entities.items()
-        cities.update(entities.places)
+            topic_items = self._model_topics(st.title, st.body, st.title_low, st.body_low, st.topic_evidence, lexicon)
+        entity_items = st.entities.items()
+        st.cities.update(st.entities.places)
         tags = {i.tag for i in region_items}
         tags.update(i.tag for i in topic_items)
         tags.update(i.tag for i in entity_items)
         tags.update(f"keyphrase:{k}" for k in keyphrases)
-        tags.update(f"place:{place_slug(c)}" for c in cities if c)
+        tags.update(f"place:{place_slug(c)}" for c in st.cities if c)
         return Tagging(topics=topic_items, regions=region_items, entities=entity_items, tags=sorted(tags))
 
     # -- regions --------------------------------------------------------------------------------
 
-    def _towns(self, title: str, body: str, lead_end: int, regions: dict, cities: set[str],
-               person_words: frozenset[str] = frozenset(), dateline_end: int = 0) -> None:
+    def _towns(self, st: _ArticleState, person_words: frozenset[str]) -> None:
         """Small US towns, with a state cue (see ``towns.py``): "Salisbury, N.C." adds its state.
         A town in a dateline kept in the body was counted as the dateline."""
+        regions, cities, lead_end = st.regions, st.cities, st.lead_end
         states = {code for code in regions if code.startswith("US-")}
         found = []
-        for field, text in (("title", title), ("body", body)):
+        for field, text in (("title", st.title), ("body", st.body)):
             if text and not text.isupper():
-                found.extend((field, text, t) for t in find_towns(self.res, text, field == "title")
-                             if field == "title" or t.start >= dateline_end)
+                found.extend((field, text, t) for t in find_towns(self.res, text, field == "title", st.runs[field])
+                             if field == "title" or t.start >= st.dateline_end)
         for field, text, town in found:
             if town.strong:
-                if field == "title":
-                    w, where = W_TITLE, "title"
-                elif town.start < lead_end:
-                    w, where = W_LEAD, "lead"
-                else:
-                    w, where = W_BODY, "body"
+                w, where = _where(field == "title", town.start, lead_end)
                 self._add_region(regions, town.state, w * KIND_FACTOR["city"], where, field, text, town.start, town.end)
                 states.add(town.state)
         # A sizeable town needs no state cue unless the article is about somewhere else entirely.
@@ -254,6 +303,23 @@ class Tagger:
 
     def _place_ok(self, p: tuple, text: str, low: str, start: int, end: int, full_low: str, in_title: bool,
                   caps: bool) -> bool:
+        """Whether a gazetteer match names the place here, not a word, a ticker, a person, a street
+        or a company that bears its name."""
+        if not self._written_as_place(p, text, start, end):
+            return False
+        key = low[start:end]
+        rule = self.res.ambiguity_rules.get(key)
+        if rule and "veto" in rule and any(c in full_low for c in rule["veto"]):
+            return False  # a cue word says the name means something else here
+        name_like = key in self.res.name_like
+        return not (self._after_name_word(p, text, start, end, caps)
+                    or self._in_street_name(text, end)
+                    or (name_like and not in_title and _capitalised_after(text, end))
+                    or self._half_of_hyphenated(text, start, end, caps)
+                    or (name_like and self._starts_company_name(text, end)))
+
+    @staticmethod
+    def _written_as_place(p: tuple, text: str, start: int, end: int) -> bool:
         first = text[start]
         if first.isalpha() and not first.isupper():
             return False  # "turkey", "chad": places are proper nouns
@@ -261,50 +327,53 @@ class Tagger:
             return False  # acronyms must be in capitals: "US", not "us"
         if start and text[start - 1] == "<" and text[end:end + 1] == ">":
             return False  # a ticker symbol: "Union Carbide Corp <UK>"
-        if p[2] == "abbrev" and text[start - 2:start] != ", ":
-            return False  # "Ill." only as in "SPRINGFIELD, Ill.", not "Miss. Smith"
-        key = low[start:end]
-        rule = self.res.ambiguity_rules.get(key)
-        if rule and "veto" in rule and any(c in full_low for c in rule["veto"]):
+        # "Ill." only as in "SPRINGFIELD, Ill.", not "Miss. Smith".
+        return p[2] != "abbrev" or text[start - 2:start] == ", "
+
+    def _after_name_word(self, p: tuple, text: str, start: int, end: int, caps: bool) -> bool:
+        """Part of a person's name ("Michael Jordan", "George Washington") or of a town's name
+        ("Upper Arlington", Ohio, is not Arlington, Texas)."""
+        if start < 2 or text[start - 1] != " ":
             return False
-        # Part of a person's name: "Michael Jordan", "George Washington".
-        if start >= 2 and text[start - 1] == " ":
-            prev = text[text.rfind(" ", max(0, start - 30), start - 1) + 1:start - 1]
-            if prev in self.res.first_names and not caps:
-                return False
-            # Part of a town's name: "Upper Arlington" (Ohio) is not Arlington (Texas).
-            if p[2] in CITY_KINDS and prev[:1].isupper() and f"{prev} {text[start:end]}" in self.res.us_towns:
-                return False
-        # "Madrid Drive", "Van Wedding Road": part of a street or venue name.
+        prev = text[text.rfind(" ", max(0, start - 30), start - 1) + 1:start - 1]
+        if prev in self.res.first_names and not caps:
+            return True
+        return p[2] in CITY_KINDS and prev[:1].isupper() and f"{prev} {text[start:end]}" in self.res.us_towns
+
+    def _in_street_name(self, text: str, end: int) -> bool:
+        """"Madrid Drive", "Van Wedding Road": part of a street or venue name."""
         following = _FOLLOWING_CAPITALISED.match(text, end) if text[end:end + 1] == " " else None
-        if following:
-            last, tails = following.group().rsplit(" ", 1)[-1], self.res.cues["street_tails"]
-            if last in tails or last.rstrip(".,") in tails:  # "Road." ends a sentence
-                return False
-        # "Chad Johnson", "Jordan Henderson": a name-like place followed by a capitalised word.
-        name_like = key in self.res.name_like
-        if (name_like and not in_title and end + 1 < len(text) and text[end] == " " and text[end + 1].isupper()):
+        if not following:
             return False
-        # "Flexi-Van", "Georgia-Pacific": half of a hyphenated name ("Iraq-Turkey", "Anglo-French" stay).
+        last, tails = following.group().rsplit(" ", 1)[-1], self.res.cues["street_tails"]
+        return last in tails or last.rstrip(".,") in tails  # "Road." ends a sentence
+
+    def _half_of_hyphenated(self, text: str, start: int, end: int, caps: bool) -> bool:
+        """"Flexi-Van", "Georgia-Pacific": half of a hyphenated name ("Iraq-Turkey", "Anglo-French" stay)."""
         if start >= 2 and text[start - 1] == "-" and text[start - 2].isalpha():
             # The word before the hyphen, looked for in the 64 characters before it: a search from 0 tried
             # every earlier position, quadratic over a long hyphenated run ("Korea-Russia-" * 70,000).
             left = _WORD_BEFORE.search(text, max(0, start - 65), start - 1)
-            if left and not self._is_place_word(left.group()) and fold(left.group()) not in self.res.cues["combining_forms"]:
-                return False
+            if (left and not self._is_place_word(left.group())
+                    and fold(left.group()) not in self.res.cues["combining_forms"]):
+                return True
         if text[end:end + 1] == "-" and text[end + 1:end + 2].isupper() and not caps:  # not "U.S.-made"
             right = _WORD_AT.match(text, end + 1)
             if right and not self._is_place_word(right.group()):
-                return False
-        # "Georgia Gulf <GGLF>", "VAN DORN CO": a name-like place that begins a company's name.
-        if name_like and text[end:end + 1] == " ":
-            tails = self.res.cues["company_tails"]
-            for word in _FOLLOWING_WORDS.match(text, end).group().split():
-                if word[0] == "<" or word.lower() in tails:
-                    return False
-                if not word[0].isupper():
-                    break
-        return True
+                return True
+        return False
+
+    def _starts_company_name(self, text: str, end: int) -> bool:
+        """"Georgia Gulf <GGLF>", "VAN DORN CO": a company's tail word or ticker among the next words."""
+        if text[end:end + 1] != " ":
+            return False
+        tails = self.res.cues["company_tails"]
+        for word in _FOLLOWING_WORDS.match(text, end).group().split():
+            if word[0] == "<" or word.lower() in tails:
+                return True
+            if not word[0].isupper():
+                break
+        return False
 
     def _is_place_word(self, word: str) -> bool:
         value = self.res.matcher.lookup(word)
@@ -402,7 +471,9 @@ class Tagger:
     # -- topics ---------------------------------------------------------------------------------
 
     def _topic_items(self, hits: dict[str, float], sub_hits: dict[str, float], counted: list[tuple],
-                     publisher_evidence: dict[str, list], n_chars: int) -> list[TagItem]:
+                     publisher_evidence: dict[str, list], n_chars: int) -> list[tuple]:
+        """Topics from the word lists, as ``(id, label, score, kind, evidence)`` by score: plain
+        tuples, made into items only when the word lists decide (no trained model)."""
         if not hits:
             return []
         parent_of = self._topic_parent
@@ -428,69 +499,84 @@ class Tagger:
             if (parent is None and t in chosen) or (parent in chosen and s >= SUBTOPIC_MIN_SCORE):
                 selected.append((t, s, parent))
         evidence = self._topic_evidence(selected, counted)
-        items = []
-        for t, s, parent in selected:
-            topic = self.res.topics[t]
-            items.append(tag_item(t, f"topic:{t}", topic.label, round(s, 3), "sub" if parent else "top",
-                                  evidence=evidence[t] + publisher_evidence.get(t, [])))
-        items.sort(key=lambda i: (-i.score, i.id))
+        items = [(t, self.res.topics[t].label, round(s, 3), "sub" if parent else "top",
+                  evidence[t] + publisher_evidence.get(t, [])) for t, s, parent in selected]
+        items.sort(key=lambda i: (-i[2], i[0]))
         return items
 
     def _model_topics(self, title: str, body: str, title_low: str, body_low: str,
-                      publisher_evidence: dict[str, list], lexicon: list[TagItem]) -> list[TagItem]:
+                      publisher_evidence: dict[str, list], lexicon: list[tuple]) -> list[TagItem]:
         """Topics from the trained classifier: calibrated probabilities, no topic below its floor,
         evidence from the terms that weigh most (a topic without any is dropped). A sub-topic the
         word lists find under a topic the model chose is kept too, with the model's probability
         and the word lists' evidence: the labelled corpora teach most sub-topics thinly."""
-        model = self.topic_model
-        scores = model.score(title_low, body_low)
-        probs = scores.probs
-        parent_of = self._topic_parent
-        top = [(float(probs[i]), c) for i, c in enumerate(model.classes) if not parent_of.get(c)]
+        scores = self.topic_model.score(title_low, body_low)
+        probs = scores.probs.tolist()  # Python floats (exact): no numpy scalar per class
+        chosen = self._model_top_topics(probs, publisher_evidence)
+        selected = dict(chosen)
+        selected.update(self._model_subtopics(probs, chosen))
+        listed = self._listed_subtopics(probs, chosen, selected, lexicon)
+        selected.update((t, p) for t, (p, _) in listed.items())
+        items = []
+        spans: dict[str, tuple | None] = {}  # a term's first span, shared by a topic and its sub-topics
+        for t, p in selected.items():
+            evidence = list(publisher_evidence.get(t, ()))
+            if t in listed:
+                evidence += listed[t][1]
+            elif t in self.topic_model.class_index:
+                evidence += self._term_evidence(scores, t, spans, title, body, title_low, body_low)
+            if evidence:  # no topic ships without evidence
+                kind = "sub" if self._topic_parent.get(t) else "top"
+                items.append(_topic_item(t, self.res.topics[t].label, round(p, 3), kind, evidence[:MAX_EVIDENCE + 1]))
+        # A sub-topic whose parent was dropped (no evidence) goes too.
+        kept = {i.id for i in items}
+        items = [i for i in items if i.kind == "top" or self._topic_parent[i.id] in kept]
+        items.sort(key=lambda i: (i.kind != "top", -i.score, i.id))
+        return items
+
+    def _model_top_topics(self, probs: list[float], publisher_evidence: dict[str, list]) -> dict[str, float]:
+        """The best top-level topic if it reaches the model's floor, any other one above
+        MODEL_MULTI_MIN, and the publisher's own topic labels whatever the model says."""
+        model, parent_of = self.topic_model, self._topic_parent
+        top = [(probs[i], c) for i, c in enumerate(model.classes) if not parent_of.get(c)]
         chosen: dict[str, float] = {}
         if top:
             best_p, best = max(top)
             if best_p >= model.floor:
                 chosen = {c: p for p, c in top if c == best or p >= MODEL_MULTI_MIN}
-        for t in publisher_evidence:  # the publisher's own topic label is kept whatever the model says
+        for t in publisher_evidence:
             if not parent_of.get(t):
                 i = model.class_index.get(t)
-                chosen[t] = max(chosen.get(t, 0.0), float(probs[i]) if i is not None else 0.0, PUBLISHER_TOPIC_P)
-        selected = dict(chosen)
-        for i, c in enumerate(model.classes):
-            parent = parent_of.get(c)
-            if parent and parent in chosen and probs[i] >= MODEL_SUB_MIN:
-                selected[c] = float(probs[i])
+                chosen[t] = max(chosen.get(t, 0.0), probs[i] if i is not None else 0.0, PUBLISHER_TOPIC_P)
+        return chosen
+
+    def _model_subtopics(self, probs: list[float], chosen: dict[str, float]) -> dict[str, float]:
+        """The model's sub-topics of a chosen topic at MODEL_SUB_MIN or more."""
+        parent_of = self._topic_parent
+        return {c: probs[i] for i, c in enumerate(self.topic_model.classes)
+                if parent_of.get(c) in chosen and probs[i] >= MODEL_SUB_MIN}
+
+    def _listed_subtopics(self, probs: list[float], chosen: dict[str, float], selected: dict[str, float],
+                          lexicon: list[tuple]) -> dict[str, tuple[float, list]]:
+        """Sub-topics the word lists found under a chosen topic that the model did not select:
+        ``id -> (probability, word-list evidence)``; the word lists' score when the model has no such class."""
         listed = {}
-        for item in lexicon:
-            if item.kind == "sub" and item.id not in selected and parent_of[item.id] in chosen:
-                i = model.class_index.get(item.id)
-                selected[item.id] = float(probs[i]) if i is not None else item.score
-                listed[item.id] = [(e.text, e.field, e.start, e.end) for e in item.evidence]
-        items = []
-        spans: dict[str, tuple | None] = {}  # a term's first span, shared by a topic and its sub-topics
-        for t, p in selected.items():
-            evidence = list(publisher_evidence.get(t, ())) + listed.get(t, [])
-            if t in model.class_index and t not in listed:
-                for term in model.strongest_terms(scores, t):
-                    if term not in spans:
-                        spans[term] = None
-                        for field, text, low in (("title", title, title_low), ("body", body, body_low)):
-                            span = term_span(term, low)
-                            if span:
-                                spans[term] = (text[span[0]:span[1]], field, span[0], span[1])
-                                break
-                    if spans[term]:
-                        evidence.append(spans[term])
-            if not evidence:
-                continue  # no topic ships without evidence
-            parent = parent_of.get(t)
-            items.append(tag_item(t, f"topic:{t}", self.res.topics[t].label, round(p, 3), "sub" if parent else "top",
-                                  evidence=evidence[:MAX_EVIDENCE + 1]))
-        kept = {i.id for i in items}
-        items = [i for i in items if i.kind == "top" or parent_of[i.id] in kept]
-        items.sort(key=lambda i: (i.kind != "top", -i.score, i.id))
-        return items
+        for t, _, score, kind, evidence in lexicon:
+            if kind == "sub" and t not in selected and self._topic_parent[t] in chosen:
+                i = self.topic_model.class_index.get(t)
+                listed[t] = (probs[i] if i is not None else score, evidence)
+        return listed
+
+    def _term_evidence(self, scores, topic: str, spans: dict, title: str, body: str, title_low: str,
+                       body_low: str) -> list[tuple]:
+        """Where the terms that add most to the topic's score stand in the title or body."""
+        out = []
+        for term in self.topic_model.strongest_terms(scores, topic):
+            if term not in spans:
+                spans[term] = _first_span(term, title, body, title_low, body_low)
+            if spans[term]:
+                out.append(spans[term])
+        return out
 
     @staticmethod
     def _topic_evidence(selected: list[tuple], counted: list[tuple]) -> dict[str, list]:

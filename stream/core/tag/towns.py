@@ -14,12 +14,9 @@ Only a capitalised run's first name (after sentence words) is tried, so "Officer
 
 from __future__ import annotations
 
-import re
-
+from stream.core.tag.capitals import RUN, CapitalisedRuns
 from stream.core.tag.resources import Resources
 
-# A run of capitalised words joined by single spaces ("Upper Arlington High School").
-_RUN = re.compile(r"[A-Z][\w'’.\-]*(?: [A-Z][\w'’.\-]*)*")
 _PLACE_BEFORE = frozenset({"in", "near", "of", "from", "outside", "at", "to", "across", "around", "north", "south",
                            "east", "west", "downtown"})
 _NOT_A_TOWN_AFTER = frozenset({"Street", "St.", "Avenue", "Ave.", "Road", "Rd.", "Boulevard", "Blvd.", "Drive", "Dr.",
@@ -50,69 +47,110 @@ def _state_after(res: Resources, text: str, end: int) -> str | None:
     return res.us_states[m.group()] if m else None
 
 
-def find_towns(res: Resources, text: str, in_title: bool) -> list[TownMention]:
+def find_towns(res: Resources, text: str, in_title: bool, runs: CapitalisedRuns | None = None) -> list[TownMention]:
+    """``runs``: the text's capitalised runs, when the caller has scanned them already."""
     lead = res.cues["lead_words"]
-    towns = res.us_towns
     first_words = res.us_town_first_words
     out: list[TownMention] = []
-    for m in _RUN.finditer(text):
+    for m in runs.matches if runs is not None else RUN.finditer(text):
         run = m.group()
         # Most runs cannot name a town: the first word starts no town name, it is no sentence
         # word to skip, and no ", <state>" follows the run (only the run's last word can have one).
+        # Tested here, in the loop, because nearly every capitalised word is such a run.
         space = run.find(" ")
         first = run if space < 0 else run[:space]
-        start, run_end = m.span()
-        state_may_follow = text[run_end:run_end + 2] == ", "
+        state_may_follow = text.startswith(", ", m.end())
         if (not state_may_follow and first not in first_words and (space < 0 or first not in lead)
                 and not _may_start_town(first, first_words)):
             continue
-        if start and (text[start - 1].isalnum() or text[start - 1] in "'’-"):
-            continue
-        tokens = run.split(" ") if space >= 0 else [run]
-        n_tokens = len(tokens)
-        i, pos = 0, start
-        while i < n_tokens - 1 and tokens[i] in lead and not _town_starts(res, tokens, i):
-            pos += len(tokens[i]) + 1
-            i += 1
-        if i and not state_may_follow and not _may_start_town(tokens[i], first_words):
-            continue
-        found = None
-        # A name of two or more words is a town only if its first word starts one, or if a state
-        # follows it (the run's last words); else only the one-word name is worth a look.
-        longest = min(_MAX_WORDS, n_tokens - i)
-        if not state_may_follow and tokens[i] not in res.us_town_multiword_first:
-            longest = 1
-        for n in range(longest, 0, -1):
-            name = " ".join(tokens[i:i + n]).rstrip(".,")
-            if name.endswith(("'s", "’s")):
-                name = name[:-2]
-            end = pos + len(name)
-            # Tokens hold no comma, so only a name that ends the run can be followed by ", <state>".
-            state = _state_after(res, text, end) if i + n == n_tokens else None
-            if name.startswith("St. ") and name not in towns and "Saint " + name[4:] in towns:
-                name = "Saint " + name[4:]  # the table spells "Saint Paul"; the evidence span stays short
-            if name in towns or (state and i + n == n_tokens and n <= 2 and name not in res.us_states
-                                 and tokens[i] not in res.first_names):
-                found = (name, n, end, state)
-                break
-        if found is None:
-            continue
-        name, n, end, state = found
-        if state is not None and name in res.us_states:
-            continue  # "New York, New York"
-        if state is not None:
-            out.append(TownMention(name, pos, end, state, True))
-            continue
-        after = tokens[i + n] if i + n < n_tokens else ""
-        if after in _NOT_A_TOWN_AFTER:
-            continue
-        if after and n == 1 and tokens[i] in res.first_names and after not in res.cues["jurisdiction_words"]:
-            continue  # "Christopher Brandon-Lucket", "Tyler Smith": a person's name
-        prev = _previous_word(text, pos) if i == 0 else tokens[i - 1]
-        cue = in_title or prev.lower() in _PLACE_BEFORE or text.startswith((" police", " Police"), end)
-        if cue:
-            out.append(TownMention(name, pos, end, None, False))
+        mention = _town_in_run(res, text, run, m.start(), state_may_follow, in_title)
+        if mention is not None:
+            out.append(mention)
     return out
+
+
+def _town_in_run(res: Resources, text: str, run: str, start: int, state_may_follow: bool,
+                 in_title: bool) -> TownMention | None:
+    """The town a capitalised run begins with (after its sentence words), if any."""
+    if start and (text[start - 1].isalnum() or text[start - 1] in "'’-"):
+        return None  # the run starts inside a word
+    tokens = run.split(" ")
+    i, pos = _skip_sentence_words(res, tokens, start)
+    if i and not state_may_follow and not _may_start_town(tokens[i], res.us_town_first_words):
+        return None
+    found = _longest_town_name(res, text, tokens, i, pos, state_may_follow)
+    if found is None:
+        return None
+    name, n, end, state = found
+    if state is not None:
+        # "New York, New York" is the state, not a town in it.
+        return None if name in res.us_states else TownMention(name, pos, end, state, True)
+    return _weak_town(res, text, tokens, i, n, name, pos, end, in_title)
+
+
+def _skip_sentence_words(res: Resources, tokens: list[str], start: int) -> tuple[int, int]:
+    """The index and text offset of the run's first token after its sentence words ("In", "But"),
+    keeping the last token and any sentence word that begins a place ("New York")."""
+    lead = res.cues["lead_words"]
+    i, pos = 0, start
+    while i < len(tokens) - 1 and tokens[i] in lead and not _town_starts(res, tokens, i):
+        pos += len(tokens[i]) + 1
+        i += 1
+    return i, pos
+
+
+def _longest_town_name(res: Resources, text: str, tokens: list[str], i: int, pos: int,
+                       state_may_follow: bool) -> tuple[str, int, int, str | None] | None:
+    """``(name, words, end, state)`` of the longest town name (up to _MAX_WORDS words) at token ``i``."""
+    n_tokens = len(tokens)
+    # A name of two or more words is a town only if its first word starts one, or if a state
+    # follows it (the run's last words); else only the one-word name is worth a look.
+    longest = min(_MAX_WORDS, n_tokens - i)
+    if not state_may_follow and tokens[i] not in res.us_town_multiword_first:
+        longest = 1
+    for n in range(longest, 0, -1):
+        name = _name_of(tokens, i, n)
+        end = pos + len(name)
+        ends_run = i + n == n_tokens
+        # Tokens hold no comma, so only a name that ends the run can be followed by ", <state>".
+        state = _state_after(res, text, end) if ends_run else None
+        name = _table_spelling(res, name)
+        if name in res.us_towns or (state and ends_run and _unlisted_town_ok(res, name, tokens[i], n)):
+            return name, n, end, state
+    return None
+
+
+def _name_of(tokens: list[str], i: int, n: int) -> str:
+    """``n`` tokens from ``i`` without a trailing dot, comma or possessive ("Salisbury's")."""
+    name = " ".join(tokens[i:i + n]).rstrip(".,")
+    return name[:-2] if name.endswith(("'s", "’s")) else name
+
+
+def _table_spelling(res: Resources, name: str) -> str:
+    """The table spells "Saint Paul"; the evidence span keeps the text's "St. Paul"."""
+    if name.startswith("St. ") and name not in res.us_towns and "Saint " + name[4:] in res.us_towns:
+        return "Saint " + name[4:]
+    return name
+
+
+def _unlisted_town_ok(res: Resources, name: str, first: str, n: int) -> bool:
+    """A name the table lacks is a town before ", <state>" when short, no state itself, and not
+    started by a given name ("Mary Smith, Texas")."""
+    return n <= 2 and name not in res.us_states and first not in res.first_names
+
+
+def _weak_town(res: Resources, text: str, tokens: list[str], i: int, n: int, name: str, pos: int, end: int,
+               in_title: bool) -> TownMention | None:
+    """A listed town without a state after it: kept where places stand (title, "in ...", "... police")."""
+    after = tokens[i + n] if i + n < len(tokens) else ""
+    if after in _NOT_A_TOWN_AFTER:
+        return None  # a street or county
+    if after and n == 1 and tokens[i] in res.first_names and after not in res.cues["jurisdiction_words"]:
+        return None  # "Christopher Brandon-Lucket", "Tyler Smith": a person's name
+    prev = _previous_word(text, pos) if i == 0 else tokens[i - 1]
+    if in_title or prev.lower() in _PLACE_BEFORE or text.startswith((" police", " Police"), end):
+        return TownMention(name, pos, end, None, False)
+    return None
 
 
 def _may_start_town(word: str, first_words: frozenset[str]) -> bool:

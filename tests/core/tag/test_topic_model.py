@@ -132,3 +132,23 @@ def test_run_time_features_are_the_training_features():
     expected = sorted(i for i in map(model.index.get, terms(title, body)) if i is not None)
     assert sorted(model.feature_ids(title, body)) == expected
     assert any(" " in model.vocab[i] for i in expected)  # word pairs are among them
+
+
+@pytest.mark.parametrize("title, body", [
+    ("Central bank holds interest rates", "The central bank kept interest rates on hold. " * 40),
+    ("", "The prime minister said 1990s 3m growth was strong, rates rose 5 pct. " * 60),
+    ("Prime minister", ""),
+    ("", ""),
+    ("Striker 2 goal", "Striker scores " + "x" * 5000 + " goal"),
+    ("ΑΘΗΝΑ Prime Minister", "Министр said the prime minister " * 30),
+])
+def test_fast_scoring_is_bit_identical_to_the_training_features(title, body):
+    # ``score`` looks features up by integer codes; it must give exactly what ``decision(terms(...))`` gives.
+    model = load_packaged_model()
+    if model is None:
+        pytest.skip("no packaged topic model")
+    title_low, body_low = fold(title), fold(body)
+    z, idx, x = model.decision(terms(title_low, body_low))
+    s = model.score(title_low, body_low)
+    assert np.array_equal(s.index, idx) and s.values.tobytes() == x.tobytes()
+    assert s.probs.tobytes() == model.calibrate(z).tobytes()
