@@ -45,7 +45,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from itertools import accumulate
+from itertools import accumulate, groupby
 
 import ahocorasick_rs
 import numpy as np
@@ -283,14 +283,10 @@ def _take_date_prefix(lines: list[Line], page: Page) -> list[Line]:
     return lines[1:]
 
 
-def _word_counts(lines: list[Line], token_counts: list[int]) -> list[int]:
+def _word_counts(texts: list[str], token_counts: list[int]) -> list[int]:
     """Words per line. Scripts written without spaces (Chinese, Japanese, Thai) have few tokens for
     their length: there, about one word per 2 characters."""
-    counts = token_counts.copy()
-    for i, nw in enumerate(counts):
-        if nw and len(lines[i].text) > 12 * nw:
-            counts[i] = len(lines[i].text) // 2
-    return counts
+    return [len(t) // 2 if nw and len(t) > 12 * nw else nw for t, nw in zip(texts, token_counts, strict=True)]
 
 
 class _Cleaner:
@@ -298,22 +294,23 @@ class _Cleaner:
     to be. ``run`` calls the steps in order; each fills in the lists the next one reads."""
 
     __slots__ = (
-        "lines", "n", "page", "aliases", "pats", "tokens", "keys", "counts", "word_counts", "stop_counts", "english",
+        "lines", "texts", "n", "page", "aliases", "pats", "tokens", "keys", "counts", "word_counts", "stop_counts", "english",
         "label", "list_header", "tail", "repeated", "is_list", "headed_list",
         "known_keys", "has_phrase", "any_separator",
     )  # fmt: skip
 
     def __init__(self, lines: list[Line], page: Page, source: str | None, agency_aliases: dict[str, str]) -> None:
         self.lines = lines
+        self.texts = texts = [ln.text for ln in lines]
         self.n = n = len(lines)
         self.page = page
         self.aliases = agency_aliases
         self.pats = pats = _patterns()
-        self.tokens = line_tokens([ln.text for ln in lines], pats.stopword_table)
+        self.tokens = line_tokens(texts, pats.stopword_table)
         # A line's identity for duplicate and title checks: case-folded, spaces collapsed.
         self.keys = self.tokens.keys
         self.counts = Counter(self.keys)
-        self.word_counts = _word_counts(lines, self.tokens.token_counts)
+        self.word_counts = _word_counts(texts, self.tokens.token_counts)
         self.stop_counts = self.tokens.stop_counts
         # English-looking page? Then function-word density is a feature; otherwise it would punish prose.
         total_words = sum(self.word_counts)
@@ -332,7 +329,7 @@ class _Cleaner:
         self.headed_list = [False] * n  # under a "Related Stories"-like header: certainly links
 
     def run(self) -> Page:
-        self.label = [self._label(i) for i in range(self.n)]
+        self.label = self._labels()
         self._title_from_page()
         if self.label.count(_GOOD) == self.n:
             # Prose only (most clean articles): no masthead, no link list, one segment of all lines.
@@ -348,15 +345,19 @@ class _Cleaner:
 
     # 2-5. One label per line -------------------------------------------------------------------
 
-    def _label(self, i: int) -> int:
-        """Chrome, else the line's prose score (step 5)."""
-        ln = self.lines[i]
-        s = ln.text
-        # Long, unique, ends a sentence: no chrome pattern applies to it (they stop at 200 characters).
-        long_prose = len(s) > 200 and self.counts[self.keys[i]] == 1 and s[-1] in _PROSE_END and ln.link_ratio <= 0.5
-        if not long_prose and self._is_chrome(i, ln):
-            return _CHROME
-        return _score(s, self.word_counts[i], self.stop_counts[i], self.english)
+    def _labels(self) -> list[int]:
+        """Step 5: a label per line, chrome or the line's prose score."""
+        counts, keys, word_counts, stop_counts, english = self.counts, self.keys, self.word_counts, self.stop_counts, self.english
+        labels = []
+        for i, ln in enumerate(self.lines):
+            s = ln.text
+            # Long, unique, ends a sentence: no chrome pattern applies (they stop at 200 characters).
+            long_prose = len(s) > 200 and counts[keys[i]] == 1 and s[-1] in _PROSE_END and ln.link_ratio <= 0.5
+            if not long_prose and self._is_chrome(i, ln):
+                labels.append(_CHROME)
+            else:
+                labels.append(_score(s, word_counts[i], stop_counts[i], english))
+        return labels
 
     def _is_chrome(self, i: int, ln: Line) -> bool:
         """Steps 2-4: whether the line is page chrome; its metadata, caption or chrome kind is noted."""
@@ -416,27 +417,24 @@ class _Cleaner:
     # 6. Link lists -----------------------------------------------------------------------------
 
     def _mark_link_lists(self) -> None:
-        """Runs of >= 3 short sentence-less lines, or any such run right after a list header, are
-        lists of links: chrome, and (in ``_segments``) the end of a segment."""
-        n, label = self.n, self.label
-        i = 0
-        while i < n:
-            j = self._list_like_run_end(i)
-            after_header = i > 0 and self.list_header[i - 1]
-            if j - i >= 3 or (after_header and j > i):
-                for k in range(i, j):
+        """Runs of >= 3 headline-like lines (short or near, no sentence end, at most 20 words), or any
+        such run right after a list header, are lists of links: chrome, and (in ``_segments``) the
+        end of a segment."""
+        label, word_counts = self.label, self.word_counts
+        listy = [
+            label[i] in (_SHORT, _NEAR) and text[-1] not in _TERMINAL and word_counts[i] <= 20
+            for i, text in enumerate(self.texts)
+        ]
+        start = 0
+        for is_listy, run in groupby(listy):
+            end = start + len(list(run))
+            after_header = start > 0 and self.list_header[start - 1]
+            if is_listy and (end - start >= 3 or after_header):
+                for k in range(start, end):
                     self.is_list[k] = True
                     self.headed_list[k] = after_header
                     label[k] = _CHROME
-            i = max(j, i + 1)
-
-    def _list_like_run_end(self, i: int) -> int:
-        """End of the run of headline-like lines (short or near, no sentence end) starting at ``i``."""
-        label, lines, word_counts = self.label, self.lines, self.word_counts
-        j = i
-        while j < self.n and label[j] in (_SHORT, _NEAR) and not _ends_sentence(lines[j].text) and word_counts[j] <= 20:
-            j += 1
-        return j
+            start = end
 
     # 7. Main content ---------------------------------------------------------------------------
 
