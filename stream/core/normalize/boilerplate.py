@@ -294,9 +294,9 @@ class _Cleaner:
     to be. ``run`` calls the steps in order; each fills in the lists the next one reads."""
 
     __slots__ = (
-        "lines", "texts", "n", "page", "aliases", "pats", "tokens", "keys", "counts", "word_counts", "stop_counts", "english",
+        "lines", "texts", "n", "page", "aliases", "pats", "tokens", "keys", "counts", "word_counts",
+        "stop_counts", "english", "known_keys", "has_phrase", "any_separator",
         "label", "list_header", "tail", "repeated", "is_list", "headed_list",
-        "known_keys", "has_phrase", "any_separator",
     )  # fmt: skip
 
     def __init__(self, lines: list[Line], page: Page, source: str | None, agency_aliases: dict[str, str]) -> None:
@@ -346,7 +346,7 @@ class _Cleaner:
     # 2-5. One label per line -------------------------------------------------------------------
 
     def _labels(self) -> list[int]:
-        """Step 5: a label per line, chrome or the line's prose score."""
+        """Steps 2-5: a label per line, chrome or else the line's prose score."""
         counts, keys, word_counts, stop_counts, english = self.counts, self.keys, self.word_counts, self.stop_counts, self.english
         labels = []
         for i, ln in enumerate(self.lines):
@@ -368,15 +368,18 @@ class _Cleaner:
             return True
         if self.word_counts[i] >= 3 and self.counts[k] > 1:
             self.repeated[i] = True
-            if s[-1] in ")]" and _CAPTION.search(s):
-                self.page.captions.append(s)  # a photo caption (it ends in a bracketed credit), kept aside
+            self._caption(s)
             return True
-        if short and _metadata(s, self.page, self.aliases):
+        if (short and _metadata(s, self.page, self.aliases)) or self._caption(s):
             return True
+        return (short and self._known_chrome(i, s, k)) or ln.link_ratio > 0.5
+
+    def _caption(self, s: str) -> bool:
+        """A photo caption (it ends in a bracketed credit such as ``[YONHAP]``) is kept aside."""
         if s[-1] in ")]" and _CAPTION.search(s):
             self.page.captions.append(s)
             return True
-        return (short and self._known_chrome(i, s, k)) or ln.link_ratio > 0.5
+        return False
 
     def _known_chrome(self, i: int, s: str, k: str) -> bool:
         """A short line matching ``chrome_patterns.json``; tail markers and list headers are noted,
@@ -546,6 +549,8 @@ def _separated_chrome(s: str, line_pattern: re.Pattern[str]) -> bool:
 
 
 def _score(s: str, nw: int, n_stop: int, english: bool) -> int:
+    """Good (prose), near (prose-ish, medium length) or short, from the words, the sentence end and
+    the share of function words."""
     ends = _ends_sentence(s)
     density = n_stop / nw if english and nw else 0.3  # neutral where we cannot judge
     if nw >= 30 and density >= 0.15:
