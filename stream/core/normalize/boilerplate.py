@@ -45,7 +45,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from itertools import accumulate
+from itertools import accumulate, groupby
 
 import ahocorasick_rs
 import numpy as np
@@ -246,7 +246,7 @@ def _hard_wrapped(block: list[str], stripped: list[str]) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# 2-7. Classification
+# 2-8. Classification and main content
 
 
 _CHROME, _SHORT, _NEAR, _GOOD = 0, 1, 2, 3
@@ -264,186 +264,251 @@ def clean(
     agency_aliases: dict[str, str],
 ) -> Page:
     """Story paragraphs and the metadata printed around them; see the module docstring."""
-    pats = _patterns()
     page = Page(title=title)
-    n = len(lines)
-    if not n:
+    lines = _take_date_prefix(lines, page)
+    if not lines:
         return page
+    return _Cleaner(lines, page, source, agency_aliases).run()
 
-    # Title: a scraper's "date 2024-12-05  Title" first line gives the title and a date.
-    first = _DATE_PREFIX.match(lines[0].text)
-    if first:
-        page.date_prefix = first.group(1) + (" " + first.group(2) if first.group(2) else "")
-        if not page.title:
-            page.title = first.group(3).strip()
-        lines = lines[1:]
-        n -= 1
 
-    if not n:
-        return page
-
-    # English-looking page? Then function-word density is a feature; otherwise it would punish prose.
-    tokens = line_tokens([ln.text for ln in lines], pats.stopword_table)
-    keys = tokens.keys  # a line's identity for duplicate and title checks: case-folded, spaces collapsed
-    stop_counts = tokens.stop_counts
-    counts = Counter(keys)
-    word_counts = tokens.token_counts.copy()
-    for i, nw in enumerate(word_counts):
-        # Scripts written without spaces (Chinese, Japanese, Thai): about one word per 2 characters.
-        if nw and len(lines[i].text) > 12 * nw:
-            word_counts[i] = len(lines[i].text) // 2
-    total_words = sum(word_counts)
-    english = total_words > 0 and sum(stop_counts) / total_words > 0.2
-
-    site_keys = {_key(source)} if source else set()
-    title_key = _key(page.title) if page.title else None
-    label = [_SHORT] * n
-    list_header = [False] * n
-    tail = [False] * n
-    repeated = [False] * n  # chrome only because printed twice: may still be the headline
-    # Lines holding a "contains" phrase, found in one pass over the page (phrases never span lines).
-    page_text = "\n".join(keys)
-    has_phrase = _lines_with_phrases(page_text, keys, pats.contains_phrases)
-    any_separator = "|" in page_text or "·" in page_text or "•" in page_text  # menus are rare
-    line_may_match = pats.line_start.may_match
-
-    for i, ln in enumerate(lines):
-        s = ln.text
-        k = keys[i]
-        short = len(s) <= 200
-        if not short and counts[k] == 1 and s[-1] in _PROSE_END and ln.link_ratio <= 0.5:
-            # Long, unique, ends a sentence: no chrome pattern applies to it (they stop at 200).
-            label[i] = _score(s, word_counts[i], stop_counts[i], english)
-            continue
-        if k == title_key or k in site_keys:
-            label[i] = _CHROME
-            continue
-        if word_counts[i] >= 3 and counts[k] > 1:
-            label[i] = _CHROME
-            repeated[i] = True
-            if s[-1] in ")]" and _CAPTION.search(s):
-                page.captions.append(s)
-            continue
-        if short and _metadata(s, page, agency_aliases):
-            label[i] = _CHROME
-            continue
-        if s[-1] in ")]" and _CAPTION.search(s):
-            page.captions.append(s)
-            label[i] = _CHROME
-            continue
-        if short:
-            if line_may_match(s) and pats.line.match(s):
-                label[i] = _CHROME
-                if pats.tail.match(s):
-                    tail[i] = True
-                elif pats.list_header.match(s):
-                    list_header[i] = True
-                continue
-            if i in has_phrase and pats.contains.search(k):
-                label[i] = _CHROME
-                tail[i] = pats.tail_contains.search(k) is not None
-                continue
-        if short and any_separator and ("|" in s or "·" in s or "•" in s) and _separated_chrome(s, pats.line):
-            label[i] = _CHROME
-            continue
-        if ln.link_ratio > 0.5:
-            label[i] = _CHROME
-            continue
-        label[i] = _score(s, word_counts[i], stop_counts[i], english)
-
-    # Title from the page when none was given: the first headline-like line before the story.
+def _take_date_prefix(lines: list[Line], page: Page) -> list[Line]:
+    """A scraper's ``date 2024-12-05  Title`` first line gives a date and (unless one was given) the
+    title; it is not a story line."""
+    first = _DATE_PREFIX.match(lines[0].text) if lines else None
+    if not first:
+        return lines
+    page.date_prefix = first.group(1) + (" " + first.group(2) if first.group(2) else "")
     if not page.title:
-        page.title = _find_title(lines, label, repeated)
+        page.title = first.group(3).strip()
+    return lines[1:]
+
+
+def _word_counts(texts: list[str], token_counts: list[int]) -> list[int]:
+    """Words per line. Scripts written without spaces (Chinese, Japanese, Thai) have few tokens for
+    their length: there, about one word per 2 characters."""
+    return [len(t) // 2 if nw and len(t) > 12 * nw else nw for t, nw in zip(texts, token_counts, strict=True)]
+
+
+class _Cleaner:
+    """One page on its way through steps 2-8: its lines, their tokens, and what each line was found
+    to be. ``run`` calls the steps in order; each fills in the lists the next one reads."""
+
+    __slots__ = (
+        "lines", "texts", "n", "page", "aliases", "pats", "tokens", "keys", "counts", "word_counts",
+        "stop_counts", "english", "known_keys", "has_phrase", "any_separator",
+        "label", "list_header", "tail", "repeated", "is_list", "headed_list",
+    )  # fmt: skip
+
+    def __init__(self, lines: list[Line], page: Page, source: str | None, agency_aliases: dict[str, str]) -> None:
+        self.lines = lines
+        self.texts = texts = [ln.text for ln in lines]
+        self.n = n = len(lines)
+        self.page = page
+        self.aliases = agency_aliases
+        self.pats = pats = _patterns()
+        self.tokens = line_tokens(texts, pats.stopword_table)
+        # A line's identity for duplicate and title checks: case-folded, spaces collapsed.
+        self.keys = self.tokens.keys
+        self.counts = Counter(self.keys)
+        self.word_counts = _word_counts(texts, self.tokens.token_counts)
+        self.stop_counts = self.tokens.stop_counts
+        # English-looking page? Then function-word density is a feature; otherwise it would punish prose.
+        total_words = sum(self.word_counts)
+        self.english = total_words > 0 and sum(self.stop_counts) / total_words > 0.2
+        # The headline and the site name, printed again on the page, are chrome.
+        self.known_keys = {_key(s) for s in (page.title, source) if s}
+        # Lines holding a "contains" phrase, found in one pass over the page (phrases never span lines).
+        page_text = "\n".join(self.keys)
+        self.has_phrase = _lines_with_phrases(page_text, self.keys, pats.contains_phrases)
+        self.any_separator = "|" in page_text or "·" in page_text or "•" in page_text  # menus are rare
+        self.label: list[int] = []  # one of _CHROME, _SHORT, _NEAR, _GOOD per line, from run()
+        self.list_header = [False] * n
+        self.tail = [False] * n
+        self.repeated = [False] * n  # chrome only because printed twice: may still be the headline
+        self.is_list = [False] * n
+        self.headed_list = [False] * n  # under a "Related Stories"-like header: certainly links
+
+    def run(self) -> Page:
+        self.label = self._labels()
+        self._title_from_page()
+        if self.label.count(_GOOD) == self.n:
+            # Prose only (most clean articles): no masthead, no link list, one segment of all lines.
+            return self._finish(list(range(self.n)))
+        self._note_masthead()
+        self._mark_link_lists()
+        segments = self._segments()
+        if not segments:
+            return self._finish(self._lines_without_prose())
+        keep = self._main_content(segments)
+        _keep_dateline_lead(self.lines, self.label, keep)
+        return self._finish(keep)
+
+    # 2-5. One label per line -------------------------------------------------------------------
+
+    def _labels(self) -> list[int]:
+        """Steps 2-5: a label per line, chrome or else the line's prose score."""
+        counts, keys, word_counts, stop_counts, english = self.counts, self.keys, self.word_counts, self.stop_counts, self.english
+        labels = []
+        for i, ln in enumerate(self.lines):
+            s = ln.text
+            # Long, unique, ends a sentence: no chrome pattern applies (they stop at 200 characters).
+            long_prose = len(s) > 200 and counts[keys[i]] == 1 and s[-1] in _PROSE_END and ln.link_ratio <= 0.5
+            if not long_prose and self._is_chrome(i, ln):
+                labels.append(_CHROME)
+            else:
+                labels.append(_score(s, word_counts[i], stop_counts[i], english))
+        return labels
+
+    def _is_chrome(self, i: int, ln: Line) -> bool:
+        """Steps 2-4: whether the line is page chrome; its metadata, caption or chrome kind is noted."""
+        s = ln.text
+        k = self.keys[i]
+        short = len(s) <= 200  # chrome patterns only run on short lines (bounded work)
+        if k in self.known_keys:
+            return True
+        if self.word_counts[i] >= 3 and self.counts[k] > 1:
+            self.repeated[i] = True
+            self._caption(s)
+            return True
+        if (short and _metadata(s, self.page, self.aliases)) or self._caption(s):
+            return True
+        return (short and self._known_chrome(i, s, k)) or ln.link_ratio > 0.5
+
+    def _caption(self, s: str) -> bool:
+        """A photo caption (it ends in a bracketed credit such as ``[YONHAP]``) is kept aside."""
+        if s[-1] in ")]" and _CAPTION.search(s):
+            self.page.captions.append(s)
+            return True
+        return False
+
+    def _known_chrome(self, i: int, s: str, k: str) -> bool:
+        """A short line matching ``chrome_patterns.json``; tail markers and list headers are noted,
+        as they end the story and announce a link list."""
+        pats = self.pats
+        if pats.line_start.may_match(s) and pats.line.match(s):
+            # The narrower patterns only run on the few lines that are chrome at all.
+            if pats.tail.match(s):
+                self.tail[i] = True
+            elif pats.list_header.match(s):
+                self.list_header[i] = True
+            return True
+        if i in self.has_phrase and pats.contains.search(k):
+            self.tail[i] = pats.tail_contains.search(k) is not None
+            return True
+        return self.any_separator and ("|" in s or "·" in s or "•" in s) and _separated_chrome(s, pats.line)
+
+    def _title_from_page(self) -> None:
+        """No title given: the first headline-like line before the story; that line is no story line."""
+        page = self.page
+        if page.title:
+            return
+        page.title = _find_title(self.lines, self.label, self.repeated)
         if page.title:
             tk = _key(page.title)
-            for i in range(n):
-                if keys[i] == tk:
-                    label[i] = _CHROME
+            for i, k in enumerate(self.keys):
+                if k == tk:
+                    self.label[i] = _CHROME
 
-    if label.count(_GOOD) == n:
-        # Prose only (most clean articles): no masthead, no link list, one segment of all lines.
-        _set_paragraphs(page, lines, list(range(n)), tokens)
-        return page
-
-    for i in range(n):
-        if label[i] == _GOOD:
-            break
-        if word_counts[i] <= 8:
-            page.masthead.append(lines[i].text)
-
-    # 6. Link lists: runs of >= 3 short sentence-less lines, or any run right after a list header.
-    is_list = [False] * n
-    headed_list = [False] * n  # under a "Related Stories"-like header: certainly links
-    i = 0
-    while i < n:
-        j = i
-        while j < n and label[j] in (_SHORT, _NEAR) and not _ends_sentence(lines[j].text) and word_counts[j] <= 20:
-            j += 1
-        after_header = i > 0 and list_header[i - 1]
-        if j - i >= 3 or (after_header and j > i):
-            for k in range(i, j):
-                is_list[k] = True
-                headed_list[k] = after_header
-                label[k] = _CHROME
-        i = max(j, i + 1)
-
-    # 7. Segments of good lines.
-    segments: list[list[int]] = []
-    current: list[int] = []
-    gap = 0
-    for i in range(n):
-        header_of_list = list_header[i] and i + 1 < n and is_list[i + 1]
-        if is_list[i] or tail[i] or header_of_list or gap >= 4:
-            if current:
-                segments.append(current)
-            current = []
-            gap = 0
-            if tail[i]:
-                # Comment areas and the like: what follows is no longer the story.
+    def _note_masthead(self) -> None:
+        """Short lines above the first good line: the site name is often one of them."""
+        for i in range(self.n):
+            if self.label[i] == _GOOD:
                 break
-            if is_list[i] or header_of_list:
-                continue
-        if label[i] == _GOOD:
-            current.append(i)
-            gap = 0
-        elif current:
-            current.append(i)
-            # Known chrome inside a story ("Related Article", an ad label) does not end it;
-            # a run of unexplained short lines does.
-            if label[i] != _CHROME:
-                gap += 1
-    if current:
-        segments.append(current)
+            if self.word_counts[i] <= 8:
+                self.page.masthead.append(self.lines[i].text)
 
-    seg_chars = [sum(len(lines[i].text) for i in seg if label[i] == _GOOD) for seg in segments]
+    # 6. Link lists -----------------------------------------------------------------------------
 
-    if not segments:
-        # No prose-like line at all: a short clean article ("Breaking: ...", a few summary
-        # bullets). Keep lines of 3+ words that are not known chrome nor under a list header
-        # (an unheaded "list" without any story around it is the story); the caller raises when
-        # even that is empty.
-        keep = [
-            i for i in range(n) if (label[i] != _CHROME or (is_list[i] and not headed_list[i])) and word_counts[i] >= 3
+    def _mark_link_lists(self) -> None:
+        """Runs of >= 3 headline-like lines (short or near, no sentence end, at most 20 words), or any
+        such run right after a list header, are lists of links: chrome, and (in ``_segments``) the
+        end of a segment."""
+        label, word_counts = self.label, self.word_counts
+        listy = [
+            label[i] in (_SHORT, _NEAR) and text[-1] not in _TERMINAL and word_counts[i] <= 20
+            for i, text in enumerate(self.texts)
         ]
-        _set_paragraphs(page, lines, keep, tokens)
-        return page
-    best_index = max(range(len(segments)), key=seg_chars.__getitem__)
-    best = seg_chars[best_index]
-    keep: list[int] = []
-    for j, seg in enumerate(segments):
-        goods = [i for i in seg if label[i] == _GOOD]
-        # Other segments: a story interrupted by a related-links box. Substantial ones are kept; a
-        # lone paragraph only before the main run (a lead), never after it (footer blurbs).
-        substantial = seg_chars[j] >= 0.3 * best and (len(goods) >= 2 or j < best_index)
-        if j == best_index or substantial:
-            last_good = goods[-1]
-            keep.extend(
-                i for i in seg if i <= last_good and label[i] != _CHROME and (label[i] != _SHORT or word_counts[i] >= 2)
-            )
-    keep.sort()
-    _keep_dateline_lead(lines, label, keep)
-    _set_paragraphs(page, lines, keep, tokens)
-    return page
+        start = 0
+        for is_listy, run in groupby(listy):
+            end = start + len(list(run))
+            after_header = start > 0 and self.list_header[start - 1]
+            if is_listy and (end - start >= 3 or after_header):
+                for k in range(start, end):
+                    self.is_list[k] = True
+                    self.headed_list[k] = after_header
+                    label[k] = _CHROME
+            start = end
+
+    # 7. Main content ---------------------------------------------------------------------------
+
+    def _segments(self) -> list[list[int]]:
+        """Runs of lines from a good line on, split at link lists (and their headers), at tail markers
+        (nothing after one is story) and after four unexplained non-good lines."""
+        n, label, is_list, tail = self.n, self.label, self.is_list, self.tail
+        segments: list[list[int]] = []
+        current: list[int] = []
+        gap = 0
+        for i in range(n):
+            header_of_list = self.list_header[i] and i + 1 < n and is_list[i + 1]
+            if is_list[i] or tail[i] or header_of_list or gap >= 4:
+                if current:
+                    segments.append(current)
+                current = []
+                gap = 0
+                if tail[i]:
+                    break  # comment areas and the like: what follows is no longer the story
+                if is_list[i] or header_of_list:
+                    continue
+            if label[i] == _GOOD:
+                current.append(i)
+                gap = 0
+            elif current:
+                current.append(i)
+                # Known chrome inside a story ("Related Article", an ad label) does not end it;
+                # a run of unexplained short lines does.
+                if label[i] != _CHROME:
+                    gap += 1
+        if current:
+            segments.append(current)
+        return segments
+
+    def _main_content(self, segments: list[list[int]]) -> list[int]:
+        """The lines kept: the segment with the most good text, and the other substantial ones."""
+        label, lines, word_counts = self.label, self.lines, self.word_counts
+        seg_chars = [sum(len(lines[i].text) for i in seg if label[i] == _GOOD) for seg in segments]
+        best_index = max(range(len(segments)), key=seg_chars.__getitem__)
+        best = seg_chars[best_index]
+        keep: list[int] = []
+        for j, seg in enumerate(segments):
+            goods = [i for i in seg if label[i] == _GOOD]
+            # Other segments: a story interrupted by a related-links box. Substantial ones are kept; a
+            # lone paragraph only before the main run (a lead), never after it (footer blurbs).
+            substantial = seg_chars[j] >= 0.3 * best and (len(goods) >= 2 or j < best_index)
+            if j == best_index or substantial:
+                # Up to the segment's last good line; sub-headings between good lines stay.
+                last_good = goods[-1]
+                keep.extend(
+                    i for i in seg if i <= last_good and label[i] != _CHROME and (label[i] != _SHORT or word_counts[i] >= 2)
+                )
+        keep.sort()
+        return keep
+
+    # 8. No prose at all ------------------------------------------------------------------------
+
+    def _lines_without_prose(self) -> list[int]:
+        """No prose-like line at all: a short clean article ("Breaking: ...", a few summary bullets).
+        Lines of 3+ words that are not known chrome nor under a list header are kept (an unheaded
+        "list" without any story around it is the story); the caller raises when even that is empty."""
+        label, is_list, headed_list, word_counts = self.label, self.is_list, self.headed_list, self.word_counts
+        return [
+            i
+            for i in range(self.n)
+            if (label[i] != _CHROME or (is_list[i] and not headed_list[i])) and word_counts[i] >= 3
+        ]
+
+    def _finish(self, keep: list[int]) -> Page:
+        _set_paragraphs(self.page, self.lines, keep, self.tokens)
+        return self.page
 
 
 def _keep_dateline_lead(lines: list[Line], label: list[int], keep: list[int]) -> None:
@@ -484,6 +549,8 @@ def _separated_chrome(s: str, line_pattern: re.Pattern[str]) -> bool:
 
 
 def _score(s: str, nw: int, n_stop: int, english: bool) -> int:
+    """Good (prose), near (prose-ish, medium length) or short, from the words, the sentence end and
+    the share of function words."""
     ends = _ends_sentence(s)
     density = n_stop / nw if english and nw else 0.3  # neutral where we cannot judge
     if nw >= 30 and density >= 0.15:
@@ -497,6 +564,10 @@ def _score(s: str, nw: int, n_stop: int, english: bool) -> int:
     return _SHORT
 
 
+# --------------------------------------------------------------------------------------------
+# Metadata lines
+
+
 _METADATA_FIRST_WORDS = frozenset(
     "published posted first date updated last modified tags tag keywords keyword topics topic by written reporter".split()
 )
@@ -504,53 +575,106 @@ _METADATA_FIRST_WORDS = frozenset(
 
 def _metadata(s: str, page: Page, agency_aliases: dict[str, str]) -> bool:
     """Lines that carry article metadata rather than story text: record what they say."""
-    if len(s) > 40 and s[-1] in _TERMINAL and s.split(None, 1)[0].rstrip(":").lower() not in _METADATA_FIRST_WORDS:
+    # "Published:", "By", "Tags": the line says what it holds. Only such lines are tried as the
+    # labelled kinds (publication date, update, tags, byline).
+    labelled = s.split(None, 1)[0].rstrip(":").lower() in _METADATA_FIRST_WORDS
+    if len(s) > 40 and s[-1] in _TERMINAL and not labelled:
         return False  # prose: too long for a lone credit, unlabelled, and dates/crumbs never end a sentence
-    if len(s) <= 40:
-        bare = s.strip(" -–—/|()[]").strip()
-        if bare.startswith(("By ", "by ")) and bare[3:].strip() in agency_aliases:
-            bare = bare[3:].strip()
-        if bare in agency_aliases:
-            page.credit_lines.append(bare)
+    for read in _LABELLED_READERS if labelled else _UNLABELLED_READERS:
+        if read(s, page, agency_aliases):
             return True
-    first_word = s.split(None, 1)[0].rstrip(":").lower()
-    labelled = first_word in _METADATA_FIRST_WORDS
-    m = _PUBLISHED.match(s) if labelled else None
-    if m and any(c.isdigit() for c in m.group("date")):
-        if page.date_text is None:
-            page.date_text = m.group("date").strip()
-        return True
-    m = _UPDATED.match(s) if labelled else None
-    if m and any(c.isdigit() for c in m.group("date")):
-        page.updated_text = page.updated_text or m.group("date").strip()
-        return True
-    if len(s) <= 90 and not _ends_sentence(s) and _YEAR.search(s) and len(s.split()) <= 14:
-        from stream.core.normalize.dates import parse_date  # local: dates does not need this module
-
-        first_part = _SEPARATORS.split(s)[0]
-        if parse_date(first_part)[0] is not None and _mostly_date(first_part):
-            page.date_text = page.date_text or first_part.strip()
-            return True
-    m = _TAGS.match(s) if labelled else None
-    if m and not _ends_sentence(s):
-        page.tags_text = page.tags_text or m.group("tags").strip()
-        return True
-    if (">" in s or "›" in s or "»" in s or " / " in s) and len(s) <= 160 and not _ends_sentence(s):
-        parts = [p for p in _CRUMB_SPLIT.split(s) if p]
-        if len(parts) >= 2 and all(len(p.split()) <= 5 for p in parts):
-            if not page.crumbs:
-                page.crumbs = parts
-            return True
-    m = _BYLINE.match(s) if labelled else None
-    if m and len(s.split()) <= 14:
-        names = [x.strip() for x in _NAME_SPLIT.split(m.group("names")) if x.strip()]
-        for name in names:
-            if name in agency_aliases:
-                page.credit_lines.append(name)
-            elif name not in page.authors:
-                page.authors.append(name)
-        return True
     return False
+
+
+def _credit_line(s: str, page: Page, agency_aliases: dict[str, str]) -> bool:
+    """An agency name alone (``Yonhap``, ``By AFP``, ``- Reuters -``): a credit, not a byline."""
+    if len(s) > 40:
+        return False
+    bare = s.strip(" -–—/|()[]").strip()
+    if bare.startswith(("By ", "by ")) and bare[3:].strip() in agency_aliases:
+        bare = bare[3:].strip()
+    if bare not in agency_aliases:
+        return False
+    page.credit_lines.append(bare)
+    return True
+
+
+def _has_digit(text: str) -> bool:
+    return any(c.isdigit() for c in text)
+
+
+def _published_line(s: str, page: Page, agency_aliases: dict[str, str]) -> bool:
+    """``Published: 05 Dec. 2024, 11:27`` (a label without a date in it is not a date line)."""
+    m = _PUBLISHED.match(s)
+    if not m or not _has_digit(m.group("date")):
+        return False
+    if page.date_text is None:
+        page.date_text = m.group("date").strip()
+    return True
+
+
+def _updated_line(s: str, page: Page, agency_aliases: dict[str, str]) -> bool:
+    """``Updated: 06 Dec. 2024, 10:00``."""
+    m = _UPDATED.match(s)
+    if not m or not _has_digit(m.group("date")):
+        return False
+    page.updated_text = page.updated_text or m.group("date").strip()
+    return True
+
+
+def _date_line(s: str, page: Page, agency_aliases: dict[str, str]) -> bool:
+    """A date printed alone (``Dec. 5, 2024 10:11 a.m. | Seoul``): every word of its first part is a
+    date word, so a sentence that happens to hold a date is not one."""
+    if len(s) > 90 or _ends_sentence(s) or not _YEAR.search(s) or len(s.split()) > 14:
+        return False
+    from stream.core.normalize.dates import parse_date  # local: dates does not need this module
+
+    first_part = _SEPARATORS.split(s)[0]
+    if parse_date(first_part)[0] is None or not _mostly_date(first_part):
+        return False
+    page.date_text = page.date_text or first_part.strip()
+    return True
+
+
+def _tags_line(s: str, page: Page, agency_aliases: dict[str, str]) -> bool:
+    """``Tags: Korea North Korea Russia``."""
+    m = _TAGS.match(s)
+    if not m or _ends_sentence(s):
+        return False
+    page.tags_text = page.tags_text or m.group("tags").strip()
+    return True
+
+
+def _crumbs_line(s: str, page: Page, agency_aliases: dict[str, str]) -> bool:
+    """``Home > National > North Korea``: two or more parts of at most five words."""
+    if not (">" in s or "›" in s or "»" in s or " / " in s) or len(s) > 160 or _ends_sentence(s):
+        return False
+    parts = [p for p in _CRUMB_SPLIT.split(s) if p]
+    if len(parts) < 2 or any(len(p.split()) > 5 for p in parts):
+        return False
+    if not page.crumbs:
+        page.crumbs = parts
+    return True
+
+
+def _byline(s: str, page: Page, agency_aliases: dict[str, str]) -> bool:
+    """``By Jane Doe and John Roe``: the names are authors, an agency among them is a credit."""
+    m = _BYLINE.match(s)
+    if not m or len(s.split()) > 14:
+        return False
+    for name in (x.strip() for x in _NAME_SPLIT.split(m.group("names"))):
+        if not name:
+            continue
+        if name in agency_aliases:
+            page.credit_lines.append(name)
+        elif name not in page.authors:
+            page.authors.append(name)
+    return True
+
+
+# Tried in this order, first match wins; unlabelled lines can only be a credit, a date or crumbs.
+_LABELLED_READERS = (_credit_line, _published_line, _updated_line, _date_line, _tags_line, _crumbs_line, _byline)
+_UNLABELLED_READERS = (_credit_line, _date_line, _crumbs_line)
 
 
 _DATE_WORDS = re.compile(

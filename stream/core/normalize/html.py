@@ -129,55 +129,85 @@ def bounded(html: str) -> str:
 
 
 def parse_html(html: str) -> HtmlPage:
-    html = bounded(html)
-    tree = LexborHTMLParser(html)
-    page = HtmlPage()
+    tree = LexborHTMLParser(bounded(html))
     metas = _metas(tree)
-
-    page.title = _meta(metas, "og:title", "twitter:title", "headline")
-    h1 = tree.css_first("h1")
-    if h1 is not None:
-        page.h1 = collapse(repair(h1.text(separator=" ")))[:2000] or None
-    if not page.title:
-        page.title = page.h1
-    if not page.title:
-        title_node = tree.css_first("title")
-        if title_node is not None:
-            full = collapse(repair(title_node.text()))
-            # "Headline | Site": keep the longest part, which is the headline on nearly every site.
-            parts = _TITLE_SPLIT.split(full)
-            page.title = max(parts, key=len)[:2000] if full else None
-    page.published = _meta(metas, "article:published_time", "datePublished", "og:published_time", "pubdate", "date", "dc.date")
-    if not page.published:
-        time_node = tree.css_first("time[datetime]")
-        if time_node is not None:
-            page.published = time_node.attributes.get("datetime")
-    author = _meta(metas, "author", "article:author")
-    if author and not author.startswith("http"):
-        page.authors = [a.strip() for a in re.split(r"\s*(?:,|\band\b|&)\s*", author) if a.strip()]
+    page = HtmlPage()
+    page.h1 = _h1(tree)
+    page.title = _meta(metas, "og:title", "twitter:title", "headline") or page.h1 or _head_title(tree)
+    page.published = _published(tree, metas)
+    page.authors = _authors(metas)
     page.section = _meta(metas, "article:section", "section")
-    keywords = _meta(metas, "keywords", "news_keywords")
-    if keywords:
-        page.keywords = [k.strip() for k in keywords.split(",") if k.strip()]
+    page.keywords = _keywords(metas)
     page.site_name = _meta(metas, "og:site_name")
-    html_node = tree.css_first("html")
-    if html_node is not None:
-        page.language = html_node.attributes.get("lang")
-    crumb = tree.css_first('[class*="breadcrumb"], [itemtype*="BreadcrumbList"]')
-    if crumb is not None:
-        items = [collapse(repair(li.text(separator=" "))) for li in crumb.css("li, a")]
-        page.crumbs = list(dict.fromkeys(i for i in items if i))[:8]
+    page.language = _language(tree)
+    page.crumbs = _crumbs(tree)
+    root = _content_root(tree)
+    if root is not None:
+        page.lines = _block_lines(root)
+    return page
 
-    root = (
+
+def _h1(tree: LexborHTMLParser) -> str | None:
+    h1 = tree.css_first("h1")
+    if h1 is None:
+        return None
+    return collapse(repair(h1.text(separator=" ")))[:2000] or None
+
+
+def _head_title(tree: LexborHTMLParser) -> str | None:
+    """``<title>Headline | Site</title>``: the longest part, which is the headline on nearly every site."""
+    title_node = tree.css_first("title")
+    if title_node is None:
+        return None
+    full = collapse(repair(title_node.text()))
+    return max(_TITLE_SPLIT.split(full), key=len)[:2000] if full else None
+
+
+def _published(tree: LexborHTMLParser, metas: dict[str, str]) -> str | None:
+    """The meta publication time, else the first ``<time datetime>``."""
+    published = _meta(metas, "article:published_time", "datePublished", "og:published_time", "pubdate", "date", "dc.date")
+    if published:
+        return published
+    time_node = tree.css_first("time[datetime]")
+    return time_node.attributes.get("datetime") if time_node is not None else None
+
+
+def _authors(metas: dict[str, str]) -> list[str]:
+    """``Ann Lee and Bob Ray`` -> two authors; a profile URL names nobody."""
+    author = _meta(metas, "author", "article:author")
+    if not author or author.startswith("http"):
+        return []
+    return [a.strip() for a in re.split(r"\s*(?:,|\band\b|&)\s*", author) if a.strip()]
+
+
+def _keywords(metas: dict[str, str]) -> list[str]:
+    keywords = _meta(metas, "keywords", "news_keywords")
+    return [k.strip() for k in keywords.split(",") if k.strip()] if keywords else []
+
+
+def _language(tree: LexborHTMLParser) -> str | None:
+    html_node = tree.css_first("html")
+    return html_node.attributes.get("lang") if html_node is not None else None
+
+
+def _crumbs(tree: LexborHTMLParser) -> list[str]:
+    """The first breadcrumb list's items, each once, at most 8."""
+    crumb = tree.css_first('[class*="breadcrumb"], [itemtype*="BreadcrumbList"]')
+    if crumb is None:
+        return []
+    items = [collapse(repair(li.text(separator=" "))) for li in crumb.css("li, a")]
+    return list(dict.fromkeys(i for i in items if i))[:8]
+
+
+def _content_root(tree: LexborHTMLParser) -> LexborNode | None:
+    """The main container: the marked article body, else the main ``<article>``, ``<main>``, ``<body>``."""
+    return (
         tree.css_first('[itemprop="articleBody"]')
         or _main_article(tree)
         or tree.css_first("main, [role=main]")
         or tree.body
         or tree.root
     )
-    if root is not None:
-        page.lines = _block_lines(root)
-    return page
 
 
 def _main_article(tree: LexborHTMLParser) -> LexborNode | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from datetime import datetime
+from datetime import datetime, tzinfo
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from stream.contracts import RawArticle
 from stream.core.dateline import find_dateline
@@ -14,6 +15,9 @@ from stream.core.normalize import NormalizationError, NormalizedArticle
 from stream.core.normalize import boilerplate, credits, dates, fingerprint, language, urls
 from stream.core.normalize.config import NormalizeConfig
 from stream.core.normalize.text import clean_inline, repair
+
+if TYPE_CHECKING:
+    from stream.core.normalize.html import HtmlPage  # imported at run time only when HTML comes in
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 _ID_SAFE = re.compile(r"[^\w.:@/+-]+", re.UNICODE)
@@ -114,17 +118,57 @@ def _repeats_title(body: str, title: str) -> bool:
 
 def normalize(raw: RawArticle, settings: NormalizeConfig | None = None) -> NormalizedArticle:
     settings = settings or NormalizeConfig()
-    warnings: list[str] = []
-    source = clean_inline(raw.source) if raw.source else None
+    warnings: list[str] = []  # in the order the steps below find them
     given_title = clean_inline(raw.title) if raw.title else None
-    agency_aliases = credits.aliases()
+    page, html_page, source = _story(raw, given_title, warnings)
+    if not source:
+        source = _known_source(page.masthead, settings)
+    body = "\n\n".join(page.paragraphs)
+    title = _title(given_title, page, html_page, warnings)
+    tz = dates.zone(_zone_name(source, settings))
+    published_at, original = _published(raw, page, html_page, tz, warnings)
+    dateline = find_dateline(body)
+    url = _url(raw, warnings)
+    published_iso = published_at.isoformat() if isinstance(published_at, datetime) else None
+    return NormalizedArticle(
+        id=article_id(raw.id, source, url, title, published_iso, body),
+        url=url,
+        source=source,
+        title=title,
+        body=body,
+        published_at=published_at,
+        published_at_original=original,
+        language=_language(raw, title, body, html_page),
+        authors=_authors(raw, page, html_page),
+        credits=credits.find_credits(body, page.credit_lines, dateline.agency if dateline else None),
+        section=_section(raw, page, html_page),
+        publisher_tags=_publisher_tags(raw, page, html_page),
+        dateline=dateline.place if dateline else None,
+        fingerprint=fingerprint.fingerprint_of_keys(title, page.paragraph_keys),
+        simhash=_simhash(page, body),
+        warnings=warnings,
+    )
 
-    html_page = None
+
+def _has_text(text: str | None) -> bool:
+    return bool(text and text.strip())
+
+
+def _no_story(page: boilerplate.Page | None) -> bool:
+    return page is None or not page.paragraphs
+
+
+def _story(raw: RawArticle, given_title: str | None, warnings: list[str]) -> tuple[boilerplate.Page, HtmlPage | None, str | None]:
+    """The story and what is printed around it, and the source: from the body text, else from the
+    HTML (which may also name the site), else the title itself (a one-line wire brief)."""
+    source = clean_inline(raw.source) if raw.source else None
+    agency_aliases = credits.aliases()
     page = None
-    if raw.body and raw.body.strip():
+    html_page = None
+    if _has_text(raw.body):
         lines = boilerplate.text_lines(repair(raw.body))
         page = boilerplate.clean(lines, title=given_title, source=source, agency_aliases=agency_aliases)
-    if (page is None or not page.paragraphs) and raw.html and raw.html.strip():
+    if _no_story(page) and _has_text(raw.html):
         from stream.core.normalize import html as html_mod  # selectolax only when HTML comes in
 
         html_page = html_mod.parse_html(raw.html)
@@ -135,26 +179,32 @@ def normalize(raw: RawArticle, settings: NormalizeConfig | None = None) -> Norma
             agency_aliases=agency_aliases,
         )
         source = source or html_page.site_name
-    if (page is None or not page.paragraphs) and given_title and raw.body and _repeats_title(raw.body, given_title):
+    if _no_story(page) and given_title and raw.body and _repeats_title(raw.body, given_title):
         # A wire brief whose one line is its headline: the cleaner drops a line equal to the title (as
         # page chrome repeats it), but here the title is the story.
         page = boilerplate.Page(paragraphs=[given_title], paragraph_keys=[" ".join(given_title.casefold().split())])
         warnings.append("short article: its only line repeats the title, kept as the body")
-    if page is None or not page.paragraphs:
+    if _no_story(page):
         raise EmptyArticleError("no story text left after removing page chrome")
-    if not source:
-        source = _known_source(page.masthead, settings)
-    body = "\n\n".join(page.paragraphs)
+    return page, html_page, source
 
+
+def _title(given_title: str | None, page: boilerplate.Page, html_page: HtmlPage | None, warnings: list[str]) -> str:
+    """The given title, else the page's headline, else the start of the body (a title is required)."""
     title = given_title or page.title or (html_page.h1 if html_page else None)
-    if not title:
-        first = page.paragraphs[0]
-        title = first if len(first) <= 120 else first[:117].rsplit(" ", 1)[0] + "…"
-        warnings.append("no title given or found: using the start of the body")
+    if title:
+        return title
+    warnings.append("no title given or found: using the start of the body")
+    first = page.paragraphs[0]
+    return first if len(first) <= 120 else first[:117].rsplit(" ", 1)[0] + "…"
 
-    # Dates: the field, else HTML meta, else a printed "Published:" (or date-only) line, else a
-    # scraper's "date" prefix. Zone-less ones are read in the source's zone.
-    tz = dates.zone(_zone_name(source, settings))
+
+def _published(
+    raw: RawArticle, page: boilerplate.Page, html_page: HtmlPage | None, tz: tzinfo, warnings: list[str]
+) -> tuple[datetime | None, str | None]:
+    """The publication time and the value it was read from. The field, else HTML meta, else a printed
+    "Published:" (or date-only) line, else a scraper's "date" prefix; zone-less ones are read in ``tz``,
+    the source's zone."""
     date_value: str | int | float | None = raw.published_at
     if date_value is None or (isinstance(date_value, str) and not date_value.strip()):
         date_value = (html_page.published if html_page else None) or page.date_text or page.date_prefix
@@ -162,60 +212,58 @@ def normalize(raw: RawArticle, settings: NormalizeConfig | None = None) -> Norma
     if warning:
         warnings.append(warning)
     original = None if date_value is None else (date_value if isinstance(date_value, str) else repr(date_value))
+    return published_at, original
 
-    dateline = find_dateline(body)
-    authors = [clean_inline(a) for a in raw.authors if a.strip()] or page.authors or (html_page.authors if html_page else [])
-    agency_credits = credits.find_credits(body, page.credit_lines, dateline.agency if dateline else None)
 
+def _url(raw: RawArticle, warnings: list[str]) -> str | None:
+    url = urls.canonical_url(raw.url)
+    if raw.url and not url:
+        warnings.append(f"not an absolute http(s) URL: {raw.url[:200]!r}")
+    return url
+
+
+def _authors(raw: RawArticle, page: boilerplate.Page, html_page: HtmlPage | None) -> list[str]:
+    """The field, else a printed byline, else the HTML meta author."""
+    return [clean_inline(a) for a in raw.authors if a.strip()] or page.authors or (html_page.authors if html_page else [])
+
+
+def _section(raw: RawArticle, page: boilerplate.Page, html_page: HtmlPage | None) -> str | None:
+    """The field, else the HTML meta section, else the last breadcrumb (the most specific)."""
     section = clean_inline(raw.section) if raw.section else None
     if not section and html_page and html_page.section:
         section = html_page.section
     crumbs = page.crumbs or (html_page.crumbs if html_page else [])
     if not section and crumbs:
         section = crumbs[-1]
+    return section
 
+
+def _publisher_tags(raw: RawArticle, page: boilerplate.Page, html_page: HtmlPage | None) -> list[str]:
+    """The field's tags, then a printed "Tags:" line's, then the HTML keywords; each once, in that order."""
     tags = [clean_inline(t) for t in raw.tags if t.strip()]
     if page.tags_text:
         phrases, longest = _tag_phrases()
         tags += split_publisher_tags(page.tags_text, phrases, longest)
     if html_page:
         tags += html_page.keywords
-    tags = list(dict.fromkeys(tags))
+    return list(dict.fromkeys(tags))
 
+
+def _language(raw: RawArticle, title: str, body: str, html_page: HtmlPage | None) -> str | None:
+    """The publisher's language field, else detected from the text, else the HTML ``lang``."""
     lang = language.publisher_language(raw.language)
     if not lang:
         lang = language.detect(title, body)
     if not lang and html_page:
         lang = language.publisher_language(html_page.language)
+    return lang
 
-    url = urls.canonical_url(raw.url)
-    if raw.url and not url:
-        warnings.append(f"not an absolute http(s) URL: {raw.url[:200]!r}")
-    published_iso = published_at.isoformat() if isinstance(published_at, datetime) else None
 
+def _simhash(page: boilerplate.Page, body: str) -> int:
     # The cleaner already split and hashed the paragraphs' words: the same as simhash(body) would.
     if page.paragraph_hashes is not None:
-        sim = fingerprint.simhash_of_hashes(page.paragraph_hashes)
-    else:
-        sim = fingerprint.simhash(body)
-    return NormalizedArticle(
-        id=article_id(raw.id, source, url, title, published_iso, body),
-        url=url,
-        source=source,
-        title=title,
-        body=body,
-        published_at=published_at,
-        published_at_original=original,
-        language=lang,
-        authors=authors,
-        credits=agency_credits,
-        section=section,
-        publisher_tags=tags,
-        dateline=dateline.place if dateline else None,
-        fingerprint=fingerprint.fingerprint_of_keys(title, page.paragraph_keys),
-        simhash=sim,
-        warnings=warnings,
-    )
+        return fingerprint.simhash_of_hashes(page.paragraph_hashes)
+    return fingerprint.simhash(body)
 
 
 class EmptyArticleError(NormalizationError):

@@ -80,6 +80,10 @@ class _Words:
     only_newline_controls: bool  # no whitespace but " " and "\n" (and no other control bytes)
 
 
+# Per-page arrays are small (a few KB): the array methods (``a.take``, ``a.nonzero()``) are used
+# rather than the ``np.`` wrappers, whose Python-level dispatch costs about as much as the work.
+
+
 def _words(folded: str, newlines: int | None = None) -> _Words:
     """The words of ``folded`` (non-ASCII spaces already replaced): where they start and their
     hashes. ``newlines``: the number of line breaks in ``folded``, when the caller knows it."""
@@ -88,19 +92,19 @@ def _words(folded: str, newlines: int | None = None) -> _Words:
     if newlines is None:
         newlines = folded.count("\n")
     only_newlines = np.count_nonzero(data < 32) == newlines
-    space = data <= 32 if only_newlines else np.take(_ASCII_SPACE, data)
+    space = data <= 32 if only_newlines else _ASCII_SPACE.take(data)
     starts_word = ~space
     starts_word[1:] &= space[:-1]
-    starts = np.flatnonzero(starts_word)
+    starts = starts_word.nonzero()[0]
     space_bytes = int(np.count_nonzero(space))
     if not len(starts):
         return _Words(data, starts, np.zeros(0, dtype=np.uint64), space_bytes, only_newlines)
     powers, inverses = _powers(len(data))
-    terms = np.take(_VALUE, data)
+    terms = _VALUE.take(data)
     terms *= powers
     # reduceat sums from each start to the next (the last to the end): a word and its trailing spaces.
     hashes = np.add.reduceat(terms, starts)
-    hashes *= np.take(inverses, starts)
+    hashes *= inverses.take(starts)
     # The polynomial keeps linear relations between similar words ("said"/"says"); SimHash wants
     # word hashes that look independent (measured: near-duplicate misses 3.9% without, 3.2% with).
     return _Words(data, starts, splitmix64(hashes), space_bytes, only_newlines)
@@ -148,7 +152,7 @@ class StopwordTable:
         self.table = table
 
     def contains(self, hashes: np.ndarray) -> np.ndarray:
-        return self.table[(hashes >> self.shift) & self.mask] == hashes
+        return self.table.take((hashes >> self.shift) & self.mask) == hashes
 
 
 @dataclass(slots=True)
@@ -184,7 +188,7 @@ def line_tokens(texts: list[str], stopwords: StopwordTable) -> LineTokens:
         keys = lines
     else:
         keys = [" ".join(line.split()) for line in lines]
-    line_of_word = np.searchsorted(np.flatnonzero(words.data == _NEWLINE), words.starts)
+    line_of_word = (words.data == _NEWLINE).nonzero()[0].searchsorted(words.starts)
     token_counts = np.bincount(line_of_word, minlength=n)
     stop_counts = np.bincount(line_of_word[stopwords.contains(hashes)], minlength=n)
     return LineTokens(keys, token_counts.tolist(), stop_counts.tolist(), hashes, line_of_word)
