@@ -1,0 +1,260 @@
+"""Stories: assignment of an article to a story (by links, recall or a dormant story's profile), merges,
+profiles and the story updates emitted."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from stream.contracts import StoryEvent, StoryUpdate
+from stream.core.relate.base import _DAY, _MAX_MERGE_HOPS, Query, RelateInput, Scored, _each, _iso
+from stream.core.relate.records import MergedStory, StoryRecord, flat_profile, pairs
+
+
+class Stories:
+    """Mixin of ``Relator`` (relator.py): it holds the state these methods use."""
+
+    def resolve_story(self, story_id: str) -> str:
+        """Follow merges to the story that absorbed ``story_id`` (itself when never merged)."""
+        for _ in range(_MAX_MERGE_HOPS):
+            record = self.stories.get(story_id)
+            if type(record) is not MergedStory:
+                return story_id
+            story_id = record.merged_into
+        return story_id
+
+
+    def _assign_story(
+        self,
+        item: RelateInput,
+        t: float,
+        query: Query,
+        scored: Scored,
+        duplicate_of: str | None,
+        updated_at: str,
+    ) -> tuple[str, list[StoryUpdate]]:
+        cfg = self.config
+        story_scores: dict[str, float] = {}
+        if duplicate_of is not None:
+            original = self.articles.get(duplicate_of)
+            if original is not None:
+                story = self.resolve_story(original.story)
+                if story in self.stories:
+                    story_scores[story] = 1.0
+        if not story_scores:
+            records, base = self._window_index.records, self._window_index.base
+            for score, seq, anchored, _tags in scored:
+                if score < cfg.join_threshold:
+                    break
+                if not anchored:  # a story is joined through a shared actor or place, not a topic
+                    continue
+                story = self.resolve_story(records[seq - base].story)
+                if story in self.stories and score > story_scores.get(story, 0.0):
+                    story_scores[story] = score
+            # A story recalled by distinctive anchors is this article's story, however old; the story
+            # the article links to (a fresh thread of the same event) is merged into it.
+            recalled = self._recalled_stories(query)
+            for story in recalled:
+                story_scores[story] = max(story_scores.get(story, 0.0), cfg.join_threshold)
+            # Dormant stories are searched only when no article held links strongly: the common case
+            # (a story with recent articles) costs no profile scoring.
+            if not story_scores:
+                for story, score in self._dormant_story_scores(query, t).items():
+                    if score >= cfg.story_join_threshold:
+                        story_scores[story] = score
+        else:
+            recalled = set()
+
+        updates: list[StoryUpdate] = []
+        if not story_scores:
+            story_id = self._new_story_id(item.id)
+            record = StoryRecord(item.title, 1, t, t, self._profile((), query), item.id)
+            self.stories[story_id] = record
+            self._index_story(story_id, record)
+            updates.append(self._update(story_id, record, StoryEvent.created, item.id, updated_at))
+            return story_id, updates
+
+        ranked = sorted(story_scores.items(), key=lambda kv: kv[1], reverse=True)
+        to_merge = [ranked[0][0]] + [s for s, score in ranked[1:] if score >= cfg.merge_threshold or s in recalled]
+        # The oldest story survives a merge; ties by id keep it deterministic.
+        to_merge.sort(key=lambda s: (self.stories[s].first_seen, s))
+        survivor_id = to_merge[0]
+        survivor = self.stories[survivor_id]
+        old_tags = set(survivor.tags)
+        size, first_seen, last_seen, profile = survivor.size, survivor.first_seen, survivor.last_seen, survivor.top_tags
+        for absorbed_id in to_merge[1:]:
+            absorbed = self.stories[absorbed_id]
+            size += absorbed.size
+            first_seen = min(first_seen, absorbed.first_seen)
+            last_seen = max(last_seen, absorbed.last_seen)
+            counts = dict(pairs(profile))
+            for tag, count in pairs(absorbed.top_tags):
+                counts[tag] = counts.get(tag, 0) + count
+            profile = flat_profile(counts.items())
+            self._unpost_story_tags(absorbed_id, list(absorbed.tags))
+            tombstone = MergedStory(survivor_id, max(absorbed.last_seen, t))
+            self.stories[absorbed_id] = tombstone
+            self._index_story(absorbed_id, tombstone)
+        survivor = StoryRecord(
+            survivor.title, size + 1, min(first_seen, t), max(last_seen, t), self._profile(profile, query), survivor.founder
+        )
+        self.stories[survivor_id] = survivor
+        new_tags = set(survivor.tags)
+        self._unpost_story_tags(survivor_id, sorted(old_tags - new_tags))
+        self._index_story(survivor_id, survivor, old_tags)
+        for absorbed_id in to_merge[1:]:
+            update = self._update(absorbed_id, survivor, StoryEvent.merged, item.id, updated_at)
+            update.merged_into = survivor_id
+            updates.append(update)
+        updates.append(self._update(survivor_id, survivor, StoryEvent.article_added, item.id, updated_at))
+        return survivor_id, updates
+
+    def _dormant_story_scores(self, query: Query, t: float) -> dict[str, float]:
+        """Stories matched by their top-tag profile: cosine of IDF vectors (story side weighted by the
+        share of its articles carrying the tag) times the decay since the story's last article."""
+        held = self._window_index.held
+        weights = {name: w for tid, name, w in query if w > 0.0}
+        norm_sq = sum(w * w for w in weights.values())
+        if norm_sq <= 0.0:
+            return {}
+        scan_limit = self.config.scan_limit
+        evidence: dict[str, float] = {}
+        for tid, _name, w in query:
+            if tid is None or w <= 0.0 or self._sdf[tid] == 0 or self._is_common(tid, held):
+                continue
+            postings = _each(self._story_postings[tid], str)
+            w2 = w * w
+            for story_id in postings[-scan_limit:] if len(postings) > scan_limit else postings:
+                evidence[story_id] = evidence.get(story_id, 0.0) + w2
+        # Only the stories with the most shared evidence are scored in full.
+        shortlist = sorted(evidence.items(), key=lambda kv: (-kv[1], kv[0]))[: self.config.max_story_candidates]
+        half_life = self.config.story_half_life_days * _DAY
+        log_n = math.log(held + self.config.prior_articles)
+        min_anchor = self._min_anchor_evidence(held)
+        out: dict[str, float] = {}
+        for story_id, _evidence in shortlist:
+            record = self.stories.get(story_id)
+            if type(record) is not StoryRecord:
+                continue
+            cosine = self._profile_cosine(record, weights, norm_sq, log_n, min_anchor)
+            if cosine is None:
+                continue
+            gap = max(t - record.last_seen, record.first_seen - t, 0.0)
+            if gap > self._dormant_horizon:  # held longer only for recall (_recalled_stories)
+                continue
+            out[story_id] = cosine * 2.0 ** (-gap / half_life)
+        return out
+
+    def _profile_cosine(
+        self, record: StoryRecord, weights: dict[str, float], norm_sq: float, log_n: float, min_anchor: float
+    ) -> float | None:
+        """Cosine of the query ``weights`` with the story's profile, or None when the profile shares
+        too little anchor evidence, or neither a person nor two places, with the query."""
+        cfg = self.config
+        tag_ids, log_df, is_anchor = self._tag_ids, self._log_df, self._anchor
+        size = max(record.size, 1)
+        dot = 0.0
+        story_sq = 0.0
+        anchor_evidence = 0.0
+        people = places = 0
+        for tag, count in pairs(record.top_tags):
+            tid = tag_ids.get(tag)
+            if tid is None:
+                idf = log_n
+            else:  # max(x, 0.0) and min(x, 1.0), spelled out: the calls cost more than the math
+                idf = log_n - log_df[tid]
+                if 0.0 > idf:
+                    idf = 0.0
+            share = count / size
+            weight = idf * (1.0 if 1.0 < share else share)
+            story_sq += weight * weight
+            shared = weights.get(tag, 0.0)
+            if shared:
+                dot += weight * shared
+                if is_anchor[tid] if tid is not None else self._is_anchor(tag):
+                    anchor_evidence += shared
+                    people += tag.startswith(cfg.person_prefix)
+                    places += tag.startswith(cfg.place_prefix)
+        if dot <= 0.0 or story_sq <= 0.0 or anchor_evidence < min_anchor:
+            return None
+        # A story with no article in the window is joined on who (a person) or on a precise
+        # where (two places: a city and its street or district), not on a city alone - every
+        # incident there shares that.
+        if people < cfg.dormant_min_people and places < cfg.dormant_min_places:
+            return None
+        return min(dot / math.sqrt(norm_sq * story_sq), 1.0)
+
+    def _recalled_stories(self, query: Query) -> set[str]:
+        """Live stories whose profiles share at least ``recall_min_anchors`` distinctive anchors with
+        the query, ``recall_min_people`` of them people. A distinctive anchor is in the profiles of at most
+        ``recall_max_stories`` live stories, so its story postings are short: this costs a few look-ups."""
+        cfg = self.config
+        if cfg.recall_min_anchors <= 0:
+            return set()
+        shared: dict[str, list[int]] = {}  # story -> [distinctive anchors shared, of which people]
+        for tid, name, _w in query:
+            if tid is None or not self._anchor[tid] or not 0 < self._sdf[tid] <= cfg.recall_max_stories:
+                continue
+            person = name.startswith(cfg.person_prefix)
+            postings = _each(self._story_postings[tid], str)
+            stale = len(postings) != self._sdf[tid]  # postings of merged or re-profiled stories linger
+            for story_id in postings:
+                if stale and not self._story_posts(story_id, name):
+                    continue
+                counts = shared.setdefault(story_id, [0, 0])
+                counts[0] += 1
+                counts[1] += person
+        return {s for s, (anchors, people) in shared.items() if anchors >= cfg.recall_min_anchors and people >= cfg.recall_min_people}
+
+    def _profile(self, profile: tuple[Any, ...], query: Query) -> tuple[Any, ...]:
+        """A story's profile (flat top tags) with the article's tags counted in, keeping the most telling ones.
+
+        Anchors (who, where) come first, by how many of the story's articles carry them; a few slots
+        go to context tags (topics, regions). Counts rank before IDF because a big story makes its
+        own names look common in a small window, and they are exactly what later articles share."""
+        counts = dict(pairs(profile))
+        for _tid, name, _w in query:
+            counts[name] = counts.get(name, 0) + 1
+
+        tag_ids, df = self._tag_ids, self._df
+        person = self.config.person_prefix
+        anchors: list[tuple[int, int, bool, str]] = []
+        context: list[tuple[int, int, bool, str]] = []
+        for tag, count in counts.items():
+            tid = tag_ids.get(tag)
+            # count first, then rarity (fewer articles held), then the tag for a stable order
+            key = (count, -(df[tid] if tid is not None else 0), tag.startswith(person), tag)
+            (anchors if (self._anchor[tid] if tid is not None else self._is_anchor(tag)) else context).append(key)
+        anchors.sort(reverse=True)
+        context.sort(reverse=True)
+        context_slots = min(self.config.story_context_tags, self.config.story_top_tags)
+        kept = anchors[: self.config.story_top_tags - min(context_slots, len(context))]
+        kept += context[: self.config.story_top_tags - len(kept)]
+        return flat_profile((tag, count) for count, _rarity, _person, tag in kept)
+
+    def _new_story_id(self, article_id: str) -> str:
+        story_id = "s-" + article_id
+        suffix = 1
+        while story_id in self.stories:  # a story founded by an earlier revision of the same id
+            suffix += 1
+            story_id = f"s-{article_id}-{suffix}"
+        return story_id
+
+    def _top_tag_names(self, record: StoryRecord, limit: int = 8) -> list[str]:
+        return list(record.tags[:limit])
+
+    def _story_fields(self, record: StoryRecord) -> dict[str, Any]:
+        """A live story record's readable fields, shared by look-ups and ``StoryUpdate``s."""
+        return {
+            "title": record.title,
+            "size": record.size,
+            "top_tags": self._top_tag_names(record),
+            "first_seen": _iso(record.first_seen),
+            "last_seen": _iso(record.last_seen),
+        }
+
+    def _update(self, story_id: str, record: StoryRecord, event: StoryEvent, article_id: str, updated_at: str) -> StoryUpdate:
+        return StoryUpdate.model_validate(  # a dict: cheaper than keyword arguments
+            {"story_id": story_id, "event": event, "article_id": article_id, **self._story_fields(record), "updated_at": updated_at}
+        )
+
