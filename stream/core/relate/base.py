@@ -63,6 +63,7 @@ class RelateInput:
     tags: list[str]
     simhash: int
     fingerprint: str
+    text: str = ""  # title and body; empty: stories are threaded by tags alone (as before content)
 
 
 @dataclass(slots=True)

@@ -77,6 +77,20 @@ class RelateConfig:
     recall_min_people: int = 2
     recall_max_stories: int = 3
 
+    # --- content (articles with text; see content.py) ---------------------------------------
+    content_chars: int = 3000  # the lead of the text that is read
+    story_terms: int = 64  # terms a story's content centroid keeps
+    # A story linked by tags (any link >= content_link_floor; a link without a shared anchor counts 0)
+    # is joined when score = cosine + content_link_weight * link >= content_join, where cosine is the
+    # IDF-weighted cosine of the article with the story's content centroid and must be >= content_min
+    # whatever the link. A second story is merged in when its score is >= content_merge.
+    content_link_floor: float = 0.05
+    content_min: float = 0.15
+    content_join: float = 0.30
+    content_link_weight: float = 0.5
+    content_merge: float = 0.60
+    content_unanchored: bool = True
+
     # --- near-duplicates -------------------------------------------------------------------
     # SimHash similarity (1 - hamming/64) of a near-duplicate: the normalize stage's calibrated value.
     duplicate_threshold: float = NEAR_DUPLICATE_THRESHOLD

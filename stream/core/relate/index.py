@@ -33,6 +33,10 @@ class WindowIndex:
         # story's profile: no list for them), a list once a second story posts it.
         self._story_postings: list[list[str] | str | None] = []
         self._window_index = ArticleWindow()
+        # Content: in how many live stories' centroids each term is (the IDF of content.py), and how
+        # many live stories have a centroid.
+        self._term_df: dict[str, int] = {}
+        self._centroids = 0
         self._by_fingerprint: dict[int | str, str] = {}  # compact fingerprint -> first article id
         self._article_buckets: dict[int, array] = {}  # sequence numbers
         self._article_bucket_heap: list[int] = []
@@ -157,6 +161,19 @@ class WindowIndex:
             self._story_postings[tid] = _posted(self._story_postings[tid], story_id, list)
         self._schedule_story(story_id, record.last_seen)
 
+    def _count_terms(self, centroid: tuple, delta: int) -> None:
+        """Count a live story's centroid terms in (``delta`` 1) or out (-1) of the content DF."""
+        if not centroid:
+            return
+        self._centroids += delta
+        df = self._term_df
+        for term in centroid[::2]:
+            count = df.get(term, 0) + delta
+            if count > 0:
+                df[term] = count
+            else:
+                df.pop(term, None)
+
     def _schedule_story(self, story_id: str, due: float) -> None:
         """Check the story for expiry once ``due`` is older than the dormant horizon."""
         bucket = int(due // _BUCKET_SECONDS)
@@ -234,6 +251,7 @@ class WindowIndex:
                     continue
                 if type(record) is StoryRecord:
                     self._unpost_story_tags(story_id, list(record.tags))
+                    self._count_terms(record.centroid, -1)
                 del self.stories[story_id]
 
     def _held_for_recall(self, record: StoryRecord | MergedStory) -> bool:
@@ -267,6 +285,8 @@ class WindowIndex:
             self._clock = max(self._clock, t)
         for story_id, record in stories.items():
             self._index_story(story_id, record)
+            if type(record) is StoryRecord:
+                self._count_terms(record.centroid, 1)
             self._clock = max(self._clock, float(record.last_seen))
         for tid, name in enumerate(self._tag_names):
             if name is not None:

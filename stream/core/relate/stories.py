@@ -8,6 +8,7 @@ from typing import Any
 
 from stream.contracts import StoryEvent, StoryUpdate
 from stream.core.relate.base import _DAY, _MAX_MERGE_HOPS, Query, RelateInput, Scored, _each, _iso
+from stream.core.relate.content import centroid_terms, content_vector, flat_centroid, mean_centroid
 from stream.core.relate.records import MergedStory, StoryRecord, flat_profile, pairs
 
 
@@ -34,54 +35,44 @@ class Stories:
         updated_at: str,
     ) -> tuple[str, list[StoryUpdate]]:
         cfg = self.config
-        story_scores: dict[str, float] = {}
-        if duplicate_of is not None:
-            original = self.articles.get(duplicate_of)
-            if original is not None:
-                story = self.resolve_story(original.story)
-                if story in self.stories:
-                    story_scores[story] = 1.0
-        if not story_scores:
-            records, base = self._window_index.records, self._window_index.base
-            for score, seq, anchored, _tags in scored:
-                if score < cfg.join_threshold:
-                    break
-                if not anchored:  # a story is joined through a shared actor or place, not a topic
-                    continue
-                story = self.resolve_story(records[seq - base].story)
-                if story in self.stories and score > story_scores.get(story, 0.0):
-                    story_scores[story] = score
-            # A story recalled by distinctive anchors is this article's story, however old; the story
-            # the article links to (a fresh thread of the same event) is merged into it.
-            recalled = self._recalled_stories(query)
-            for story in recalled:
-                story_scores[story] = max(story_scores.get(story, 0.0), cfg.join_threshold)
-            # Dormant stories are searched only when no article held links strongly: the common case
-            # (a story with recent articles) costs no profile scoring.
-            if not story_scores:
-                for story, score in self._dormant_story_scores(query, t).items():
-                    if score >= cfg.story_join_threshold:
-                        story_scores[story] = score
+        vector = content_vector(item.text, cfg.content_chars) if item.text else {}
+        merge_threshold = cfg.merge_threshold
+        recalled: set[str] = set()
+        story_scores = self._duplicate_story(duplicate_of)
+        if story_scores:
+            pass
+        elif vector:
+            story_scores, recalled = self._content_story_scores(t, query, scored, vector)
+            merge_threshold = cfg.content_merge
         else:
-            recalled = set()
+            story_scores, recalled = self._tag_story_scores(t, query, scored)
 
-        updates: list[StoryUpdate] = []
         if not story_scores:
             story_id = self._new_story_id(item.id)
-            record = StoryRecord(item.title, 1, t, t, self._profile((), query), item.id)
+            record = StoryRecord(
+                item.title, 1, t, t, self._profile((), query), item.id, flat_centroid(vector, cfg.story_terms)
+            )
             self.stories[story_id] = record
             self._index_story(story_id, record)
-            updates.append(self._update(story_id, record, StoryEvent.created, item.id, updated_at))
-            return story_id, updates
+            self._count_terms(record.centroid, 1)
+            return story_id, [self._update(story_id, record, StoryEvent.created, item.id, updated_at)]
 
         ranked = sorted(story_scores.items(), key=lambda kv: kv[1], reverse=True)
-        to_merge = [ranked[0][0]] + [s for s, score in ranked[1:] if score >= cfg.merge_threshold or s in recalled]
+        to_merge = [ranked[0][0]] + [s for s, score in ranked[1:] if score >= merge_threshold or s in recalled]
         # The oldest story survives a merge; ties by id keep it deterministic.
         to_merge.sort(key=lambda s: (self.stories[s].first_seen, s))
+        return self._join(item, t, query, vector, to_merge, updated_at)
+
+    def _join(
+        self, item: RelateInput, t: float, query: Query, vector: dict[str, float], to_merge: list[str], updated_at: str
+    ) -> tuple[str, list[StoryUpdate]]:
+        """Add the article to the first story of ``to_merge``, which absorbs the others."""
         survivor_id = to_merge[0]
         survivor = self.stories[survivor_id]
         old_tags = set(survivor.tags)
         size, first_seen, last_seen, profile = survivor.size, survivor.first_seen, survivor.last_seen, survivor.top_tags
+        parts = [(centroid_terms(survivor.centroid), survivor.size)]
+        self._count_terms(survivor.centroid, -1)
         for absorbed_id in to_merge[1:]:
             absorbed = self.stories[absorbed_id]
             size += absorbed.size
@@ -91,23 +82,132 @@ class Stories:
             for tag, count in pairs(absorbed.top_tags):
                 counts[tag] = counts.get(tag, 0) + count
             profile = flat_profile(counts.items())
+            parts.append((centroid_terms(absorbed.centroid), absorbed.size))
+            self._count_terms(absorbed.centroid, -1)
             self._unpost_story_tags(absorbed_id, list(absorbed.tags))
             tombstone = MergedStory(survivor_id, max(absorbed.last_seen, t))
             self.stories[absorbed_id] = tombstone
             self._index_story(absorbed_id, tombstone)
+        parts.append((vector, 1))
+        centroid = flat_centroid(mean_centroid([part for part in parts if part[0]]), self.config.story_terms)
         survivor = StoryRecord(
-            survivor.title, size + 1, min(first_seen, t), max(last_seen, t), self._profile(profile, query), survivor.founder
+            survivor.title, size + 1, min(first_seen, t), max(last_seen, t), self._profile(profile, query), survivor.founder,
+            centroid,
         )
         self.stories[survivor_id] = survivor
+        self._count_terms(centroid, 1)
         new_tags = set(survivor.tags)
         self._unpost_story_tags(survivor_id, sorted(old_tags - new_tags))
         self._index_story(survivor_id, survivor, old_tags)
+        updates: list[StoryUpdate] = []
         for absorbed_id in to_merge[1:]:
             update = self._update(absorbed_id, survivor, StoryEvent.merged, item.id, updated_at)
             update.merged_into = survivor_id
             updates.append(update)
         updates.append(self._update(survivor_id, survivor, StoryEvent.article_added, item.id, updated_at))
         return survivor_id, updates
+
+    def _duplicate_story(self, duplicate_of: str | None) -> dict[str, float]:
+        """A near-duplicate's story is its first copy's."""
+        if duplicate_of is not None:
+            original = self.articles.get(duplicate_of)
+            if original is not None:
+                story = self.resolve_story(original.story)
+                if story in self.stories:
+                    return {story: 1.0}
+        return {}
+
+    def _linked_stories(self, scored: Scored, min_score: float, unanchored: bool = False) -> dict[str, float]:
+        """Best anchored link score per live story, over the links scoring at least ``min_score``;
+        ``unanchored``: stories linked without a shared anchor are listed too, at a score of 0."""
+        out: dict[str, float] = {}
+        records, base = self._window_index.records, self._window_index.base
+        for score, seq, anchored, _tags in scored:
+            if score < min_score:
+                break
+            if not anchored:  # a story is joined through a shared actor or place, not a topic
+                if not unanchored:
+                    continue
+                score = 0.0
+            story = self.resolve_story(records[seq - base].story)
+            if story in self.stories and score >= out.get(story, 0.0):
+                out[story] = score
+        return out
+
+    def _tag_story_scores(self, t: float, query: Query, scored: Scored) -> tuple[dict[str, float], set[str]]:
+        """Stories by tags alone (an article without text)."""
+        cfg = self.config
+        story_scores = self._linked_stories(scored, cfg.join_threshold)
+        # A story recalled by distinctive anchors is this article's story, however old; the story
+        # the article links to (a fresh thread of the same event) is merged into it.
+        recalled = self._recalled_stories(query)
+        for story in recalled:
+            story_scores[story] = max(story_scores.get(story, 0.0), cfg.join_threshold)
+        # Dormant stories are searched only when no article held links strongly: the common case
+        # (a story with recent articles) costs no profile scoring.
+        if not story_scores:
+            for story, score in self._dormant_story_scores(query, t).items():
+                if score >= cfg.story_join_threshold:
+                    story_scores[story] = score
+        return story_scores, recalled
+
+    def _content_story_scores(
+        self, t: float, query: Query, scored: Scored, vector: dict[str, float]
+    ) -> tuple[dict[str, float], set[str]]:
+        """Stories whose tags and content both agree with the article: a story found by a tag link
+        (or recall, or its profile) is joined only when the article's content is close to its
+        centroid - closer still when the tag link is weak. The score is the content cosine plus
+        ``content_link_weight`` times the tag link score (0 for a link without a shared anchor)."""
+        cfg = self.config
+        tag_scores = self._linked_stories(scored, cfg.content_link_floor, cfg.content_unanchored)
+        recalled = self._recalled_stories(query)
+        for story in recalled:
+            tag_scores[story] = max(tag_scores.get(story, 0.0), cfg.join_threshold)
+        out = self._content_gate(tag_scores, vector)
+        if not out:
+            dormant = {s: score for s, score in self._dormant_story_scores(query, t).items() if score >= cfg.story_join_threshold}
+            out = self._content_gate({s: cfg.join_threshold for s in dormant}, vector)
+        return out, recalled & out.keys()
+
+    def _content_gate(self, tag_scores: dict[str, float], vector: dict[str, float]) -> dict[str, float]:
+        cfg = self.config
+        out: dict[str, float] = {}
+        weighted, norm = self._idf_vector(vector)
+        for story, link in tag_scores.items():
+            record = self.stories.get(story)
+            if type(record) is not StoryRecord:
+                continue
+            if not record.centroid or norm <= 0.0:  # a story of texts unseen: tags alone decide
+                if link >= cfg.join_threshold:
+                    out[story] = link
+                continue
+            cosine = self._centroid_cosine(weighted, norm, record.centroid)
+            score = cosine + cfg.content_link_weight * link
+            if cosine >= cfg.content_min and score >= cfg.content_join:
+                out[story] = score
+        return out
+
+    def _idf_vector(self, vector: dict[str, float]) -> tuple[dict[str, float], float]:
+        """The article's vector weighted by IDF over the live stories' centroids, and its norm."""
+        log_n = math.log(self._centroids + self.config.prior_articles)
+        df = self._term_df
+        log = math.log
+        weighted = {term: w * (log_n - log(df.get(term, 0) + 1)) for term, w in vector.items()}
+        return weighted, math.sqrt(sum(w * w for w in weighted.values()))
+
+    def _centroid_cosine(self, weighted: dict[str, float], norm: float, centroid: tuple[Any, ...]) -> float:
+        log_n = math.log(self._centroids + self.config.prior_articles)
+        df = self._term_df
+        log = math.log
+        dot = 0.0
+        sq = 0.0
+        for term, q in zip(centroid[::2], centroid[1::2]):
+            c = q * (log_n - log(df.get(term, 0) + 1))
+            sq += c * c
+            w = weighted.get(term)
+            if w is not None:
+                dot += w * c
+        return dot / (norm * math.sqrt(sq)) if sq > 0.0 else 0.0
 
     def _dormant_story_scores(self, query: Query, t: float) -> dict[str, float]:
         """Stories matched by their top-tag profile: cosine of IDF vectors (story side weighted by the
