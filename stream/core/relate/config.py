@@ -86,10 +86,21 @@ class RelateConfig:
     # whatever the link. A second story is merged in when its score is >= content_merge.
     content_link_floor: float = 0.05
     content_min: float = 0.15
-    content_join: float = 0.30
-    content_link_weight: float = 0.5
+    content_join: float = 0.25
+    content_link_weight: float = 0.75
     content_merge: float = 0.60
     content_unanchored: bool = True
+    content_recall_min: float = 0.15  # cosine enough for a story recalled by distinctive people
+    # Stories found by content too: those holding at least content_probe_hits of the article's
+    # content_probe_terms heaviest terms among terms in at most content_probe_df live stories.
+    content_probe_terms: int = 8
+    content_probe_df: int = 20
+    content_probe_hits: int = 2
+    content_probe_stories: int = 4  # of which the stories holding most of those terms are compared
+    max_content_stories: int = 4  # stories found by tag links compared with the article's content
+    # A tag link counts (for content-aware joins) only through an anchor in the profiles of at most
+    # this many live stories; 0: any anchor counts.
+    specific_max_stories: int = 0
 
     # --- near-duplicates -------------------------------------------------------------------
     # SimHash similarity (1 - hamming/64) of a near-duplicate: the normalize stage's calibrated value.

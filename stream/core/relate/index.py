@@ -37,6 +37,8 @@ class WindowIndex:
         # many live stories have a centroid.
         self._term_df: dict[str, int] = {}
         self._centroids = 0
+        # term -> live stories whose centroid holds it (stale entries linger until the list is compacted)
+        self._term_stories: dict[str, list[str]] = {}
         self._by_fingerprint: dict[int | str, str] = {}  # compact fingerprint -> first article id
         self._article_buckets: dict[int, array] = {}  # sequence numbers
         self._article_bucket_heap: list[int] = []
@@ -161,18 +163,38 @@ class WindowIndex:
             self._story_postings[tid] = _posted(self._story_postings[tid], story_id, list)
         self._schedule_story(story_id, record.last_seen)
 
-    def _count_terms(self, centroid: tuple, delta: int) -> None:
-        """Count a live story's centroid terms in (``delta`` 1) or out (-1) of the content DF."""
+    def _count_terms(self, centroid: tuple, delta: int, story_id: str | None = None) -> None:
+        """Count a live story's centroid terms in (``delta`` 1) or out (-1) of the content DF (and,
+        counting in with ``story_id``, post the story under its terms)."""
         if not centroid:
             return
         self._centroids += delta
-        df = self._term_df
+        df, postings = self._term_df, self._term_stories
         for term in centroid[::2]:
             count = df.get(term, 0) + delta
             if count > 0:
                 df[term] = count
             else:
                 df.pop(term, None)
+            if delta > 0 and story_id is not None:
+                posted = postings.get(term)
+                if posted is None:
+                    postings[term] = [story_id]
+                elif posted[-1] != story_id:
+                    posted.append(story_id)
+                    if len(posted) > 2 * count + 16:
+                        postings[term] = self._live_term_postings(term, posted)
+            elif count <= 0:
+                postings.pop(term, None)
+
+    def _live_term_postings(self, term: str, posted: list[str]) -> list[str]:
+        """The stories of ``posted`` whose current centroid holds ``term``, once each, in order."""
+        out: dict[str, None] = {}
+        for story_id in posted:
+            record = self.stories.get(story_id)
+            if type(record) is StoryRecord and term in record.centroid[::2]:
+                out[story_id] = None
+        return list(out)
 
     def _schedule_story(self, story_id: str, due: float) -> None:
         """Check the story for expiry once ``due`` is older than the dormant horizon."""
@@ -286,7 +308,7 @@ class WindowIndex:
         for story_id, record in stories.items():
             self._index_story(story_id, record)
             if type(record) is StoryRecord:
-                self._count_terms(record.centroid, 1)
+                self._count_terms(record.centroid, 1, story_id)
             self._clock = max(self._clock, float(record.last_seen))
         for tid, name in enumerate(self._tag_names):
             if name is not None:

@@ -54,7 +54,7 @@ class Stories:
             )
             self.stories[story_id] = record
             self._index_story(story_id, record)
-            self._count_terms(record.centroid, 1)
+            self._count_terms(record.centroid, 1, story_id)
             return story_id, [self._update(story_id, record, StoryEvent.created, item.id, updated_at)]
 
         ranked = sorted(story_scores.items(), key=lambda kv: kv[1], reverse=True)
@@ -95,7 +95,7 @@ class Stories:
             centroid,
         )
         self.stories[survivor_id] = survivor
-        self._count_terms(centroid, 1)
+        self._count_terms(centroid, 1, survivor_id)
         new_tags = set(survivor.tags)
         self._unpost_story_tags(survivor_id, sorted(old_tags - new_tags))
         self._index_story(survivor_id, survivor, old_tags)
@@ -117,14 +117,19 @@ class Stories:
                     return {story: 1.0}
         return {}
 
-    def _linked_stories(self, scored: Scored, min_score: float, unanchored: bool = False) -> dict[str, float]:
+    def _linked_stories(
+        self, scored: Scored, min_score: float, unanchored: bool = False, specific: set[str] | None = None
+    ) -> dict[str, float]:
         """Best anchored link score per live story, over the links scoring at least ``min_score``;
-        ``unanchored``: stories linked without a shared anchor are listed too, at a score of 0."""
+        ``unanchored``: stories linked without a shared anchor (or, given ``specific``, without one
+        of those names) are listed too, at a score of 0."""
         out: dict[str, float] = {}
         records, base = self._window_index.records, self._window_index.base
-        for score, seq, anchored, _tags in scored:
+        for score, seq, anchored, tags in scored:
             if score < min_score:
                 break
+            if specific is not None and anchored and specific.isdisjoint(tags):
+                anchored = False  # only names that many live stories share: no evidence of this one
             if not anchored:  # a story is joined through a shared actor or place, not a topic
                 if not unanchored:
                     continue
@@ -155,59 +160,78 @@ class Stories:
         self, t: float, query: Query, scored: Scored, vector: dict[str, float]
     ) -> tuple[dict[str, float], set[str]]:
         """Stories whose tags and content both agree with the article: a story found by a tag link
-        (or recall, or its profile) is joined only when the article's content is close to its
-        centroid - closer still when the tag link is weak. The score is the content cosine plus
-        ``content_link_weight`` times the tag link score (0 for a link without a shared anchor)."""
+        (or recall, or its profile, or its centroid's rare terms) is joined only when the article's
+        content is close to its centroid - closer still when the tag link is weak. The score is the
+        content cosine plus ``content_link_weight`` times the tag link score (0 for a link without a
+        shared anchor)."""
         cfg = self.config
-        tag_scores = self._linked_stories(scored, cfg.content_link_floor, cfg.content_unanchored)
+        linked = self._linked_stories(scored, cfg.content_link_floor, cfg.content_unanchored, self._specific_names(query))
+        # the best linked stories only: each costs a centroid comparison
+        tag_scores = dict(sorted(linked.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.max_content_stories])
         recalled = self._recalled_stories(query)
         for story in recalled:
             tag_scores[story] = max(tag_scores.get(story, 0.0), cfg.join_threshold)
-        out = self._content_gate(tag_scores, vector)
+        content = _ContentQuery(vector, self._term_df, math.log(self._centroids + cfg.prior_articles))
+        for story in self._term_candidates(content):
+            tag_scores.setdefault(story, 0.0)
+        out = self._content_gate(tag_scores, content, recalled)
         if not out:
             dormant = {s: score for s, score in self._dormant_story_scores(query, t).items() if score >= cfg.story_join_threshold}
-            out = self._content_gate({s: cfg.join_threshold for s in dormant}, vector)
+            out = self._content_gate({s: cfg.join_threshold for s in dormant}, content)
         return out, recalled & out.keys()
 
-    def _content_gate(self, tag_scores: dict[str, float], vector: dict[str, float]) -> dict[str, float]:
+    def _specific_names(self, query: Query) -> set[str] | None:
+        """The article's anchors in the profiles of at most ``specific_max_stories`` live stories: a
+        name many live stories share (a head of government, a team of the tournament) does not tell
+        which of them this article belongs to. None: no such limit."""
+        limit = self.config.specific_max_stories
+        if limit <= 0:
+            return None
+        sdf, is_anchor = self._sdf, self._anchor
+        return {name for tid, name, _w in query if tid is not None and is_anchor[tid] and sdf[tid] <= limit}
+
+    def _term_candidates(self, content: _ContentQuery) -> list[str]:
+        """Stories found by content: those whose centroids hold the article's most telling terms
+        (its ``content_probe_terms`` heaviest by TF-IDF, among terms in at most ``content_probe_df``
+        live stories), so a story whose articles share few tags with this one is still scored."""
+        cfg = self.config
+        if cfg.content_probe_terms <= 0:
+            return []
+        df, postings = self._term_df, self._term_stories
+        probe_df = cfg.content_probe_df
+        probes = sorted(
+            ((w, term) for term, w in content.weighted.items() if 0 < df.get(term, 0) <= probe_df), reverse=True
+        )
+        found: dict[str, int] = {}
+        for _weight, term in probes[: cfg.content_probe_terms]:
+            for story_id in postings.get(term, ()):
+                found[story_id] = found.get(story_id, 0) + 1
+        ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [self.resolve_story(story_id) for story_id, hits in ranked[: cfg.content_probe_stories] if hits >= cfg.content_probe_hits]
+
+    def _content_gate(
+        self, tag_scores: dict[str, float], content: _ContentQuery, recalled: set[str] = frozenset()
+    ) -> dict[str, float]:
+        """The stories of ``tag_scores`` (story -> tag link) the content agrees with, scored. A recalled
+        story (distinctive people shared) needs only content_recall_min: a follow-up months later is
+        worded differently, the same people are the evidence."""
         cfg = self.config
         out: dict[str, float] = {}
-        weighted, norm = self._idf_vector(vector)
         for story, link in tag_scores.items():
             record = self.stories.get(story)
             if type(record) is not StoryRecord:
                 continue
-            if not record.centroid or norm <= 0.0:  # a story of texts unseen: tags alone decide
+            if not record.centroid or content.norm <= 0.0:  # a story of texts unseen: tags alone decide
                 if link >= cfg.join_threshold:
                     out[story] = link
                 continue
-            cosine = self._centroid_cosine(weighted, norm, record.centroid)
+            cosine = content.cosine(record.centroid)
             score = cosine + cfg.content_link_weight * link
-            if cosine >= cfg.content_min and score >= cfg.content_join:
+            if story in recalled and cosine >= cfg.content_recall_min:
+                out[story] = max(score, cfg.content_join)
+            elif cosine >= cfg.content_min and score >= cfg.content_join:
                 out[story] = score
         return out
-
-    def _idf_vector(self, vector: dict[str, float]) -> tuple[dict[str, float], float]:
-        """The article's vector weighted by IDF over the live stories' centroids, and its norm."""
-        log_n = math.log(self._centroids + self.config.prior_articles)
-        df = self._term_df
-        log = math.log
-        weighted = {term: w * (log_n - log(df.get(term, 0) + 1)) for term, w in vector.items()}
-        return weighted, math.sqrt(sum(w * w for w in weighted.values()))
-
-    def _centroid_cosine(self, weighted: dict[str, float], norm: float, centroid: tuple[Any, ...]) -> float:
-        log_n = math.log(self._centroids + self.config.prior_articles)
-        df = self._term_df
-        log = math.log
-        dot = 0.0
-        sq = 0.0
-        for term, q in zip(centroid[::2], centroid[1::2]):
-            c = q * (log_n - log(df.get(term, 0) + 1))
-            sq += c * c
-            w = weighted.get(term)
-            if w is not None:
-                dot += w * c
-        return dot / (norm * math.sqrt(sq)) if sq > 0.0 else 0.0
 
     def _dormant_story_scores(self, query: Query, t: float) -> dict[str, float]:
         """Stories matched by their top-tag profile: cosine of IDF vectors (story side weighted by the
@@ -358,3 +382,37 @@ class Stories:
             {"story_id": story_id, "event": event, "article_id": article_id, **self._story_fields(record), "updated_at": updated_at}
         )
 
+
+
+class _ContentQuery:
+    """An article's content vector weighted by IDF over the live stories' centroids (``df`` of
+    ``exp(log_n)`` minus the prior stories), with the IDFs it looked up kept for the centroids it is
+    compared with."""
+
+    __slots__ = ("weighted", "norm", "_idf", "_df", "_log_n")
+
+    def __init__(self, vector: dict[str, float], df: dict[str, int], log_n: float) -> None:
+        log = math.log
+        idf = {term: log_n - log(df.get(term, 0) + 1) for term in vector}
+        self.weighted = {term: w * idf[term] for term, w in vector.items()}
+        self.norm = math.sqrt(sum(w * w for w in self.weighted.values()))
+        self._idf, self._df, self._log_n = idf, df, log_n
+
+    def cosine(self, centroid: tuple[Any, ...]) -> float:
+        """IDF-weighted cosine with a stored centroid (flat ``(term, weight, ...)``)."""
+        idf, weighted, df, log_n, log = self._idf, self._weighted_get(), self._df, self._log_n, math.log
+        dot = 0.0
+        sq = 0.0
+        for term, q in zip(centroid[::2], centroid[1::2]):
+            i = idf.get(term)
+            if i is None:
+                idf[term] = i = log_n - log(df.get(term, 0) + 1)
+            c = q * i
+            sq += c * c
+            w = weighted(term)
+            if w is not None:
+                dot += w * c
+        return dot / (self.norm * math.sqrt(sq)) if sq > 0.0 else 0.0
+
+    def _weighted_get(self) -> Any:
+        return self.weighted.get
