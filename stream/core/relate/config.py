@@ -85,7 +85,7 @@ class RelateConfig:
     # IDF-weighted cosine of the article with the story's content centroid and must be >= content_min
     # whatever the link. A second story is merged in when its score is >= content_merge.
     content_link_floor: float = 0.05
-    content_min: float = 0.15
+    content_min: float = 0.12
     content_join: float = 0.25
     content_link_weight: float = 0.75
     content_merge: float = 0.60
@@ -97,6 +97,13 @@ class RelateConfig:
     content_probe_df: int = 20
     content_probe_hits: int = 2
     content_probe_stories: int = 4  # of which the stories holding most of those terms are compared
+    # ... and the cosine over the words that are not the article's names (the tag link counts those)
+    # must be >= content_event_min: the same people and places, but nothing else shared, is no story.
+    content_event_min: float = 0.05
+    # A word's content IDF is scaled by how rare it is in English at large (wordfreq's Zipf scale):
+    # fully counted at Zipf <= content_rare_zipf, not at all at >= content_common_zipf (0: off).
+    content_common_zipf: float = 7.5
+    content_rare_zipf: float = 3.0
     max_content_stories: int = 4  # stories found by tag links compared with the article's content
     # A tag link counts (for content-aware joins) only through an anchor in the profiles of at most
     # this many live stories; 0: any anchor counts.

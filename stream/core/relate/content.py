@@ -40,6 +40,20 @@ def content_vector(text: str, max_chars: int) -> dict[str, float]:
     return {term: w / norm for term, w in weights.items()}
 
 
+@lru_cache(maxsize=1 << 18)
+def zipf(term: str) -> float:
+    """How common the word is in English at large (wordfreq's Zipf scale: ~7.7 for "the", 0 for a
+    word it has never seen): a near-empty window cannot tell that "president" or "penalty" is said
+    of many events, general usage can."""
+    return _zipf_frequency(term, "en")
+
+
+def _zipf_frequency(term: str, lang: str) -> float:
+    from wordfreq import zipf_frequency  # its word lists load on first use
+
+    return zipf_frequency(term, lang)
+
+
 def centroid_terms(centroid: tuple[Any, ...]) -> dict[str, float]:
     """The flat stored centroid ``(term, q, term, q, ...)`` as term -> weight."""
     return {term: q / _QUANT for term, q in zip(centroid[::2], centroid[1::2])}

@@ -8,7 +8,7 @@ from typing import Any
 
 from stream.contracts import StoryEvent, StoryUpdate
 from stream.core.relate.base import _DAY, _MAX_MERGE_HOPS, Query, RelateInput, Scored, _each, _iso
-from stream.core.relate.content import centroid_terms, content_vector, flat_centroid, mean_centroid
+from stream.core.relate.content import centroid_terms, content_vector, flat_centroid, mean_centroid, zipf
 from stream.core.relate.records import MergedStory, StoryRecord, flat_profile, pairs
 
 
@@ -171,7 +171,10 @@ class Stories:
         recalled = self._recalled_stories(query)
         for story in recalled:
             tag_scores[story] = max(tag_scores.get(story, 0.0), cfg.join_threshold)
-        content = _ContentQuery(vector, self._term_df, math.log(self._centroids + cfg.prior_articles))
+        names = name_words(query, cfg.anchor_prefixes) if cfg.content_event_min > 0.0 else frozenset()
+        content = _ContentQuery(
+            vector, self._term_df, math.log(self._centroids + cfg.prior_articles), names, (cfg.content_common_zipf, cfg.content_rare_zipf)
+        )
         for story in self._term_candidates(content):
             tag_scores.setdefault(story, 0.0)
         out = self._content_gate(tag_scores, content, recalled)
@@ -225,7 +228,9 @@ class Stories:
                 if link >= cfg.join_threshold:
                     out[story] = link
                 continue
-            cosine = content.cosine(record.centroid)
+            cosine, event = content.cosine(record.centroid)
+            if event < cfg.content_event_min:  # the same names, but nothing else in common
+                continue
             score = cosine + cfg.content_link_weight * link
             if story in recalled and cosine >= cfg.content_recall_min:
                 out[story] = max(score, cfg.content_join)
@@ -384,35 +389,71 @@ class Stories:
 
 
 
+def name_words(query: Query, prefixes: tuple[str, ...]) -> frozenset[str]:
+    """The words of the article's name tags (``entity:person/kim-jong-un`` -> kim, jong, un,
+    jong-un, kim-jong, kim-jong-un), as the content tokenizer spells them."""
+    words: set[str] = set()
+    for _tid, tag, _w in query:
+        if not tag.startswith(prefixes):
+            continue
+        parts = tag.rsplit("/", 1)[-1].split(":")[-1].split("-")
+        for i in range(len(parts)):
+            for j in range(i + 1, len(parts) + 1):
+                words.add("-".join(parts[i:j]))
+    return frozenset(words)
+
+
 class _ContentQuery:
     """An article's content vector weighted by IDF over the live stories' centroids (``df`` of
     ``exp(log_n)`` minus the prior stories), with the IDFs it looked up kept for the centroids it is
-    compared with."""
+    compared with. ``names``: the words of the article's name tags, left out of the second cosine
+    (what happened, beside who and where)."""
 
-    __slots__ = ("weighted", "norm", "_idf", "_df", "_log_n")
+    __slots__ = ("weighted", "norm", "event_norm", "names", "_idf", "_df", "_log_n", "_common", "_rare")
 
-    def __init__(self, vector: dict[str, float], df: dict[str, int], log_n: float) -> None:
-        log = math.log
-        idf = {term: log_n - log(df.get(term, 0) + 1) for term in vector}
+    def __init__(
+        self, vector: dict[str, float], df: dict[str, int], log_n: float, names: frozenset[str] = frozenset(),
+        usage: tuple[float, float] = (0.0, 0.0),
+    ) -> None:
+        self._df, self._log_n = df, log_n
+        self._common, self._rare = usage
+        idf = {term: self._term_idf(term) for term in vector}
         self.weighted = {term: w * idf[term] for term, w in vector.items()}
         self.norm = math.sqrt(sum(w * w for w in self.weighted.values()))
-        self._idf, self._df, self._log_n = idf, df, log_n
+        self.event_norm = math.sqrt(sum(w * w for term, w in self.weighted.items() if term not in names))
+        self.names = names
+        self._idf = idf
 
-    def cosine(self, centroid: tuple[Any, ...]) -> float:
-        """IDF-weighted cosine with a stored centroid (flat ``(term, weight, ...)``)."""
-        idf, weighted, df, log_n, log = self._idf, self._weighted_get(), self._df, self._log_n, math.log
-        dot = 0.0
-        sq = 0.0
+    def _term_idf(self, term: str) -> float:
+        """IDF over the live stories, scaled down for words common in general usage: 1 at Zipf <=
+        rare, 0 at Zipf >= common (``common`` 0: no scaling)."""
+        idf = self._log_n - math.log(self._df.get(term, 0) + 1)
+        if self._common > 0.0:
+            share = (self._common - zipf(term)) / (self._common - self._rare)
+            idf *= 1.0 if share > 1.0 else 0.0 if share < 0.0 else share
+        return idf
+
+    def cosine(self, centroid: tuple[Any, ...]) -> tuple[float, float]:
+        """IDF-weighted cosines with a stored centroid (flat ``(term, weight, ...)``): over all words,
+        and over the words that are not the article's names."""
+        idf, weighted, names = self._idf, self.weighted.get, self.names
+        dot = sq = dot_event = sq_event = 0.0
         for term, q in zip(centroid[::2], centroid[1::2]):
             i = idf.get(term)
             if i is None:
-                idf[term] = i = log_n - log(df.get(term, 0) + 1)
+                idf[term] = i = self._term_idf(term)
             c = q * i
-            sq += c * c
+            c2 = c * c
+            sq += c2
             w = weighted(term)
+            if term in names:
+                if w is not None:
+                    dot += w * c
+                continue
+            sq_event += c2
             if w is not None:
                 dot += w * c
-        return dot / (self.norm * math.sqrt(sq)) if sq > 0.0 else 0.0
-
-    def _weighted_get(self) -> Any:
-        return self.weighted.get
+                dot_event += w * c
+        cosine = dot / (self.norm * math.sqrt(sq)) if sq > 0.0 else 0.0
+        event = dot_event / (self.event_norm * math.sqrt(sq_event)) if sq_event > 0.0 and self.event_norm > 0.0 else 0.0
+        return cosine, event
