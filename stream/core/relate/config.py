@@ -78,8 +78,9 @@ class RelateConfig:
     recall_max_stories: int = 3
 
     # --- content (articles with text; see content.py) ---------------------------------------
-    content_chars: int = 3000  # the lead of the text that is read
+    content_chars: int = 1500  # the lead of the text that is read
     story_terms: int = 64  # terms a story's content centroid keeps
+    content_terms: int = 96  # terms an article's content vector keeps (heaviest by TF times general rarity)
     # A story linked by tags (any link >= content_link_floor; a link without a shared anchor counts 0)
     # is joined when score = cosine + content_link_weight * link >= content_join, where cosine is the
     # IDF-weighted cosine of the article with the story's content centroid and must be >= content_min
@@ -96,7 +97,7 @@ class RelateConfig:
     content_probe_terms: int = 8
     content_probe_df: int = 20
     content_probe_hits: int = 2
-    content_probe_stories: int = 4  # of which the stories holding most of those terms are compared
+    content_probe_stories: int = 2  # of which the stories holding most of those terms are compared
     # ... and the cosine over the words that are not the article's names (the tag link counts those)
     # must be >= content_event_min: the same people and places, but nothing else shared, is no story.
     content_event_min: float = 0.05
@@ -104,7 +105,7 @@ class RelateConfig:
     # fully counted at Zipf <= content_rare_zipf, not at all at >= content_common_zipf (0: off).
     content_common_zipf: float = 7.5
     content_rare_zipf: float = 3.0
-    max_content_stories: int = 4  # stories found by tag links compared with the article's content
+    max_content_stories: int = 2  # stories found by tag links compared with the article's content
     # A tag link counts (for content-aware joins) only through an anchor in the profiles of at most
     # this many live stories; 0: any anchor counts.
     specific_max_stories: int = 0

@@ -9,6 +9,7 @@ small integers (Python caches them: a centroid costs one tuple, no float objects
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
@@ -27,31 +28,39 @@ def _stopwords() -> frozenset[str]:
     return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
 
 
-def content_vector(text: str, max_chars: int) -> dict[str, float]:
+def content_vector(text: str, max_chars: int, usage: dict[str, float] | None = None, keep: int = 0) -> dict[str, float]:
     """Unit-length sublinear-TF vector of ``text``'s first ``max_chars`` characters (the lead carries
-    what the story is about; the tail of a long page adds cost, not signal)."""
+    what the story is about; the tail of a long page adds cost, not signal). With ``keep``, only the
+    ``keep`` terms heaviest by TF times their ``usage`` factor (see usage_factors) are kept."""
     stop = _stopwords()
-    counts = Counter(w for w in _WORD.findall(text[:max_chars].lower()) if w not in stop and len(w) > 1)
-    if not counts:
-        return {}
+    counts = Counter(_WORD.findall(text[:max_chars].lower()))  # counted in C; filtered per distinct word
     log = math.log
-    weights = {term: 1.0 + log(n) for term, n in counts.items()}
+    weights = {term: 1.0 + log(n) for term, n in counts.items() if len(term) > 1 and term not in stop}
+    if not weights:
+        return {}
+    if keep and len(weights) > keep:
+        factor = (usage or {}).get
+        top = heapq.nlargest(keep, [(w * factor(term, 1.0), term, w) for term, w in weights.items()])
+        weights = {term: w for _key, term, w in top}
     norm = math.sqrt(sum(w * w for w in weights.values()))
     return {term: w / norm for term, w in weights.items()}
 
 
-@lru_cache(maxsize=1 << 18)
-def zipf(term: str) -> float:
-    """How common the word is in English at large (wordfreq's Zipf scale: ~7.7 for "the", 0 for a
-    word it has never seen): a near-empty window cannot tell that "president" or "penalty" is said
-    of many events, general usage can."""
-    return _zipf_frequency(term, "en")
+@lru_cache(maxsize=4)
+def usage_factors(common: float, rare: float) -> dict[str, float]:
+    """How much a word's content IDF counts given its use in English at large (wordfreq's Zipf scale,
+    ~7.7 for "the"): 0 at Zipf >= ``common``, 1 at <= ``rare`` (the words missing from the dict, most
+    of them), linear between. A near-empty window cannot tell that "president" or "penalty" is said
+    of many events; general usage can. Built once (~29,000 words above Zipf 3)."""
+    from wordfreq import get_frequency_dict  # its word lists load on first use
 
-
-def _zipf_frequency(term: str, lang: str) -> float:
-    from wordfreq import zipf_frequency  # its word lists load on first use
-
-    return zipf_frequency(term, lang)
+    floor = 10.0 ** (rare - 9.0)  # Zipf = log10(frequency per billion words)
+    out: dict[str, float] = {}
+    for word, frequency in get_frequency_dict("en").items():
+        if frequency > floor:
+            share = (common - (math.log10(frequency) + 9.0)) / (common - rare)
+            out[word] = 0.0 if share < 0.0 else share
+    return out
 
 
 def centroid_terms(centroid: tuple[Any, ...]) -> dict[str, float]:

@@ -3,12 +3,14 @@ profiles and the story updates emitted."""
 
 from __future__ import annotations
 
+import heapq
 import math
+from functools import lru_cache
 from typing import Any
 
 from stream.contracts import StoryEvent, StoryUpdate
 from stream.core.relate.base import _DAY, _MAX_MERGE_HOPS, Query, RelateInput, Scored, _each, _iso
-from stream.core.relate.content import centroid_terms, content_vector, flat_centroid, mean_centroid, zipf
+from stream.core.relate.content import centroid_terms, content_vector, flat_centroid, mean_centroid, usage_factors
 from stream.core.relate.records import MergedStory, StoryRecord, flat_profile, pairs
 
 
@@ -35,7 +37,8 @@ class Stories:
         updated_at: str,
     ) -> tuple[str, list[StoryUpdate]]:
         cfg = self.config
-        vector = content_vector(item.text, cfg.content_chars) if item.text else {}
+        usage = usage_factors(cfg.content_common_zipf, cfg.content_rare_zipf) if cfg.content_common_zipf > 0.0 else {}
+        vector = content_vector(item.text, cfg.content_chars, usage, cfg.content_terms) if item.text else {}
         merge_threshold = cfg.merge_threshold
         recalled: set[str] = set()
         story_scores = self._duplicate_story(duplicate_of)
@@ -172,9 +175,8 @@ class Stories:
         for story in recalled:
             tag_scores[story] = max(tag_scores.get(story, 0.0), cfg.join_threshold)
         names = name_words(query, cfg.anchor_prefixes) if cfg.content_event_min > 0.0 else frozenset()
-        content = _ContentQuery(
-            vector, self._term_df, math.log(self._centroids + cfg.prior_articles), names, (cfg.content_common_zipf, cfg.content_rare_zipf)
-        )
+        usage = usage_factors(cfg.content_common_zipf, cfg.content_rare_zipf) if cfg.content_common_zipf > 0.0 else {}
+        content = _ContentQuery(vector, self._term_df, math.log(self._centroids + cfg.prior_articles), names, usage)
         for story in self._term_candidates(content):
             tag_scores.setdefault(story, 0.0)
         out = self._content_gate(tag_scores, content, recalled)
@@ -202,11 +204,11 @@ class Stories:
             return []
         df, postings = self._term_df, self._term_stories
         probe_df = cfg.content_probe_df
-        probes = sorted(
-            ((w, term) for term, w in content.weighted.items() if 0 < df.get(term, 0) <= probe_df), reverse=True
+        probes = heapq.nlargest(
+            cfg.content_probe_terms, ((w, term) for term, w in content.weighted.items() if 0 < df.get(term, 0) <= probe_df)
         )
         found: dict[str, int] = {}
-        for _weight, term in probes[: cfg.content_probe_terms]:
+        for _weight, term in probes:
             for story_id in postings.get(term, ()):
                 found[story_id] = found.get(story_id, 0) + 1
         ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -394,13 +396,15 @@ def name_words(query: Query, prefixes: tuple[str, ...]) -> frozenset[str]:
     jong-un, kim-jong, kim-jong-un), as the content tokenizer spells them."""
     words: set[str] = set()
     for _tid, tag, _w in query:
-        if not tag.startswith(prefixes):
-            continue
-        parts = tag.rsplit("/", 1)[-1].split(":")[-1].split("-")
-        for i in range(len(parts)):
-            for j in range(i + 1, len(parts) + 1):
-                words.add("-".join(parts[i:j]))
+        if tag.startswith(prefixes):
+            words.update(_tag_words(tag))
     return frozenset(words)
+
+
+@lru_cache(maxsize=1 << 14)
+def _tag_words(tag: str) -> tuple[str, ...]:
+    parts = tag.rsplit("/", 1)[-1].split(":")[-1].split("-")
+    return tuple("-".join(parts[i:j]) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1))
 
 
 class _ContentQuery:
@@ -409,39 +413,31 @@ class _ContentQuery:
     compared with. ``names``: the words of the article's name tags, left out of the second cosine
     (what happened, beside who and where)."""
 
-    __slots__ = ("weighted", "norm", "event_norm", "names", "_idf", "_df", "_log_n", "_common", "_rare")
+    __slots__ = ("weighted", "norm", "event_norm", "names", "_idf", "_df", "_log_n", "_usage")
 
     def __init__(
         self, vector: dict[str, float], df: dict[str, int], log_n: float, names: frozenset[str] = frozenset(),
-        usage: tuple[float, float] = (0.0, 0.0),
+        usage: dict[str, float] | None = None,
     ) -> None:
-        self._df, self._log_n = df, log_n
-        self._common, self._rare = usage
-        idf = {term: self._term_idf(term) for term in vector}
+        self._df, self._log_n, self._usage = df, log_n, usage or {}
+        get_df, get_usage, log = df.get, self._usage.get, math.log
+        idf = {term: (log_n - log(get_df(term, 0) + 1)) * get_usage(term, 1.0) for term in vector}
         self.weighted = {term: w * idf[term] for term, w in vector.items()}
         self.norm = math.sqrt(sum(w * w for w in self.weighted.values()))
         self.event_norm = math.sqrt(sum(w * w for term, w in self.weighted.items() if term not in names))
         self.names = names
         self._idf = idf
 
-    def _term_idf(self, term: str) -> float:
-        """IDF over the live stories, scaled down for words common in general usage: 1 at Zipf <=
-        rare, 0 at Zipf >= common (``common`` 0: no scaling)."""
-        idf = self._log_n - math.log(self._df.get(term, 0) + 1)
-        if self._common > 0.0:
-            share = (self._common - zipf(term)) / (self._common - self._rare)
-            idf *= 1.0 if share > 1.0 else 0.0 if share < 0.0 else share
-        return idf
-
     def cosine(self, centroid: tuple[Any, ...]) -> tuple[float, float]:
         """IDF-weighted cosines with a stored centroid (flat ``(term, weight, ...)``): over all words,
         and over the words that are not the article's names."""
         idf, weighted, names = self._idf, self.weighted.get, self.names
+        get_df, get_usage, log, log_n = self._df.get, self._usage.get, math.log, self._log_n
         dot = sq = dot_event = sq_event = 0.0
         for term, q in zip(centroid[::2], centroid[1::2]):
             i = idf.get(term)
-            if i is None:
-                idf[term] = i = self._term_idf(term)
+            if i is None:  # as in __init__, inline: this loop is the content path's hot spot
+                idf[term] = i = (log_n - log(get_df(term, 0) + 1)) * get_usage(term, 1.0)
             c = q * i
             c2 = c * c
             sq += c2
