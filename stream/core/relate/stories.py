@@ -208,11 +208,16 @@ class Stories:
             cfg.content_probe_terms, ((w, term) for term, w in content.weighted.items() if 0 < df.get(term, 0) <= probe_df)
         )
         found: dict[str, int] = {}
+        stories = self.stories
         for _weight, term in probes:
-            for story_id in postings.get(term, ()):
-                found[story_id] = found.get(story_id, 0) + 1
+            # stale postings (a story re-profiled or merged since) are skipped: the answer is the
+            # same as from postings rebuilt from the stories mapping
+            for story_id in set(postings.get(term, ())):
+                record = stories.get(story_id)
+                if type(record) is StoryRecord and term in record.centroid:
+                    found[story_id] = found.get(story_id, 0) + 1
         ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [self.resolve_story(story_id) for story_id, hits in ranked[: cfg.content_probe_stories] if hits >= cfg.content_probe_hits]
+        return [story_id for story_id, hits in ranked[: cfg.content_probe_stories] if hits >= cfg.content_probe_hits]
 
     def _content_gate(
         self, tag_scores: dict[str, float], content: _ContentQuery, recalled: set[str] = frozenset()
