@@ -29,9 +29,12 @@ of news it is. A link whose shared anchors carry less than ``min_anchor_idf`` is
 ``context_only_factor`` and never joins a story. Wire agencies and broadcasters
 (``data/non_anchor_entities.txt``) are credited on unrelated stories, so they are not anchors.
 
-Stories. An article joins the story of its best anchored link when that link scores >=
-``join_threshold``; when it also links another story >= ``merge_threshold`` the newer story is
-merged into the older. A story outlives its evicted articles through its profile - its top anchor
+Stories. An article with text (``RelateInput.text``) joins a story when its content and its tags
+both agree with it (stories.py, ``_content_story_scores``): each story keeps a bounded content
+centroid (content.py), and a candidate story - of a tag link, of recall, or found by the article's
+rarest heavy words - is joined on ``cosine + content_link_weight * link >= content_join`` with
+``cosine >= content_min``. Without text: the story of its best anchored link when that link scores >=
+``join_threshold``. In both cases a second story scoring >= the merge threshold is merged into the older. A story outlives its evicted articles through its profile - its top anchor
 tags (plus a few context tags) with counts - for ``story_horizon_days``: an article with no strong
 link in the window can still join such a dormant story when it matches the profile (decayed with
 ``story_half_life_days`` since the story's last article) and shares a person, or two places, with
