@@ -98,9 +98,6 @@ class RelateConfig:
     content_probe_df: int = 20
     content_probe_hits: int = 2
     content_probe_stories: int = 2  # of which the stories holding most of those terms are compared
-    # ... and the cosine over the words that are not the article's names (the tag link counts those)
-    # must be >= content_event_min: the same people and places, but nothing else shared, is no story.
-    content_event_min: float = 0.05
     # A word's content IDF is scaled by how rare it is in English at large (wordfreq's Zipf scale):
     # fully counted at Zipf <= content_rare_zipf, not at all at >= content_common_zipf (0: off).
     content_common_zipf: float = 7.5

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import heapq
 import math
-from functools import lru_cache
 from typing import Any
 
 from stream.contracts import StoryEvent, StoryUpdate
@@ -174,9 +173,8 @@ class Stories:
         recalled = self._recalled_stories(query)
         for story in recalled:
             tag_scores[story] = max(tag_scores.get(story, 0.0), cfg.join_threshold)
-        names = name_words(query, cfg.anchor_prefixes) if cfg.content_event_min > 0.0 else frozenset()
         usage = usage_factors(cfg.content_common_zipf, cfg.content_rare_zipf) if cfg.content_common_zipf > 0.0 else {}
-        content = _ContentQuery(vector, self._term_df, math.log(self._centroids + cfg.prior_articles), names, usage)
+        content = _ContentQuery(vector, self._term_df, math.log(self._centroids + cfg.prior_articles), usage)
         for story in self._term_candidates(content):
             tag_scores.setdefault(story, 0.0)
         out = self._content_gate(tag_scores, content, recalled)
@@ -235,9 +233,7 @@ class Stories:
                 if link >= cfg.join_threshold:
                     out[story] = link
                 continue
-            cosine, event = content.cosine(record.centroid)
-            if event < cfg.content_event_min:  # the same names, but nothing else in common
-                continue
+            cosine = content.cosine(record.centroid)
             score = cosine + cfg.content_link_weight * link
             if story in recalled and cosine >= cfg.content_recall_min:
                 out[story] = max(score, cfg.content_join)
@@ -396,65 +392,33 @@ class Stories:
 
 
 
-def name_words(query: Query, prefixes: tuple[str, ...]) -> frozenset[str]:
-    """The words of the article's name tags (``entity:person/kim-jong-un`` -> kim, jong, un,
-    jong-un, kim-jong, kim-jong-un), as the content tokenizer spells them."""
-    words: set[str] = set()
-    for _tid, tag, _w in query:
-        if tag.startswith(prefixes):
-            words.update(_tag_words(tag))
-    return frozenset(words)
-
-
-@lru_cache(maxsize=1 << 14)
-def _tag_words(tag: str) -> tuple[str, ...]:
-    parts = tag.rsplit("/", 1)[-1].split(":")[-1].split("-")
-    return tuple("-".join(parts[i:j]) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1))
-
-
 class _ContentQuery:
     """An article's content vector weighted by IDF over the live stories' centroids (``df`` of
-    ``exp(log_n)`` minus the prior stories), with the IDFs it looked up kept for the centroids it is
-    compared with. ``names``: the words of the article's name tags, left out of the second cosine
-    (what happened, beside who and where)."""
+    ``exp(log_n)`` minus the prior stories) times the words' general-usage factors, with the IDFs
+    it looked up kept for the centroids it is compared with."""
 
-    __slots__ = ("weighted", "norm", "event_norm", "names", "_idf", "_df", "_log_n", "_usage")
+    __slots__ = ("weighted", "norm", "_idf", "_df", "_log_n", "_usage")
 
-    def __init__(
-        self, vector: dict[str, float], df: dict[str, int], log_n: float, names: frozenset[str] = frozenset(),
-        usage: dict[str, float] | None = None,
-    ) -> None:
+    def __init__(self, vector: dict[str, float], df: dict[str, int], log_n: float, usage: dict[str, float] | None = None) -> None:
         self._df, self._log_n, self._usage = df, log_n, usage or {}
         get_df, get_usage, log = df.get, self._usage.get, math.log
         idf = {term: (log_n - log(get_df(term, 0) + 1)) * get_usage(term, 1.0) for term in vector}
         self.weighted = {term: w * idf[term] for term, w in vector.items()}
         self.norm = math.sqrt(sum(w * w for w in self.weighted.values()))
-        self.event_norm = math.sqrt(sum(w * w for term, w in self.weighted.items() if term not in names))
-        self.names = names
         self._idf = idf
 
-    def cosine(self, centroid: tuple[Any, ...]) -> tuple[float, float]:
-        """IDF-weighted cosines with a stored centroid (flat ``(term, weight, ...)``): over all words,
-        and over the words that are not the article's names."""
-        idf, weighted, names = self._idf, self.weighted.get, self.names
+    def cosine(self, centroid: tuple[Any, ...]) -> float:
+        """IDF-weighted cosine with a stored centroid (flat ``(term, weight, ...)``)."""
+        idf, weighted = self._idf, self.weighted.get
         get_df, get_usage, log, log_n = self._df.get, self._usage.get, math.log, self._log_n
-        dot = sq = dot_event = sq_event = 0.0
+        dot = sq = 0.0
         for term, q in zip(centroid[::2], centroid[1::2]):
             i = idf.get(term)
             if i is None:  # as in __init__, inline: this loop is the content path's hot spot
                 idf[term] = i = (log_n - log(get_df(term, 0) + 1)) * get_usage(term, 1.0)
             c = q * i
-            c2 = c * c
-            sq += c2
+            sq += c * c
             w = weighted(term)
-            if term in names:
-                if w is not None:
-                    dot += w * c
-                continue
-            sq_event += c2
             if w is not None:
                 dot += w * c
-                dot_event += w * c
-        cosine = dot / (self.norm * math.sqrt(sq)) if sq > 0.0 else 0.0
-        event = dot_event / (self.event_norm * math.sqrt(sq_event)) if sq_event > 0.0 and self.event_norm > 0.0 else 0.0
-        return cosine, event
+        return dot / (self.norm * math.sqrt(sq)) if sq > 0.0 else 0.0
