@@ -123,6 +123,7 @@ class Pipeline:
                 tags=prepared.tags,
                 simhash=int(prepared.simhash, 16),
                 fingerprint=prepared.fingerprint,
+                text=f"{prepared.title}\n{prepared.body}",
             ),
             now=now,
         )

@@ -77,6 +77,36 @@ class RelateConfig:
     recall_min_people: int = 2
     recall_max_stories: int = 3
 
+    # --- content (articles with text; see content.py) ---------------------------------------
+    content_chars: int = 1500  # the lead of the text that is read
+    story_terms: int = 64  # terms a story's content centroid keeps
+    content_terms: int = 96  # terms an article's content vector keeps (heaviest by TF times general rarity)
+    # A story linked by tags (any link >= content_link_floor; a link without a shared anchor counts 0)
+    # is joined when score = cosine + content_link_weight * link >= content_join, where cosine is the
+    # IDF-weighted cosine of the article with the story's content centroid and must be >= content_min
+    # whatever the link. A second story is merged in when its score is >= content_merge.
+    content_link_floor: float = 0.05
+    content_min: float = 0.12
+    content_join: float = 0.25
+    content_link_weight: float = 0.75
+    content_merge: float = 0.60
+    content_unanchored: bool = True
+    content_recall_min: float = 0.15  # cosine enough for a story recalled by distinctive people
+    # Stories found by content too: those holding at least content_probe_hits of the article's
+    # content_probe_terms heaviest terms among terms in at most content_probe_df live stories.
+    content_probe_terms: int = 8
+    content_probe_df: int = 20
+    content_probe_hits: int = 2
+    content_probe_stories: int = 2  # of which the stories holding most of those terms are compared
+    # A word's content IDF is scaled by how rare it is in English at large (wordfreq's Zipf scale):
+    # fully counted at Zipf <= content_rare_zipf, not at all at >= content_common_zipf (0: off).
+    content_common_zipf: float = 7.5
+    content_rare_zipf: float = 3.0
+    max_content_stories: int = 2  # stories found by tag links compared with the article's content
+    # A tag link counts (for content-aware joins) only through an anchor in the profiles of at most
+    # this many live stories; 0: any anchor counts.
+    specific_max_stories: int = 0
+
     # --- near-duplicates -------------------------------------------------------------------
     # SimHash similarity (1 - hamming/64) of a near-duplicate: the normalize stage's calibrated value.
     duplicate_threshold: float = NEAR_DUPLICATE_THRESHOLD

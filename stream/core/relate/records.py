@@ -7,7 +7,7 @@ benchmark's pre-fill recover as they are):
   "st": story id, "ti": title, "w": tag-vector norm, "k": related links (optional), "d": duplicate_of
   (optional)}
 - story: {"ti": title, "n": size, "t0": first seen, "t1": last seen, "tt": [[tag, count], ...],
-  "a": founding article id}, or a merged story's {"m": surviving story id, "t1": ...}
+  "a": founding article id, "c": [[term, weight], ...] (optional: the content centroid)}, or a merged story's {"m": surviving story id, "t1": ...}
 
 In memory an article is an ``ArticleRecord`` and a story a ``StoryRecord`` or ``MergedStory``: named
 tuples, a third to a half of a dict with the same keys (a record's published time, though, comes
@@ -87,6 +87,9 @@ class StoryRecord(NamedTuple):
     last_seen: float  # "t1"
     top_tags: tuple[Any, ...]  # "tt": (tag, count, tag, count, ...)
     founder: str | None  # "a": founding article id
+    # "c" (optional): content centroid, flat (term, weight 1..250, ...) - see content.py; () for records
+    # of older versions and for stories of articles without text.
+    centroid: tuple[Any, ...] = ()
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -143,15 +146,19 @@ def article_from_json(record: dict[str, Any], share: Callable[[str], str] = _int
 def story_to_json(record: StoryRecord | MergedStory) -> dict[str, Any]:
     if type(record) is MergedStory:
         return {"m": record.merged_into, "t1": record.last_seen}
-    return {"ti": record.title, "n": record.size, "t0": record.first_seen, "t1": record.last_seen,
-            "tt": [[tag, count] for tag, count in pairs(record.top_tags)], "a": record.founder}
+    out = {"ti": record.title, "n": record.size, "t0": record.first_seen, "t1": record.last_seen,
+           "tt": [[tag, count] for tag, count in pairs(record.top_tags)], "a": record.founder}
+    if record.centroid:
+        out["c"] = [[term, weight] for term, weight in pairs(record.centroid)]
+    return out
 
 
 def story_from_json(record: dict[str, Any], share: Callable[[str], str] = _intern) -> StoryRecord | MergedStory:
     if "m" in record:
         return MergedStory(record["m"], record["t1"])
     profile = flat_profile((share(tag) if type(tag) is str else tag, count) for tag, count in record.get("tt") or ())
-    return StoryRecord(record.get("ti"), record["n"], record["t0"], record["t1"], profile, record.get("a"))
+    centroid = flat_profile((share(term), weight) for term, weight in record.get("c") or ())
+    return StoryRecord(record.get("ti"), record["n"], record["t0"], record["t1"], profile, record.get("a"), centroid)
 
 
 def to_json(record: Any) -> Any:
