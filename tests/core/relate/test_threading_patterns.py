@@ -62,7 +62,7 @@ TARIFF_FOLLOW_UP = (
 
 
 def test_a_frequent_name_alone_does_not_join_events_and_a_real_follow_up_does() -> None:
-    p = Pipeline(Settings())
+    p = Pipeline(Settings().core())
     stories = [
         send(p, key, f"2025-03-0{i + 3}T15:00:00Z", title, body, i).enriched.story_id
         for i, (key, title, body) in enumerate(CAPITAL)
@@ -102,7 +102,7 @@ CUP = (
     "window of two stories nothing tells it is another match (content cosine 0.34 to the league story)",
 )
 def test_two_matches_of_the_same_teams_stay_two_stories() -> None:
-    p = Pipeline(Settings())
+    p = Pipeline(Settings().core())
     league = send(p, "league", "2025-02-01T17:10:00Z", *LEAGUE)
     league_2 = send(p, "league-2", "2025-02-01T18:30:00Z", *LEAGUE_2, 1)
     cup = send(p, "cup", "2025-02-05T21:45:00Z", *CUP, 2)
@@ -113,7 +113,7 @@ def test_two_matches_of_the_same_teams_stay_two_stories() -> None:
 
 # -- 3. an ambiguous name is no false anchor --------------------------------------------------------
 def test_prison_van_is_not_the_turkish_city_and_van_in_turkey_is() -> None:
-    p = Pipeline(Settings())
+    p = Pipeline(Settings().core())
     escape = send(p, "escape", "2025-03-02T10:00:00Z", "Inmate escapes from a prison van in Ohio",
                   "An inmate escaped from a prison van on Interstate 71 near Columbus, Ohio, on Sunday after the van "
                   "stopped at a gas station, the Ohio Department of Rehabilitation and Correction said.")
@@ -156,7 +156,7 @@ def _seed_page() -> bytes:
 
 
 def test_seed_page_lists_the_five_nk_russia_articles_of_its_week() -> None:
-    p = Pipeline(Settings())
+    p = Pipeline(Settings().core())
     week = [send(p, key, date, title, body, i).enriched for i, (key, date, title, body) in enumerate(NK_RUSSIA_WEEK)]
     outcome = p.process(_seed_page(), now=INGESTED + timedelta(minutes=10))
     seed = outcome.enriched
@@ -174,7 +174,7 @@ def test_seed_page_lists_the_five_nk_russia_articles_of_its_week() -> None:
     "beat's words; in a window of five articles the week threads into one story, and the seed page joins it",
 )
 def test_seed_page_stays_apart_from_the_nk_russia_stories_of_its_week() -> None:
-    p = Pipeline(Settings())
+    p = Pipeline(Settings().core())
     week = [send(p, key, date, title, body, i).enriched for i, (key, date, title, body) in enumerate(NK_RUSSIA_WEEK)]
     outcome = p.process(_seed_page(), now=INGESTED + timedelta(minutes=10))
     seed = outcome.enriched
