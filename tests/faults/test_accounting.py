@@ -109,10 +109,6 @@ def story_of(story: str, merged: dict[str, str]) -> str:
     return story
 
 
-# Known failure, issue 21 still open: after the two kills, the identical re-sends of articles older than
-# the window are emitted again (100 of 100 in the runs of stop 15), although the revision ledger answers
-# "unchanged" for them offline (tests/core/relate/test_ledger.py). Every other check here passes.
-@pytest.mark.xfail(strict=False, reason="issue 21: re-sends of old articles re-emitted after kills (not yet diagnosed)")
 async def test_every_record_is_accounted_for_through_two_kills(kafka_bootstrap, tmp_path):
     deployment = Deployment(kafka_bootstrap, partitions=2)
     t = deployment.topics
