@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -152,8 +152,9 @@ class Pipeline:
         return Outcome(enriched=enriched, timings=timings)
 
     # -- stateful half -----------------------------------------------------------------------
-    def link(self, prepared: EnrichedArticle, *, now: datetime | None = None) -> Outcome:
-        """relate: fill related, story_id, duplicate_of and revision from the window state."""
+    def link(self, prepared: EnrichedArticle, *, now: datetime | None = None, source: Hashable | None = None) -> Outcome:
+        """relate: fill related, story_id, duplicate_of and revision from the window state. ``source``: the
+        input partition the article came through, if several feed relate (see stream/core/relate/sources.py)."""
         t0 = time.perf_counter()
         published = datetime.fromisoformat(prepared.published_at) if prepared.published_at else None
         if published is not None:
@@ -170,6 +171,7 @@ class Pipeline:
                 fingerprint=prepared.fingerprint,
             ),
             now=now,
+            source=source,
         )
         timings = {"relate": time.perf_counter() - t0}
         enriched = prepared.model_copy(

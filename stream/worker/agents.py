@@ -73,11 +73,16 @@ def _observe(outcome: Outcome) -> None:
 
 # The raw record's timestamp (ms), carried from enrich to relate for the end-to-end latency.
 INGEST_HEADER = "x-article-stream-ingest-ms"
+# The raw partition it came from: relate's clock waits for the slowest one (stream/core/relate/sources.py).
+SOURCE_HEADER = "x-article-stream-source"
 
 
 def _ingest_headers(event: faust.EventT) -> dict[str, bytes]:
     stamp = event.message.timestamp
-    return {INGEST_HEADER: str(int(stamp * 1000)).encode()} if stamp else {}
+    headers = {SOURCE_HEADER: str(event.message.partition).encode()}
+    if stamp:
+        headers[INGEST_HEADER] = str(int(stamp * 1000)).encode()
+    return headers
 
 
 def _header(headers: Any, name: str) -> bytes | None:
@@ -258,7 +263,7 @@ async def relate(stream: faust.StreamT) -> None:
         replay = _is_replay(event)  # checked on every record: the boundary is set by the first one
         try:
             prepared = handoff.validated(event.key, event.value)
-            outcome = pipeline.link(prepared)
+            outcome = pipeline.link(prepared, source=_header(event.message.headers, SOURCE_HEADER))
             if outcome.unchanged and replay and prepared.id not in _emitted_here:
                 log.info("replayed input at offset %d: article %s emitted again", event.message.offset, prepared.id)
                 outcome = Outcome(enriched=outcome.restated, timings=outcome.timings)  # a replay after a crash: emit it again

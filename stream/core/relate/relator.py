@@ -54,7 +54,7 @@ import re
 import time
 from array import array
 from collections import deque
-from collections.abc import MutableMapping
+from collections.abc import Hashable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -69,6 +69,7 @@ from stream.contracts.topics import iso_utc
 from stream.core.relate.config import RelateConfig
 from stream.core.relate.heap import release_free_heap
 from stream.core.relate.ledger import LedgerEntry, RevisionLedger
+from stream.core.relate.sources import SourceClock
 from stream.core.relate.records import (
     ArticleRecord,
     MergedStory,
@@ -225,6 +226,7 @@ class Relator:
         self._clock = -math.inf  # newest published_at seen (epoch seconds)
         self._provisional = False  # the clock is ingestion time: only undated articles were seen
         self._recent: deque[float] = deque(maxlen=self.config.clock_articles)  # times of the last dated articles
+        self._sources = SourceClock(self.config.source_idle_articles)  # the slowest input partition holds the clock
 
     def _tag_id(self, tag: str) -> int:
         tid = self._tag_ids.get(tag)
@@ -369,9 +371,13 @@ class Relator:
     def _move_clock(self, t: float) -> None:
         """The window's clock is the newest of the last few dated articles, not of all: one article
         dated far ahead of its neighbours (a wrong year, a date read from the text) would otherwise
-        close the window on every article after it. It falls back once the outlier leaves that set."""
+        close the window on every article after it. It falls back once the outlier leaves that set.
+        Nor is it ahead of the slowest input partition (SourceClock): see sources.py."""
         self._recent.append(t)
         newest = max(self._recent)
+        limit = self._sources.limit()
+        if limit is not None and limit < newest:  # a slower input partition has not got this far yet
+            newest = limit
         if newest > self._clock:
             self._advance(newest)
         else:
@@ -535,7 +541,7 @@ class Relator:
         """Distinct tags used by the articles and stories held."""
         return len(self._tag_ids)
 
-    def relate(self, item: RelateInput, *, now: datetime | None = None) -> RelateResult:
+    def relate(self, item: RelateInput, *, now: datetime | None = None, source: Hashable | None = None) -> RelateResult:
         dated = item.published_at is not None
         if dated:
             t = _epoch(item.published_at)
@@ -562,6 +568,8 @@ class Relator:
             return self._unchanged_past(past)
         updated_at = iso_utc(now) if now is not None else iso_utc(datetime.now(UTC))
         if dated:
+            if source is not None:  # the input partition it came through (sources.py)
+                self._sources.see(source, t)
             self._move_clock(t)
         if t < self._clock - self._window:
             return self._before_window(item, t, fingerprint, past)
