@@ -18,6 +18,7 @@ newest article) was forgotten at the clock's next step and its identical re-send
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -76,7 +77,17 @@ class RevisionLedger:
 
     def expire(self, clock: float) -> None:
         """Forget the ids last seen more than the horizon before ``clock`` (the stream's event time)."""
-        self._clock = clock = max(self._clock, clock)
+        before, self._clock = self._clock, max(self._clock, clock)
+        clock = self._clock
+        if before > -math.inf and clock - before > self._horizon:
+            # A leap longer than the horizon: the stream began on articles far older than the rest (a
+            # backfill whose first article is an archive one). What was written before was seen at the
+            # stream's start, not a horizon ago: re-stamped at the new clock rather than forgotten.
+            for article_id, value in list(self.entries.items()):
+                if float(value[3]) <= before:
+                    self.entries[article_id] = [value[0], value[1], value[2], clock]
+            self.rebuild()
+            return
         cutoff = clock - self._horizon
         heap = self._heap
         while heap and (heap[0] + 1) * _DAY <= cutoff:

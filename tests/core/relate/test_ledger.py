@@ -151,3 +151,14 @@ def test_identical_resends_of_archive_articles_are_unchanged_while_the_clock_mov
     again = [p.process(value) for value in archive]
     assert all(o.unchanged and o.enriched is None for o in again)
     assert [o.restated.revision for o in again] == [1] * 5
+
+
+def test_an_archive_article_first_in_the_stream_is_still_remembered() -> None:
+    """The stream's first dated article is an archive one: the clock starts at its date, then leaps
+    past the horizon with the next article. It was seen at the stream's start, so it is kept."""
+    p = pipeline()
+    archive = article("old-0", "2023-03-01T08:00:00Z", STRIKE, title="Strike 0")
+    p.process(archive)
+    for i in range(5):
+        p.process(article(f"now-{i}", f"2024-12-2{i}T08:00:00Z", LATER, title=f"Rates {i}"))
+    assert p.process(archive).unchanged
