@@ -11,7 +11,7 @@ Two halves, so the worker can run them in separate agents:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -107,8 +107,9 @@ class Pipeline:
         return Outcome(enriched=enriched, timings=timings)
 
     # -- stateful half -----------------------------------------------------------------------
-    def link(self, prepared: EnrichedArticle, *, now: datetime | None = None) -> Outcome:
-        """relate: fill related, story_id, duplicate_of and revision from the window state."""
+    def link(self, prepared: EnrichedArticle, *, now: datetime | None = None, source: Hashable | None = None) -> Outcome:
+        """relate: fill related, story_id, duplicate_of and revision from the window state. ``source``: the
+        input partition the article came through, if several feed relate (see stream/core/relate/sources.py)."""
         t0 = time.perf_counter()
         published = datetime.fromisoformat(prepared.published_at) if prepared.published_at else None
         if published is not None:
@@ -126,6 +127,7 @@ class Pipeline:
                 text=f"{prepared.title}\n{prepared.body}",
             ),
             now=now,
+            source=source,
         )
         timings = {"relate": time.perf_counter() - t0}
         enriched = prepared.model_copy(

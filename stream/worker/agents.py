@@ -54,11 +54,16 @@ def _done(app: faust.App, event: faust.EventT) -> Callable[[], None]:
 
 # The raw record's timestamp (ms), carried from enrich to relate for the end-to-end latency.
 INGEST_HEADER = "x-article-stream-ingest-ms"
+# The raw partition it came from: relate's clock waits for the slowest one (stream/core/relate/sources.py).
+SOURCE_HEADER = "x-article-stream-source"
 
 
 def _ingest_headers(event: faust.EventT) -> dict[str, bytes]:
     stamp = event.message.timestamp
-    return {INGEST_HEADER: str(int(stamp * 1000)).encode()} if stamp else {}
+    headers = {SOURCE_HEADER: str(event.message.partition).encode()}
+    if stamp:
+        headers[INGEST_HEADER] = str(int(stamp * 1000)).encode()
+    return headers
 
 
 def _header(headers: Any, name: str) -> bytes | None:
@@ -254,7 +259,7 @@ class RelateSteps:
     def link(self, event: faust.EventT, replay: bool) -> Outcome:
         """The article of the record related to the window; an unchanged one restated when it is a replay."""
         prepared = self.handoff.validated(event.key, event.value)
-        outcome = self.services.pipeline.link(prepared)
+        outcome = self.services.pipeline.link(prepared, source=_header(event.message.headers, SOURCE_HEADER))
         if self.replay.must_restate(outcome, replay, prepared.id):
             log.info("replayed input at offset %d: article %s emitted again", event.message.offset, prepared.id)
             outcome = Outcome(enriched=outcome.restated, timings=outcome.timings)  # a replay after a crash: emit it again

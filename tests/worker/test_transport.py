@@ -217,3 +217,43 @@ def test_a_paused_partition_stays_paused_when_its_buffer_drains(consumer: Consum
     consumer._seek_pending = False
     consumer.resume_partitions({STREAM})  # sought
     assert STREAM in consumer._get_active_partitions()
+
+
+async def test_a_record_dropped_past_the_sought_offset_seeks_back_to_it(consumer: Consumer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fix 1: the fetcher got past the sought offset (its records handed out before the seek was known):
+    the dropped records would never come again, so the partition is sought back, once for the run."""
+    sought: list[tuple[TP, int]] = []
+
+    async def seek(tp: TP, offset: int) -> None:
+        sought.append((tp, offset))
+
+    batches = [[12, 13, 14], [10, 11, 12]]  # late records past 10, then the fetch from 10 after the seek back
+
+    async def fetched(self, timeout: float):  # the parent's getmany: what the fetcher hands out
+        for offset in batches.pop(0):
+            yield STREAM, _message(offset)
+
+    monkeypatch.setattr(consumer, "seek", seek)
+    monkeypatch.setattr(transport.driver.Consumer, "getmany", fetched)
+    consumer._placed(STREAM, 10)
+    assert [m.offset async for _, m in consumer.getmany(1.0)] == []  # dropped ...
+    assert sought == [(STREAM, 10)]  # ... and sought back once
+    assert [m.offset async for _, m in consumer.getmany(1.0)] == [10, 11, 12]
+    assert STREAM not in consumer._expect
+
+
+async def test_records_dropped_before_the_sought_offset_do_not_seek(consumer: Consumer, monkeypatch: pytest.MonkeyPatch) -> None:
+    sought: list[tuple[TP, int]] = []
+
+    async def seek(tp: TP, offset: int) -> None:
+        sought.append((tp, offset))
+
+    async def fetched(self, timeout: float):
+        for offset in (7, 8, 9, 10):  # the old position's records, then the sought one
+            yield STREAM, _message(offset)
+
+    monkeypatch.setattr(consumer, "seek", seek)
+    monkeypatch.setattr(transport.driver.Consumer, "getmany", fetched)
+    consumer._placed(STREAM, 10)
+    assert [m.offset async for _, m in consumer.getmany(1.0)] == [10]
+    assert sought == []

@@ -73,6 +73,9 @@ class RelateConfig:
     ledger_days: float = 400.0
     # The window's clock is the newest date among this many latest dated articles (Relator._move_clock).
     clock_articles: int = 5
+    # ... and no newer than the newest date of the slowest input partition (sources.py); a partition that
+    # sent no dated article among this many is idle and holds nothing back.
+    source_idle_articles: int = 1000
     recall_min_anchors: int = 2
     recall_min_people: int = 2
     recall_max_stories: int = 3

@@ -11,6 +11,7 @@ from collections import deque
 from stream.core.relate.base import _BUCKET_SECONDS, _SEQ, _posted, _seq_array
 from stream.core.relate.heap import release_free_heap
 from stream.core.relate.records import ArticleRecord, MergedStory, StoryRecord, article_from_json, story_from_json
+from stream.core.relate.sources import SourceClock
 from stream.core.relate.window import ArticleWindow
 
 
@@ -47,6 +48,7 @@ class WindowIndex:
         self._clock = -math.inf  # newest published_at seen (epoch seconds)
         self._provisional = False  # the clock is ingestion time: only undated articles were seen
         self._recent: deque[float] = deque(maxlen=self.config.clock_articles)  # times of the last dated articles
+        self._sources = SourceClock(self.config.source_idle_articles)  # the slowest input partition holds the clock
 
     def _tag_id(self, tag: str) -> int:
         tid = self._tag_ids.get(tag)
@@ -224,9 +226,13 @@ class WindowIndex:
     def _move_clock(self, t: float) -> None:
         """The window's clock is the newest of the last few dated articles, not of all: one article
         dated far ahead of its neighbours (a wrong year, a date read from the text) would otherwise
-        close the window on every article after it. It falls back once the outlier leaves that set."""
+        close the window on every article after it. It falls back once the outlier leaves that set.
+        Nor is it ahead of the slowest input partition (SourceClock): see sources.py."""
         self._recent.append(t)
         newest = max(self._recent)
+        limit = self._sources.limit()
+        if limit is not None and limit < newest:  # a slower input partition has not got this far yet
+            newest = limit
         if newest > self._clock:
             self._advance(newest)
         else:

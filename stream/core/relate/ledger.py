@@ -6,15 +6,19 @@ ledger an identical re-send of an older article would look new: emitted again wi
 counted into a second story. The ledger answers "seen before, and was it the same content?" for
 ``ledger_days`` (400 by default, the story memory), whatever the window holds.
 
-Each entry is a 4-item list ``[revision, fingerprint as hex text, story_id or None, published epoch]``:
+Each entry is a 4-item list ``[revision, fingerprint as hex text, story_id or None, seen epoch]``:
 JSON as it is (a 128-bit integer is not: JSON encoders stop at 64 bits) (the worker keeps the mapping in a changelog-backed Faust table) and small (one short list per
-id). Entries expire by event time: ``ledger_days`` after their ``published_at`` behind the newest
-article seen, in day buckets, like the window.
+id). Entries expire by event time, in day buckets like the window: ``ledger_days`` after they were
+last *seen*, on the stream's clock (the relator's event-time clock), not after their
+article's ``published_at``. An article is remembered for the horizon however old it is when it
+arrives: keyed by ``published_at``, a re-sent archive article (older than the horizon behind the
+newest article) was forgotten at the clock's next step and its identical re-send emitted again.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +31,7 @@ class LedgerEntry:
     revision: int
     fingerprint: str  # the content's fingerprint, as ledger_fingerprint writes it
     story_id: str | None
-    published: float  # epoch seconds of the article's event time
+    seen: float  # epoch seconds on the stream's event clock when the entry was last written
 
 
 def ledger_fingerprint(fingerprint: int | str) -> str:
@@ -41,6 +45,7 @@ class RevisionLedger:
         self._horizon = horizon_days * _DAY
         self._buckets: dict[int, list[str]] = {}
         self._heap: list[int] = []
+        self._clock = float("-inf")  # the newest clock expire was given: never moves back
         self.rebuild()
 
     def rebuild(self) -> None:
@@ -48,7 +53,9 @@ class RevisionLedger:
         self._buckets.clear()
         self._heap.clear()
         for article_id, value in self.entries.items():
-            self._schedule(article_id, float(value[3]))
+            seen = float(value[3])
+            self._clock = max(self._clock, seen)  # no entry is stamped before the clock of its time
+            self._schedule(article_id, seen)
 
     def same_content(self, entry: LedgerEntry, fingerprint: int | str) -> bool:
         return entry.fingerprint == ledger_fingerprint(fingerprint)
@@ -57,21 +64,36 @@ class RevisionLedger:
         value = self.entries.get(article_id)
         if value is None:
             return None
-        revision, fingerprint, story_id, published = value
-        return LedgerEntry(int(revision), fingerprint, story_id, float(published))
+        revision, fingerprint, story_id, seen = value
+        return LedgerEntry(int(revision), fingerprint, story_id, float(seen))
 
     def remember(self, article_id: str, revision: int, fingerprint: int | str, story_id: str | None, published: float) -> None:
-        self.entries[article_id] = [revision, ledger_fingerprint(fingerprint), story_id, published]
-        self._schedule(article_id, published)
+        """Record an id's latest revision, stamped with the clock (or ``published``, its event time, if
+        later): an article older than the horizon is kept as long as a new one. Only ``expire`` moves
+        the clock (the relator's, which one outlier date does not move)."""
+        seen = max(self._clock, published)
+        self.entries[article_id] = [revision, ledger_fingerprint(fingerprint), story_id, seen]
+        self._schedule(article_id, seen)
 
     def expire(self, clock: float) -> None:
-        """Forget the ids whose article lies more than the horizon before ``clock``."""
+        """Forget the ids last seen more than the horizon before ``clock`` (the stream's event time)."""
+        before, self._clock = self._clock, max(self._clock, clock)
+        clock = self._clock
+        if before > -math.inf and clock - before > self._horizon:
+            # A leap longer than the horizon: the stream began on articles far older than the rest (a
+            # backfill whose first article is an archive one). What was written before was seen at the
+            # stream's start, not a horizon ago: re-stamped at the new clock rather than forgotten.
+            for article_id, value in list(self.entries.items()):
+                if float(value[3]) <= before:
+                    self.entries[article_id] = [value[0], value[1], value[2], clock]
+            self.rebuild()
+            return
         cutoff = clock - self._horizon
         heap = self._heap
         while heap and (heap[0] + 1) * _DAY <= cutoff:
             for article_id in self._buckets.pop(heapq.heappop(heap), ()):
                 value = self.entries.get(article_id)
-                # A later revision may have re-dated the entry into a younger bucket: keep it then.
+                # Written again since (a revision): in a younger bucket, keep it.
                 if value is not None and float(value[3]) < cutoff:
                     del self.entries[article_id]
 

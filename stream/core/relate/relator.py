@@ -51,7 +51,7 @@ and join its story.
 from __future__ import annotations
 
 import math
-from collections.abc import MutableMapping
+from collections.abc import Hashable, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -101,7 +101,7 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
         if self.articles or self.stories:
             self.rebuild()
 
-    def relate(self, item: RelateInput, *, now: datetime | None = None) -> RelateResult:
+    def relate(self, item: RelateInput, *, now: datetime | None = None, source: Hashable | None = None) -> RelateResult:
         dated = item.published_at is not None
         t = self._event_time(item, now)
         previous = self.articles.get(item.id)
@@ -113,6 +113,8 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
             return self._unchanged_past(past)
         updated_at = iso_utc(now) if now is not None else iso_utc(datetime.now(UTC))
         if dated:
+            if source is not None:  # the input partition it came through (sources.py)
+                self._sources.see(source, t)
             self._move_clock(t)
         if t < self._clock - self._window:
             return self._before_window(item, t, fingerprint, past)

@@ -122,3 +122,43 @@ def test_the_samples_seed_pair_is_one_article_and_one_unchanged_resend() -> None
 
 def _page(name: str) -> bytes:
     return orjson.dumps({"body": (SAMPLES / name).read_text(encoding="utf-8"), "source": "samples", "url": f"https://example.org/{name}"})
+
+
+def test_an_article_older_than_the_horizon_is_remembered_for_the_horizon_from_when_it_came() -> None:
+    """A publisher re-sends its archive: an article dated two years before the newest is kept as long
+    as a new one (the ledger once stamped it with its date, so the clock's next step forgot it)."""
+    ledger = RevisionLedger({}, horizon_days=400)
+    ledger.expire(1000 * DAY)  # the stream's clock
+    ledger.remember("archive", 1, 5, None, 300 * DAY)  # 700 days older than the clock
+    ledger.expire(1001 * DAY)
+    assert ledger.get("archive") is not None
+    ledger.expire(1399 * DAY)
+    assert ledger.get("archive") is not None
+    ledger.expire(1402 * DAY)
+    assert ledger.get("archive") is None
+
+
+def test_identical_resends_of_archive_articles_are_unchanged_while_the_clock_moves() -> None:
+    """The accounting fault test's case, offline: articles two years older than the stream, sent
+    among current ones whose dates go back and forth (each forward step expires the ledger), then
+    re-sent: every re-send is unchanged, none emitted again."""
+    p = pipeline()
+    current = [article(f"now-{i}", f"2024-12-{24 + i % 5:02d}T{i % 24:02d}:00:00Z", LATER, title=f"Rates {i}") for i in range(40)]
+    archive = [article(f"old-{i}", "2023-03-01T08:00:00Z", STRIKE, title=f"Strike {i}") for i in range(5)]
+    stream = current[:20] + archive + current[20:]
+    first = [p.process(value) for value in stream]
+    assert all(o.enriched is not None for o in first)
+    again = [p.process(value) for value in archive]
+    assert all(o.unchanged and o.enriched is None for o in again)
+    assert [o.restated.revision for o in again] == [1] * 5
+
+
+def test_an_archive_article_first_in_the_stream_is_still_remembered() -> None:
+    """The stream's first dated article is an archive one: the clock starts at its date, then leaps
+    past the horizon with the next article. It was seen at the stream's start, so it is kept."""
+    p = pipeline()
+    archive = article("old-0", "2023-03-01T08:00:00Z", STRIKE, title="Strike 0")
+    p.process(archive)
+    for i in range(5):
+        p.process(article(f"now-{i}", f"2024-12-2{i}T08:00:00Z", LATER, title=f"Rates {i}"))
+    assert p.process(archive).unchanged
