@@ -12,6 +12,7 @@ from faust.types import TP
 from faust.types.tuples import ConsumerMessage
 
 from stream.config import Settings
+from stream.worker import transport
 from stream.worker.app import create_app
 from stream.worker.transport import HOLE_GRACE_SECONDS, MAX_REREADS, Consumer
 
