@@ -96,7 +96,7 @@ class Records:
         self.metrics = metrics
 
     def tagged(self, article: EnrichedArticle, key: bytes, value: bytes, event: faust.EventT) -> Outgoing:
-        return Outgoing(self.topics.tagged, key, value, _ingest_headers(event), "tagged")
+        return Outgoing(self.topics.tagged, key, value, _ingest_headers(event), "tagged", direct=True)
 
     def linked(self, article: EnrichedArticle, story_updates: list[StoryUpdate]) -> list[Outgoing]:
         """The enriched article and its story updates."""
@@ -107,10 +107,11 @@ class Records:
                 _json(article),
                 headers_for(EnrichedArticle, event_id=f"{article.id}:{article.revision}", time=article.processed_at),
                 "enriched",
+                direct=True,
             )
         ]
         records += [
-            Outgoing(self.topics.stories, update.story_id.encode(), _json(update), headers_for(StoryUpdate), "stories")
+            Outgoing(self.topics.stories, update.story_id.encode(), _json(update), headers_for(StoryUpdate), "stories", direct=True)
             for update in story_updates
         ]
         return records
@@ -127,7 +128,7 @@ class Records:
         event_id = None
         if letter.original_offset is not None:
             event_id = f"{letter.original_topic}:{letter.original_partition}:{letter.original_offset}"
-        return Outgoing(self.topics.dlq, key, _json(letter), headers_for(DeadLetter, event_id=event_id), "dlq")
+        return Outgoing(self.topics.dlq, key, _json(letter), headers_for(DeadLetter, event_id=event_id), "dlq", direct=True)
 
     def produce_failed(self, record: Outgoing, error: BaseException) -> Outgoing | None:
         """The dead letter for a record the broker kept refusing (see stream.worker.emit)."""
