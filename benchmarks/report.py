@@ -56,7 +56,8 @@ def _shell(shell: dict[str, Any]) -> str:
         return "-"
     return (f"{_fmt(shell.get('shell_cpu_us_per_article'), 'µs')} CPU/article (worker {_fmt(shell.get('worker_cpu_us_per_article'))} "
             f"- core {_fmt(shell.get('core_cpu_us_per_article'))}); x {_fmt(shell.get('ratio_to_faust_agents_1'))} stock 1-agent Faust, "
-            f"x {_fmt(shell.get('ratio_to_faust_agents_1_uvloop'))} with uvloop")
+            f"x {_fmt(shell.get('ratio_to_faust_agents_1_uvloop'))} with uvloop; "
+            f"{_fmt(shell.get('shell_cpu_us_per_article_less_idle'), 'µs')} less the idle worker's CPU")
 
 
 def rows(figures: dict[str, Any]) -> list[tuple[str, str]]:

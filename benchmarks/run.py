@@ -395,6 +395,13 @@ async def scale(bootstrap: str, values: list[bytes], workers: int, log_dir: Path
             await asyncio.to_thread(w.stop)
 
 
+async def idle_cpu_per_s(worker: Worker, seconds: float = 3.0) -> float:
+    """CPU seconds per wall second of a ready worker with nothing to do (main process and child)."""
+    cpu0, t0 = worker.cpu_seconds, time.monotonic()
+    await asyncio.sleep(seconds)
+    return (worker.cpu_seconds - cpu0) / (time.monotonic() - t0)
+
+
 def offline(values: list[bytes]) -> dict[str, Any]:
     """``Pipeline.process`` over ``values`` in this process: articles/s on one core, µs per stage."""
     from stream.core.pipeline import Pipeline
@@ -498,13 +505,19 @@ async def _run(options: BenchOptions, bootstrap: str, report: Report, workdir: P
         rss_ready = worker.rss
         held = worker.metric("article_stream_window_articles")
         log(f"worker ready in {ready_s:.1f}s, window {held}, RSS {rss_ready / MB:.0f} MB")
+        idle_cpu = await idle_cpu_per_s(worker)
         # The backlog goes out only now: the RSS at ready is then the window's, as the empty-window
         # worker's it is compared with is (a backlog already waiting would add the fetch buffers of
         # records being read). The rate is timed from the outputs, so it is not affected.
         await publish_keyed(bootstrap, deployment.topics["raw"], backlog)
         log(f"published {len(backlog)} raw articles")
         result = await pipeline_backlog(bootstrap, deployment, worker, len(backlog), options.timeout)
-        result.update(ready_s=round(ready_s, 1), window_at_ready=held)
+        result.update(ready_s=round(ready_s, 1), window_at_ready=held, idle_cpu_per_s=round(idle_cpu, 3))
+        if result["cpu_us_per_article"] is not None and result["outputs"]:
+            # Without the CPU the worker spends anyway while it waits (commit and heartbeat timers,
+            # polls, probes) over the same wall time: the CPU the articles themselves cost.
+            idle_us = idle_cpu * result["waited_s"] / result["outputs"] * 1e6
+            result["cpu_us_per_article_less_idle"] = round(result["cpu_us_per_article"] - idle_us, 1)
         report.put("pipeline", **result)
         add_ratios(report.figures)
         log(f"pipeline: {result['articles_per_s'] or 0:.0f} articles/s ({result['outputs']}/{len(backlog)} outputs)")
@@ -590,6 +603,9 @@ def add_shell_cost(figures: dict[str, Any]) -> None:
     framework = figures.get("framework_ceiling", {})
     shell: dict[str, Any] = {"worker_cpu_us_per_article": worker_us, "core_cpu_us_per_article": round(core_us, 1),
                              "shell_cpu_us_per_article": round(shell_us, 1)}
+    less_idle = pipeline.get("cpu_us_per_article_less_idle")
+    if less_idle is not None:  # the same without the worker's idle CPU over the backlog's wall time
+        shell["shell_cpu_us_per_article_less_idle"] = round(less_idle - core_us, 1)
     for key in ("agents_1", "agents_1_uvloop"):
         faust_us = framework.get(key, {}).get("cpu_us_per_article")
         shell[f"faust_{key}_cpu_us_per_record"] = faust_us
