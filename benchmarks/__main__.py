@@ -24,7 +24,7 @@ def parser() -> argparse.ArgumentParser:
     size.add_argument("--large", action="store_true", help="pre-fill the window with 1,000,000 articles (slow)")
     parser.add_argument("--articles", type=int, help="backlog size of the throughput phases (default 2000)")
     parser.add_argument("--prefill", type=int, help="articles pre-filled into the window (default 100,000)")
-    parser.add_argument("--rate", type=float, help="offered rate of the fixed-rate latency phase (default 500/s)")
+    parser.add_argument("--rate", type=float, help="offered rate of the fixed-rate latency phase (default 200/s)")
     parser.add_argument("--json", type=Path, dest="json_path", help="also write the figures as JSON to this file")
     return parser
 

@@ -1,11 +1,12 @@
 """The framework's ceiling: a stock faust-streaming app that copies raw bytes, no parsing, no processing.
 
-``python -m benchmarks.faust_ceiling --bootstrap H:P --source T --sink S --expected N [--hops 2]``
+``python -m benchmarks.faust_ceiling --bootstrap H:P --source T --sink S --expected N [--hops 2] [--uvloop]``
 runs a plain ``faust.App`` (no custom transport, no tables, no web server) in its own process:
 
 - ``--hops 1``: one agent, source -> sink, the same key and value bytes.
 - ``--hops 2``: the shape of the worker: an agent copies source -> an internal 1-partition topic
   (``<app id>-hop``, like ``<app>-articles.tagged``), a second agent copies it -> sink.
+- ``--uvloop``: the same app on uvloop's event loop (as the worker runs) instead of asyncio's.
 
 Acks and commits are Faust's defaults (``acks=-1``, commit every 2.8 s, stream auto-ack), as in the
 worker; the producer linger is the worker's (``--linger-ms``). It measures what Faust itself can move
@@ -18,6 +19,7 @@ the caller then stops it (SIGTERM) and times the sink's records itself.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 import time
@@ -50,7 +52,16 @@ class Progress:
             return None
         wall = time.time() - (self.first_wall or time.time())
         cpu = time.process_time() - (self.first_cpu or time.process_time())
-        return {RESULT_MARKER: True, **copy_result(self.copied, wall, cpu)}
+        return {RESULT_MARKER: True, **copy_result(self.copied, wall, cpu), "event_loop": _loop_name()}
+
+
+def _loop_name() -> str | None:
+    """The running event loop's class (``uvloop.Loop`` or asyncio's), None outside a loop."""
+    try:
+        loop = type(asyncio.get_running_loop())
+    except RuntimeError:
+        return None
+    return f"{loop.__module__}.{loop.__name__}"
 
 
 def build_app(
@@ -134,7 +145,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--app-id", default="article-stream-bench-faust")
     parser.add_argument("--hops", type=int, choices=(1, 2), default=1)
     parser.add_argument("--linger-ms", type=float, default=5.0, help="producer linger (the worker's default: 5 ms)")
+    parser.add_argument("--uvloop", action="store_true", help="run on uvloop's event loop")
     args = parser.parse_args(argv)
+    if args.uvloop:
+        from stream.worker.loop import use_uvloop
+
+        use_uvloop()  # before the app exists: Faust takes the loop of the policy in force
     datadir = tempfile.mkdtemp(prefix=f"{args.app_id}-")
     app = build_app(args.app_id, args.bootstrap, args.source, args.sink, hops=args.hops, expected=args.expected,
                     linger_ms=args.linger_ms, datadir=datadir, on_done=print_result)

@@ -38,6 +38,7 @@ def _framework_rows(variants: dict[str, Any], summary: dict[str, Any]) -> list[t
     for key in sorted(variants):
         v = variants[key]
         shape = "1 agent" if v.get("agents") == 1 else f"{v.get('agents')} agents + internal hop"
+        shape += ", uvloop" if v.get("uvloop") else ""
         text = f"{_fmt(v.get('articles_per_s'), 'articles/s')}{_cpu(v)}; / ceiling {_fmt(v.get('ratio_to_ceiling'))}"
         if v.get("error"):
             text += f"  ({v['error']})"
@@ -47,6 +48,16 @@ def _framework_rows(variants: dict[str, Any], summary: dict[str, Any]) -> list[t
         out.append(("Faust reaches 0.5 x ceiling", f"{verdict} (best {_fmt(summary.get('best_ratio_to_ceiling'))}; "
                     f"{_fmt(summary.get('best_ratio_to_ceiling_at_full_core'))} at a full core of its CPU/article)"))
     return out
+
+
+def _shell(shell: dict[str, Any]) -> str:
+    """The worker's CPU per article beyond the core's, and that as a multiple of the stock Faust copies'."""
+    if not shell:
+        return "-"
+    return (f"{_fmt(shell.get('shell_cpu_us_per_article'), 'µs')} CPU/article (worker {_fmt(shell.get('worker_cpu_us_per_article'))} "
+            f"- core {_fmt(shell.get('core_cpu_us_per_article'))}); x {_fmt(shell.get('ratio_to_faust_agents_1'))} stock 1-agent Faust, "
+            f"x {_fmt(shell.get('ratio_to_faust_agents_1_uvloop'))} with uvloop; "
+            f"{_fmt(shell.get('shell_cpu_us_per_article_less_idle'), 'µs')} less the idle worker's CPU")
 
 
 def rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
@@ -63,6 +74,7 @@ def rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
         ("pipeline (worker)", f"{_fmt(pipeline.get('articles_per_s'), 'articles/s')}{_cpu(pipeline)}  "
                               f"({_fmt(pipeline.get('outputs'))} outputs, {_fmt(pipeline.get('dead_lettered'))} dead letters, "
                               f"{_fmt(pipeline.get('missing'))} missing)"),
+        ("worker shell cost", _shell(g("shell", {}))),
         ("pipeline / ceiling", _fmt(pipeline.get("ratio_to_ceiling"))),
         ("pipeline / Faust 2 agents", _fmt(pipeline.get("ratio_to_framework_ceiling"))),
         ("worker ready (recovery)", f"{_fmt(pipeline.get('ready_s'), 's')} with {_fmt(pipeline.get('window_at_ready'))} held"),
@@ -82,7 +94,7 @@ def rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
         s = scale.get(key)
         if s:
             out.append((f"{s['workers']} worker(s), {s['partitions']} partitions",
-                        f"{_fmt(s.get('articles_per_s'), 'articles/s')} ({_fmt(s.get('missing'))} missing)"))
+                        f"{_fmt(s.get('articles_per_s'), 'articles/s')}{_cpu(s)} ({_fmt(s.get('missing'))} missing)"))
     for name, check in g("floors", {}).items():
         verdict = {True: "holds", False: "FAILS", None: "not measured"}[check["holds"]]
         out.append((f"floor: {name}", f"{verdict} ({_fmt(check['value'])})"))

@@ -54,12 +54,12 @@ MB = 1024 * 1024
 class BenchOptions:
     articles: int = 2000  # backlog for the throughput phases (ceiling, pipeline)
     prefill: int = 100_000  # articles held in the window before the pipeline starts
-    rate: float = 500.0  # offered rate of the fixed-rate latency phase (articles/s)
+    rate: float = 200.0  # offered rate of the fixed-rate latency phase (articles/s)
     rate_seconds: float = 5.0  # how long it is offered
     burst: int = 1000  # articles published at once for the saturation latency
     half_load: int = 1000  # at most this many for the latency at half the measured throughput
     scale_articles: int = 1000  # per 1-worker / 2-worker run
-    offline_articles: int = 1000
+    offline_articles: int = 2000  # of the backlog: at most all of it
     cli_articles: int = 300
     # The framework ceilings' producer linger: the worker's (ARTICLE_STREAM_PRODUCE_LINGER_MS, 5 ms).
     faust_linger_ms: float = field(default_factory=lambda: _worker_linger_ms())
@@ -178,20 +178,22 @@ def _copy_figures(stamps: list[float], inside: dict[str, Any]) -> dict[str, Any]
 
 async def framework_ceiling(
     bootstrap: str, deployment: Deployment, source: tuple[str, int, int], *, hops: int, timeout: float,
-    log_dir: Path, linger_ms: float = 5.0,
+    log_dir: Path, linger_ms: float = 5.0, uvloop: bool = False,
 ) -> dict[str, Any]:
     """A stock Faust app copies the ceiling's source topic, raw bytes in and out (``benchmarks.faust_ceiling``):
     ``hops`` 1 is one agent, 2 is two agents with an internal 1-partition topic between them (the
-    worker's shape). Measured like the ceiling: rate from the sink's producer timestamps."""
+    worker's shape); ``uvloop`` runs it on uvloop's event loop. Measured like the ceiling: rate from the
+    sink's producer timestamps."""
     from stream.broker.admin import create_topics
 
     topic, expected, _ = source
-    app_id = f"{deployment.app_id}-faust{hops}"
-    sink = f"{deployment.app_id}.faust-{hops}"
+    variant = f"{hops}{'-uvloop' if uvloop else ''}"
+    app_id = f"{deployment.app_id}-faust{variant}"
+    sink = f"{deployment.app_id}.faust-{variant}"
     await create_topics(bootstrap, {sink: deployment.partitions})
     cmd = [sys.executable, "-m", "benchmarks.faust_ceiling", "--bootstrap", bootstrap, "--source", topic,
            "--sink", sink, "--expected", str(expected), "--app-id", app_id, "--hops", str(hops),
-           "--linger-ms", str(linger_ms)]
+           "--linger-ms", str(linger_ms), *(["--uvloop"] if uvloop else [])]
     log_path = log_dir / f"{app_id}.log"
     with log_path.open("wb") as stderr:
         proc = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.PIPE, stderr=stderr)
@@ -206,13 +208,19 @@ async def framework_ceiling(
     stamps = await record_timestamps(bootstrap, sink, expected, timeout=30 if inside else 10)
     result = {
         "agents": hops,
+        "uvloop": uvloop,
         **_copy_figures(stamps, inside),
+        "event_loop": inside.get("event_loop"),
         "complete": len(stamps) >= expected,
         "producer_linger_ms": linger_ms,
     }
     if not inside:
         result["error"] = f"no result from the Faust app (log: {log_path})"
     return result
+
+
+# The stock Faust copies, in the order they run: (figure key, agents, uvloop).
+FRAMEWORK_VARIANTS = (("agents_1", 1, False), ("agents_1_uvloop", 1, True), ("agents_2", 2, False))
 
 
 async def _read_result(proc: asyncio.subprocess.Process, timeout: float) -> dict[str, Any]:
@@ -271,9 +279,10 @@ def add_ratios(figures: dict[str, Any]) -> None:
 async def pipeline_backlog(bootstrap: str, deployment: Deployment, worker: Worker, expected: int, timeout: float) -> dict[str, Any]:
     """Wait until every backlog record has an output (enriched or dead letter); rate from output timestamps."""
     t = deployment.topics
-    started, cpu0 = time.monotonic(), worker.cpu_seconds
+    started, cpu0, main0 = time.monotonic(), worker.cpu_seconds, worker.main_cpu_seconds
     seen = await wait_for_records(bootstrap, [t["enriched"], t["dlq"]], expected, timeout)
     waited, cpu = time.monotonic() - started, worker.cpu_seconds - cpu0
+    main_cpu = worker.main_cpu_seconds - main0
     enriched = await record_timestamps(bootstrap, t["enriched"], seen)
     dead = await record_timestamps(bootstrap, t["dlq"], max(seen - len(enriched), 0), timeout=5) if seen > len(enriched) else []
     return {
@@ -284,9 +293,11 @@ async def pipeline_backlog(bootstrap: str, deployment: Deployment, worker: Worke
         "missing": max(expected - seen, 0),  # inputs with no output at all (should be 0)
         "articles_per_s": rate_from_stamps(enriched + dead),
         "waited_s": round(waited, 1),
-        # The worker's CPU (all threads) from ready to the last output, per output: includes the
-        # polls of up to a second after the last one, not the recovery before ready.
+        # The worker's CPU (all threads, the main process and its enrich child) from ready to the
+        # last output, per output: includes the polls of up to a second after the last one, not the
+        # recovery before ready.
         "cpu_us_per_article": round(cpu / seen * 1e6, 1) if seen else None,
+        "cpu_us_per_article_main_process": round(main_cpu / seen * 1e6, 1) if seen else None,
     }
 
 
@@ -370,15 +381,25 @@ async def scale(bootstrap: str, values: list[bytes], workers: int, log_dir: Path
         ready_s = [round(await asyncio.to_thread(w.wait_ready), 1) for w in procs]
         await asyncio.sleep(3.0)  # let the group settle after the last join
         rss_idle = [w.rss for w in procs]
+        cpu0 = sum(w.cpu_seconds for w in procs)
         await publish(bootstrap, deployment.topics["raw"], values)
         result = await pipeline_backlog(bootstrap, deployment, procs[0], len(values), timeout)
-        if workers > 1:
-            result.pop("cpu_us_per_article")  # the first worker's CPU only: not per article of the run
+        cpu = sum(w.cpu_seconds for w in procs) - cpu0
+        # Every worker's CPU (main processes and enrich children) over the run, per output.
+        result["cpu_us_per_article"] = round(cpu / result["outputs"] * 1e6, 1) if result["outputs"] else None
+        result.pop("cpu_us_per_article_main_process")  # the first worker's only
         result.update(workers=workers, partitions=partitions, ready_s=ready_s, rss_idle_mb=[round(r / MB, 1) for r in rss_idle])
         return result
     finally:
         for w in procs:
             await asyncio.to_thread(w.stop)
+
+
+async def idle_cpu_per_s(worker: Worker, seconds: float = 3.0) -> float:
+    """CPU seconds per wall second of a ready worker with nothing to do (main process and child)."""
+    cpu0, t0 = worker.cpu_seconds, time.monotonic()
+    await asyncio.sleep(seconds)
+    return (worker.cpu_seconds - cpu0) / (time.monotonic() - t0)
 
 
 def offline(values: list[bytes]) -> dict[str, Any]:
@@ -425,7 +446,8 @@ def offline_cli(values: list[bytes], workdir: Path) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------ the run
 
-async def _run(options: BenchOptions, bootstrap: str, report: Report, workdir: Path) -> None:
+async def _run(options: BenchOptions, bootstrap: str, report: Report, workdir: Path) -> list[bytes]:
+    """The broker phases; returns the backlog (the offline core is timed on the same articles)."""
     log = lambda m: _log(options, m)  # noqa: E731
     log_dir = workdir / "logs"
     log_dir.mkdir(exist_ok=True)
@@ -468,11 +490,12 @@ async def _run(options: BenchOptions, bootstrap: str, report: Report, workdir: P
     result = await ceiling(bootstrap, deployment, backlog, options.timeout, source=source)
     report.put("ceiling", **result)
     log(f"ceiling: {result['articles_per_s'] or 0:.0f} articles/s")
-    for hops in (1, 2):
+    for key, hops, uvloop in FRAMEWORK_VARIANTS:
         result = await framework_ceiling(bootstrap, deployment, source, hops=hops, timeout=options.timeout,
-                                         log_dir=log_dir, linger_ms=options.faust_linger_ms)
-        report.put("framework_ceiling", **{f"agents_{hops}": result})
-        log(f"framework ceiling, {hops} agent(s): {result['articles_per_s'] or 0:.0f} articles/s")
+                                         log_dir=log_dir, linger_ms=options.faust_linger_ms, uvloop=uvloop)
+        report.put("framework_ceiling", **{key: result})
+        log(f"framework ceiling, {key}: {result['articles_per_s'] or 0:.0f} articles/s, "
+            f"{result['cpu_us_per_article'] or 0:.0f} µs CPU/record")
     add_ratios(report.figures)
 
     # 4. pipeline on the same records, with the full window.
@@ -482,13 +505,19 @@ async def _run(options: BenchOptions, bootstrap: str, report: Report, workdir: P
         rss_ready = worker.rss
         held = worker.metric("article_stream_window_articles")
         log(f"worker ready in {ready_s:.1f}s, window {held}, RSS {rss_ready / MB:.0f} MB")
+        idle_cpu = await idle_cpu_per_s(worker)
         # The backlog goes out only now: the RSS at ready is then the window's, as the empty-window
         # worker's it is compared with is (a backlog already waiting would add the fetch buffers of
         # records being read). The rate is timed from the outputs, so it is not affected.
         await publish_keyed(bootstrap, deployment.topics["raw"], backlog)
         log(f"published {len(backlog)} raw articles")
         result = await pipeline_backlog(bootstrap, deployment, worker, len(backlog), options.timeout)
-        result.update(ready_s=round(ready_s, 1), window_at_ready=held)
+        result.update(ready_s=round(ready_s, 1), window_at_ready=held, idle_cpu_per_s=round(idle_cpu, 3))
+        if result["cpu_us_per_article"] is not None and result["outputs"]:
+            # Without the CPU the worker spends anyway while it waits (commit and heartbeat timers,
+            # polls, probes) over the same wall time: the CPU the articles themselves cost.
+            idle_us = idle_cpu * result["waited_s"] / result["outputs"] * 1e6
+            result["cpu_us_per_article_less_idle"] = round(result["cpu_us_per_article"] - idle_us, 1)
         report.put("pipeline", **result)
         add_ratios(report.figures)
         log(f"pipeline: {result['articles_per_s'] or 0:.0f} articles/s ({result['outputs']}/{len(backlog)} outputs)")
@@ -544,6 +573,7 @@ async def _run(options: BenchOptions, bootstrap: str, report: Report, workdir: P
     if memory.get("window_held"):
         per_article = (memory["worker_rss_ready_mb"] - empty) * MB / memory["window_held"]
         report.put("memory", worker_rss_empty_window_mb=empty, bytes_per_article_held=round(per_article))
+    return backlog
 
 
 async def publish_keyed(bootstrap: str, topic: str, values: list[bytes]) -> None:
@@ -558,25 +588,58 @@ async def publish_keyed(bootstrap: str, topic: str, values: list[bytes]) -> None
         await producer.stop()
 
 
+def add_shell_cost(figures: dict[str, Any]) -> None:
+    """The worker's shell cost: its CPU per article (main process and enrich child) minus the offline
+    core's on the same articles, and that against the stock one-agent Faust copies' CPU per record.
+
+    The offline core relates against an empty window, the worker against the pre-filled one: a
+    window-size cost in relate counts here as shell, so the figure errs high, never low."""
+    pipeline, offline_ = figures.get("pipeline", {}), figures.get("offline", {})
+    worker_us, core_rate = pipeline.get("cpu_us_per_article"), offline_.get("articles_per_cpu_s")
+    if not worker_us or not core_rate:
+        return
+    core_us = 1e6 / core_rate
+    shell_us = worker_us - core_us
+    framework = figures.get("framework_ceiling", {})
+    shell: dict[str, Any] = {"worker_cpu_us_per_article": worker_us, "core_cpu_us_per_article": round(core_us, 1),
+                             "shell_cpu_us_per_article": round(shell_us, 1)}
+    less_idle = pipeline.get("cpu_us_per_article_less_idle")
+    if less_idle is not None:  # the same without the worker's idle CPU over the backlog's wall time
+        shell["shell_cpu_us_per_article_less_idle"] = round(less_idle - core_us, 1)
+    for key in ("agents_1", "agents_1_uvloop"):
+        faust_us = framework.get(key, {}).get("cpu_us_per_article")
+        shell[f"faust_{key}_cpu_us_per_record"] = faust_us
+        shell[f"ratio_to_faust_{key}"] = round(shell_us / faust_us, 2) if faust_us else None
+    figures["shell"] = shell
+
+
+# The issue's floors (issue 18): name -> (limit, comparison).
+FLOORS = {
+    "shell <= 2.5 x stock 1-agent Faust CPU/record": (2.5, "<="),
+    "offline core >= 800 articles/CPU-s": (800, ">="),
+    "p99 at 200/s <= 100 ms": (100, "<="),
+    "window RSS <= 1536 B/article": (1536, "<="),
+}
+
+
 def floors(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The issue's floors, each with the measured value and whether it holds."""
-    pipeline = figures.get("pipeline", {})
-    offline_ = figures.get("offline", {})
+    """The issue's floors, each with the measured value and whether it holds. The p99 counts only at
+    the 200/s the floor names and when every record arrived; the RSS only with 100,000 held."""
     fixed = figures.get("latency_fixed_rate", {})
     memory = figures.get("memory", {})
+    complete = fixed.get("received") == fixed.get("published") and fixed.get("rate") in (None, 200, 200.0)
+    held = memory.get("window_held")
     checks = {
-        "pipeline / ceiling >= 0.5": pipeline.get("ratio_to_ceiling"),
-        "offline core >= 5000 articles/s": offline_.get("articles_per_cpu_s"),
-        "p99 at 500/s <= 100 ms": fixed.get("p99_ms") if fixed.get("received") == fixed.get("published") else None,
-        "window RSS <= 1536 B/article": memory.get("bytes_per_article_held"),
+        "shell <= 2.5 x stock 1-agent Faust CPU/record": figures.get("shell", {}).get("ratio_to_faust_agents_1"),
+        "offline core >= 800 articles/CPU-s": figures.get("offline", {}).get("articles_per_cpu_s"),
+        "p99 at 200/s <= 100 ms": fixed.get("p99_ms") if complete else None,
+        "window RSS <= 1536 B/article": memory.get("bytes_per_article_held") if held is None or held >= 100_000 else None,
     }
-    limits = {"pipeline / ceiling >= 0.5": (0.5, ">="), "offline core >= 5000 articles/s": (5000, ">="),
-              "p99 at 500/s <= 100 ms": (100, "<="), "window RSS <= 1536 B/article": (1536, "<=")}
     out = {}
     for name, value in checks.items():
-        limit, op = limits[name]
+        limit, op = FLOORS[name]
         holds = None if value is None else (value >= limit if op == ">=" else value <= limit)
-        out[name] = {"value": value, "holds": holds}
+        out[name] = {"value": value, "limit": limit, "holds": holds}
     return out
 
 
@@ -597,14 +660,16 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
         report.put("run", broker=bootstrap, embedded_broker=broker is not None, cpus=os.cpu_count(),
                    load_avg_start=[round(x, 2) for x in os.getloadavg()], python=sys.version.split()[0],
                    started_at=datetime.now(UTC).isoformat(timespec="seconds"))
-        asyncio.run(_run(options, bootstrap, report, workdir))
+        backlog = asyncio.run(_run(options, bootstrap, report, workdir))
     finally:
         if broker is not None:
             broker.stop()
-    # Offline last, with the broker stopped: one process, one core.
-    docs_values = corpus.generate(max(options.offline_articles, options.cli_articles), seed=99, prefix="offline")
-    report.put("offline", **offline(docs_values[: options.offline_articles]))
-    report.put("offline_cli", **offline_cli(docs_values[: options.cli_articles], workdir))
+    # Offline last, with the broker stopped: one process, one core, on the pipeline's own backlog
+    # (the shell cost is the worker's CPU per article minus this, so both see the same articles).
+    report.put("offline", **offline(backlog[: options.offline_articles]))
+    docs_values = corpus.generate(options.cli_articles, seed=99, prefix="offline")
+    report.put("offline_cli", **offline_cli(docs_values, workdir))
+    add_shell_cost(report.figures)
     report.put("run", seconds=round(time.perf_counter() - started, 1), load_avg_end=[round(x, 2) for x in os.getloadavg()])
     report.figures["floors"] = floors(report.figures)
     report.figures["notes"] = report.notes

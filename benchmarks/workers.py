@@ -30,6 +30,38 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def descendants(pid: int) -> list[int]:
+    """The live processes below ``pid`` (children, their children, ...), from /proc (Linux)."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):  # gone meanwhile
+            continue
+        parents.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of ``pid`` and its live descendants: the worker tags in a child process
+    (stream/budget.py), whose CPU is the worker's as much as the parent's is."""
+    total = cpu_seconds(pid)
+    for child in descendants(pid):
+        try:
+            total += cpu_seconds(child)
+        except OSError:  # exited meanwhile
+            pass
+    return total
+
+
 def rss_bytes(pid: int) -> int:
     """Resident set size of a process, from /proc (Linux)."""
     with open(f"/proc/{pid}/statm") as handle:
@@ -129,6 +161,12 @@ class Worker:
 
     @property
     def cpu_seconds(self) -> float:
+        """The worker's CPU: its own and its enrich child's."""
+        return tree_cpu_seconds(self.proc.pid)
+
+    @property
+    def main_cpu_seconds(self) -> float:
+        """The CPU of the worker's main process only (Faust, relate, emit; not the enrich child)."""
         return cpu_seconds(self.proc.pid)
 
     def log_tail(self, lines: int = 30) -> str:

@@ -158,6 +158,7 @@ class BudgetedPrepare:
         self.last_cpu = 0.0  # CPU seconds the child spent on the last article it finished
         self._child_cpu = 0.0  # the child's CPU clock (process time) as it last answered
         self._lock = asyncio.Lock()
+        self._last_json: bytes | None = None  # the last enriched answer's JSON (see prepare_json)
         handle = tempfile.NamedTemporaryFile(prefix="article-stream-stage-", delete=False)
         handle.write(b"\0")
         handle.close()
@@ -267,6 +268,15 @@ class BudgetedPrepare:
         async with self._lock:  # one article at a time in the child
             return await self._prepare(value, origin)
 
+    async def prepare_json(self, value: bytes, origin: Origin) -> tuple[Outcome, bytes | None]:
+        """The Outcome, and for an enriched article the child's JSON of it: the bytes the parent's
+        model was validated from, so the tagged record needs no second serialization (and a replay,
+        validating the same bytes, gets the same model)."""
+        async with self._lock:
+            self._last_json = None
+            outcome = await self._prepare(value, origin)
+            return outcome, self._last_json if outcome.enriched is not None else None
+
     async def _prepare(self, value: bytes, origin: Origin) -> Outcome:
         self.start()
         try:
@@ -317,6 +327,7 @@ class BudgetedPrepare:
     def _outcome(self, answer: tuple) -> Outcome:
         kind, data, timings, self.last_cpu, self._child_cpu = answer
         if kind == "enriched":
+            self._last_json = data
             return Outcome(enriched=EnrichedArticle.model_validate_json(data), timings=timings)
         return Outcome(dead_letter=DeadLetter.model_validate_json(data), timings=timings)
 

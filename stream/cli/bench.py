@@ -26,7 +26,7 @@ def bench(
     prefill: Annotated[int | None, typer.Option("--prefill", help="Articles pre-filled into the window (default 100,000).")] = None,
     large: Annotated[bool, typer.Option("--large", help="Pre-fill the window with 1,000,000 articles (slow).")] = False,
     quick: Annotated[bool, typer.Option("--quick", help="Small sizes: a smoke run of every phase in about a minute.")] = False,
-    rate: Annotated[float | None, typer.Option("--rate", help="Offered rate of the fixed-rate latency phase (default 500/s).")] = None,
+    rate: Annotated[float | None, typer.Option("--rate", help="Offered rate of the fixed-rate latency phase (default 200/s).")] = None,
 ) -> None:
     """Measure the worker against a bare consumer->producer ceiling on the same broker and bytes:
     throughput, end-to-end latency (fixed rate and saturation), offline articles/s, RSS per article held,

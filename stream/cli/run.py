@@ -49,7 +49,9 @@ def worker(kafka: KafkaOptions) -> None:
     aiokafka_log.propagate = True
 
     from stream.worker.app import create_app
+    from stream.worker.loop import use_uvloop
 
+    use_uvloop()  # before the app: Faust runs on the loop of the policy in force
     app, _ = create_app(settings)
     faust_worker = BoundedWorker(
         app,

@@ -101,7 +101,7 @@ class Records:
         self.metrics = metrics
 
     def tagged(self, article: EnrichedArticle, key: bytes, value: bytes, event: faust.EventT) -> Outgoing:
-        return Outgoing(self.topics.tagged, key, value, _ingest_headers(event), "tagged")
+        return Outgoing(self.topics.tagged, key, value, _ingest_headers(event), "tagged", direct=True)
 
     def linked(self, article: EnrichedArticle, story_updates: list[StoryUpdate]) -> list[Outgoing]:
         """The enriched article and its story updates."""
@@ -112,10 +112,11 @@ class Records:
                 _json(article),
                 headers_for(EnrichedArticle, event_id=f"{article.id}:{article.revision}", time=article.processed_at),
                 "enriched",
+                direct=True,
             )
         ]
         records += [
-            Outgoing(self.topics.stories, update.story_id.encode(), _json(update), headers_for(StoryUpdate), "stories")
+            Outgoing(self.topics.stories, update.story_id.encode(), _json(update), headers_for(StoryUpdate), "stories", direct=True)
             for update in story_updates
         ]
         return records
@@ -132,7 +133,7 @@ class Records:
         event_id = None
         if letter.original_offset is not None:
             event_id = f"{letter.original_topic}:{letter.original_partition}:{letter.original_offset}"
-        return Outgoing(self.topics.dlq, key, _json(letter), headers_for(DeadLetter, event_id=event_id), "dlq")
+        return Outgoing(self.topics.dlq, key, _json(letter), headers_for(DeadLetter, event_id=event_id), "dlq", direct=True)
 
     def produce_failed(self, record: Outgoing, error: BaseException) -> Outgoing | None:
         """The dead letter for a record the broker kept refusing (see stream.worker.emit)."""
@@ -296,20 +297,30 @@ def register_agents(app: faust.App, services: Services, records: Records | None 
             services.relator.rebuild()
             log.info("related-story window rebuilt: %d articles", len(services.articles_table))
 
+    # BudgetedPrepare also hands back the child's JSON of the article: the tagged record's bytes.
+    prepare_json = getattr(budgeted, "prepare_json", None)
+
+    async def prepared(event: faust.EventT) -> tuple[Outcome, bytes | None]:
+        if prepare_json is not None:
+            return await prepare_json(event.value or b"", _origin(event))
+        return await budgeted.prepare(event.value or b"", _origin(event)), None
+
     @app.agent(services.topics.raw, name="stream.worker.agents.enrich")
     async def enrich(stream: faust.StreamT) -> None:
         budgeted.start()  # the child loads its resources while the consumer joins the group
         # noack: the emitter acknowledges each input once its output is delivered (or dead-lettered).
         async for event in stream.noack().events():
             metrics.consumed.inc()
-            outcome = await budgeted.prepare(event.value or b"", _origin(event))
+            outcome, value = await prepared(event)
             metrics.observe_outcome(outcome, final=False)
             if outcome.dead_letter is not None:
                 await emitter.emit([records.dead_letter(outcome.dead_letter)], _done(app, event), event.message.tp)
                 continue
             article = outcome.enriched
             assert article is not None
-            key, value = article.id.encode(), _json(article)
+            key = article.id.encode()
+            if value is None:
+                value = _json(article)
             handoff.put(key, value, article)
             await emitter.emit([records.tagged(article, key, value, event)], _done(app, event), event.message.tp)
 

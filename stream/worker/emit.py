@@ -134,9 +134,17 @@ class Outgoing:
     value: bytes
     headers: dict[str, bytes] | None = None
     kind: str = "other"
+    # Straight to the app's producer (``topic.app.producer.send``), not through ``topic.send``: the
+    # values are bytes already (raw codecs), so Faust's per-record message future, codec calls and
+    # callback chain buy nothing here. The producer is the same, so the order of records, acks=-1 and
+    # the delivery future the emitter watches are the same.
+    direct: bool = False
 
     def send(self) -> Awaitable[Awaitable[Any]]:
-        return self.topic.send(key=self.key, value=self.value, headers=self.headers)
+        topic = self.topic
+        if self.direct:
+            return topic.app.producer.send(topic.get_topic_name(), self.key, self.value, None, None, self.headers)
+        return topic.send(key=self.key, value=self.value, headers=self.headers)
 
 
 # Builds the dead letter (to the DLQ topic) for a record that could not be produced; None when there

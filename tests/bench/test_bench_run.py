@@ -6,7 +6,7 @@ import orjson
 
 from benchmarks.faust_ceiling import RESULT_MARKER, Progress, parse_result
 from benchmarks.report import render
-from benchmarks.run import add_ratios, floors, quantiles, rate_from_stamps
+from benchmarks.run import add_ratios, add_shell_cost, floors, quantiles, rate_from_stamps
 
 
 def test_quantiles_of_known_samples():
@@ -24,20 +24,43 @@ def test_rate_from_timestamps():
 
 def test_floors_judge_each_figure():
     figures = {
-        "pipeline": {"ratio_to_ceiling": 0.6},
-        "offline": {"articles_per_cpu_s": 4000.0},
-        "latency_fixed_rate": {"p99_ms": 80.0, "received": 10, "published": 10},
-        "memory": {"bytes_per_article_held": 2000},
+        "shell": {"ratio_to_faust_agents_1": 2.4},
+        "offline": {"articles_per_cpu_s": 700.0},
+        "latency_fixed_rate": {"rate": 200.0, "p99_ms": 80.0, "received": 10, "published": 10},
+        "memory": {"bytes_per_article_held": 2000, "window_held": 100_000},
     }
     verdicts = {name: check["holds"] for name, check in floors(figures).items()}
     assert verdicts == {
-        "pipeline / ceiling >= 0.5": True,
-        "offline core >= 5000 articles/s": False,
-        "p99 at 500/s <= 100 ms": True,
+        "shell <= 2.5 x stock 1-agent Faust CPU/record": True,
+        "offline core >= 800 articles/CPU-s": False,
+        "p99 at 200/s <= 100 ms": True,
         "window RSS <= 1536 B/article": False,
     }
     figures["latency_fixed_rate"]["received"] = 9  # records lost or late: the p99 does not count
-    assert floors(figures)["p99 at 500/s <= 100 ms"]["holds"] is None
+    assert floors(figures)["p99 at 200/s <= 100 ms"]["holds"] is None
+    figures["latency_fixed_rate"].update(received=10, rate=500.0)  # not the floor's rate
+    assert floors(figures)["p99 at 200/s <= 100 ms"]["holds"] is None
+    figures["memory"]["window_held"] = 10_000  # the floor is for a window of 100,000
+    assert floors(figures)["window RSS <= 1536 B/article"]["holds"] is None
+
+
+def test_shell_cost_is_worker_cpu_minus_core_cpu():
+    figures = {
+        "pipeline": {"cpu_us_per_article": 2500.0},
+        "offline": {"articles_per_cpu_s": 1000.0},  # 1000 µs per article
+        "framework_ceiling": {"agents_1": {"cpu_us_per_article": 300.0},
+                              "agents_1_uvloop": {"cpu_us_per_article": 250.0}},
+    }
+    add_shell_cost(figures)
+    shell = figures["shell"]
+    assert shell["core_cpu_us_per_article"] == 1000.0 and shell["shell_cpu_us_per_article"] == 1500.0
+    assert shell["ratio_to_faust_agents_1"] == 5.0 and shell["ratio_to_faust_agents_1_uvloop"] == 6.0
+    assert floors(figures)["shell <= 2.5 x stock 1-agent Faust CPU/record"]["holds"] is False
+    assert "1,500 µs CPU/article (worker 2,500 - core 1,000); x 5.00 stock 1-agent Faust" in render(figures)
+    del figures["shell"], figures["offline"]
+    add_shell_cost(figures)  # no core figure: no shell cost, and its floor is not measured
+    assert "shell" not in figures
+    assert floors(figures)["shell <= 2.5 x stock 1-agent Faust CPU/record"]["holds"] is None
 
 
 def test_render_shows_every_section():
@@ -46,6 +69,7 @@ def test_render_shows_every_section():
         "pipeline": {"articles_per_s": 234.5, "ratio_to_ceiling": 0.019, "outputs": 10, "dead_lettered": 0},
         "scale": {"workers_1": {"workers": 1, "partitions": 2, "articles_per_s": 100.0},
                   "workers_2": {"workers": 2, "partitions": 2, "articles_per_s": 180.0}},
+        "offline": {"articles_per_cpu_s": 547.0},  # below the core's floor of 800
     }
     figures["floors"] = floors(figures)
     text = render(figures)
