@@ -6,8 +6,8 @@ import asyncio
 import time
 from collections.abc import Iterable, Mapping
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaConnectionError, KafkaError
 
 # Errors meaning "not ready yet, ask again": connection refused, no metadata, request timed out.
 _RETRYABLE = (KafkaConnectionError, KafkaError, OSError, asyncio.TimeoutError)
@@ -92,52 +92,11 @@ async def create_topics(
     None. The worker passes those of its settings, so it creates its topics over the same
     authenticated connection it consumes with.
     """
+    from stream.contracts.topics import create_service_topics  # one topic-creation path for the service and the tools
+
     wanted = dict(topics) if isinstance(topics, Mapping) else {name: 1 for name in topics}
-    security = security or {}
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000), **security)
-    await admin.start()
-    try:
-        new = [
-            NewTopic(name, num_partitions=partitions, replication_factor=replication, topic_configs=dict(configs or {}))
-            for name, partitions in wanted.items()
-        ]
-        try:
-            response = await admin.create_topics(new, timeout_ms=int(timeout_s * 1000))
-        except TopicAlreadyExistsError:
-            response = None
-        _raise_for_topic_errors(response)
-        await _wait_for_leaders(admin, wanted, timeout_s)
-    finally:
-        await _close_quietly(admin)
-
-
-def _raise_for_topic_errors(response) -> None:
-    if response is None:
-        return
-    errors = getattr(response, "topic_errors", None) or getattr(response, "topic_error_codes", None) or []
-    for entry in errors:
-        name, code = entry[0], entry[1]
-        # 36 = TOPIC_ALREADY_EXISTS: creating is idempotent for our callers.
-        if code not in (0, 36):
-            message = entry[2] if len(entry) > 2 else ""
-            raise RuntimeError(f"creating topic {name!r} failed with Kafka error {code}: {message}")
-
-
-async def _wait_for_leaders(admin: AIOKafkaAdminClient, wanted: Mapping[str, int], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    pending = dict(wanted)
-    while True:
-        described = await admin.describe_topics(list(pending))
-        for topic in described:
-            partitions = topic.get("partitions") or []
-            led = [p for p in partitions if p.get("leader", -1) >= 0]
-            if topic.get("error_code", 0) == 0 and len(led) >= pending.get(topic["topic"], 1):
-                pending.pop(topic["topic"], None)
-        if not pending:
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"topics without partition leaders after {timeout_s}s: {sorted(pending)}")
-        await asyncio.sleep(0.1)
+    client = {"bootstrap_servers": bootstrap, **(security or {})}
+    await create_service_topics(client, {name: (n, configs or {}) for name, n in wanted.items()}, replication, timeout_s)
 
 
 async def _close_quietly(admin: AIOKafkaAdminClient) -> None:
