@@ -317,7 +317,7 @@ class Tagger:
                     or self._in_street_name(text, end)
                     or (name_like and not in_title and _capitalised_after(text, end))
                     or self._half_of_hyphenated(text, start, end, caps)
-                    or (name_like and self._starts_company_name(text, end))
+                    or ((name_like or p[2] in CITY_KINDS) and self._starts_company_name(text, end))
                     or self._names_currency(p, low, end))
 
     def _names_currency(self, p: tuple, low: str, end: int) -> bool:
