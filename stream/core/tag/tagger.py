@@ -321,11 +321,18 @@ class Tagger:
                     or self._names_currency(p, low, end))
 
     def _names_currency(self, p: tuple, low: str, end: int) -> bool:
-        """"Canadian dlr bond", "U.S. dollar": a currency, not the story's place."""
-        if p[2] not in ("country", "variant", "demonym") or low[end:end + 1] != " ":
+        """"Canadian dlr bond", "U.S. dollar": a currency; "the Paris Club", "the Paris agreement":
+        a body or an agreement named after a city. Neither is the story's place."""
+        if low[end:end + 1] != " ":
+            return False
+        if p[2] in ("country", "variant", "demonym"):
+            words = self.res.cues["currency_words"]
+        elif p[2] in CITY_KINDS:
+            words = self.res.cues["named_after_words"]
+        else:
             return False
         following = _NEXT_WORD.match(low, end + 1)
-        return following is not None and following.group() in self.res.cues["currency_words"]
+        return following is not None and following.group() in words
 
     @staticmethod
     def _written_as_place(p: tuple, text: str, start: int, end: int) -> bool:
