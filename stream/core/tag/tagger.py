@@ -35,6 +35,8 @@ W_LEAD = 1.5  # first paragraph
 W_BODY = 1.0
 KIND_FACTOR = {"demonym": 0.8, "city": 0.9, "capital": 0.9}
 CITY_KINDS = ("city", "capital")
+# Kinds of place a company is named after ("First Chicago Ltd"; US cities are stored with their state's code).
+COMPANY_PLACE_KINDS = ("city", "capital", "subdivision")
 W_PUBLISHER_TOPIC = 6.0  # a publisher's own section/topic tag: as strong as a specific term in the title
 # A US town this large is a place tag when named as places are ("in Little Rock", a title) even
 # in an article that names no state; it adds no region (the state may be another one's).
@@ -317,7 +319,7 @@ class Tagger:
                     or self._in_street_name(text, end)
                     or (name_like and not in_title and _capitalised_after(text, end))
                     or self._half_of_hyphenated(text, start, end, caps)
-                    or ((name_like or p[2] in CITY_KINDS) and self._starts_company_name(text, end))
+                    or ((name_like or p[2] in COMPANY_PLACE_KINDS) and self._starts_company_name(text, end))
                     or self._names_currency(p, low, end))
 
     def _names_currency(self, p: tuple, low: str, end: int) -> bool:
@@ -385,7 +387,7 @@ class Tagger:
             return False
         tails = self.res.cues["company_tails"]
         for word in _FOLLOWING_WORDS.match(text, end).group().split():
-            if word[0] == "<" or word.lower() in tails:
+            if word[0] == "<" or word.lower().rstrip(",;:") in tails:  # "Ltd," ends a clause
                 return True
             if not word[0].isupper():
                 break
