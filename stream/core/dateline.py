@@ -11,7 +11,7 @@ from dataclasses import dataclass
 # Place in capitals (a comma may join a state: "SPRINGFIELD, Ill."), then an optional date and an
 # optional "(Agency)", then a dash or colon. Bounded quantifiers keep the work linear on hostile text.
 _DATELINE = re.compile(
-    r"""\A[ \t]*
+    r"""\A[ \t]*(?:\*{1,8}[ ]?)?  # "****LONDON": a priority marker before the place
     (?P<place>[A-Z][A-Z'.\-]{1,30}(?:[ ][A-Z][A-Z'.\-]{1,30}){0,3})
     (?:,[ ](?P<region>(?:[A-Z][A-Za-z]{1,12}\.?|(?:[A-Z]\.){1,3})(?:[ ](?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?[ ]\d)[A-Z][a-z]{1,12}\.?){0,2}))??
     (?:,?[ ](?P<date>(?:[A-Z][A-Za-z]{2,8}\.?[ ]\d{1,2})|(?:\d{4}-\d{2}-\d{2})))?

@@ -254,6 +254,8 @@ def _load_ambiguity(cues: dict[str, frozenset[str]]) -> dict:
     amb = json.loads((DATA / "ambiguous_places.json").read_text(encoding="utf-8"))
     cues["company_tails"] = frozenset(amb["company_tails"])
     cues["combining_forms"] = frozenset(amb["combining_forms"])
+    cues["currency_words"] = frozenset(amb["currency_words"])
+    cues["named_after_words"] = frozenset(amb["named_after_words"])
     for rule in amb["rules"].values():
         for key in ("cues", "veto"):
             if key in rule:

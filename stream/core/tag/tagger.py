@@ -35,6 +35,8 @@ W_LEAD = 1.5  # first paragraph
 W_BODY = 1.0
 KIND_FACTOR = {"demonym": 0.8, "city": 0.9, "capital": 0.9}
 CITY_KINDS = ("city", "capital")
+# Kinds of place a company is named after ("First Chicago Ltd"; US cities are stored with their state's code).
+COMPANY_PLACE_KINDS = ("city", "capital", "subdivision")
 W_PUBLISHER_TOPIC = 6.0  # a publisher's own section/topic tag: as strong as a specific term in the title
 # A US town this large is a place tag when named as places are ("in Little Rock", a title) even
 # in an article that names no state; it adds no region (the state may be another one's).
@@ -66,6 +68,7 @@ TOPIC_HALF_SCORE = 8.0  # length-normalised hit weight at which a topic scores 0
 _FOLLOWING_CAPITALISED = re.compile(r"(?: [A-Z][\w'’.\-]*){1,2}")
 _WORD_BEFORE = re.compile(r"[A-Za-z.]+\Z")
 _WORD_AT = re.compile(r"[A-Za-z.]*[A-Za-z]\.?")
+_NEXT_WORD = re.compile(r"[a-z]+")
 # The four words after a place: a company's tail word or ticker among its capitalised followers.
 _FOLLOWING_WORDS = re.compile(r"(?: [^\s]{1,20}){1,4}")
 # Place-tag slugs spell out the abbreviations town names are written with either way.
@@ -316,7 +319,22 @@ class Tagger:
                     or self._in_street_name(text, end)
                     or (name_like and not in_title and _capitalised_after(text, end))
                     or self._half_of_hyphenated(text, start, end, caps)
-                    or (name_like and self._starts_company_name(text, end)))
+                    or ((name_like or p[2] in COMPANY_PLACE_KINDS) and self._starts_company_name(text, end))
+                    or self._names_currency(p, low, end))
+
+    def _names_currency(self, p: tuple, low: str, end: int) -> bool:
+        """"Canadian dlr bond", "U.S. dollar": a currency; "the Paris Club", "the Paris agreement":
+        a body or an agreement named after a city. Neither is the story's place."""
+        if low[end:end + 1] != " ":
+            return False
+        if p[2] in ("country", "variant", "demonym"):
+            words = self.res.cues["currency_words"]
+        elif p[2] in CITY_KINDS:
+            words = self.res.cues["named_after_words"]
+        else:
+            return False
+        following = _NEXT_WORD.match(low, end + 1)
+        return following is not None and following.group() in words
 
     @staticmethod
     def _written_as_place(p: tuple, text: str, start: int, end: int) -> bool:
@@ -369,7 +387,7 @@ class Tagger:
             return False
         tails = self.res.cues["company_tails"]
         for word in _FOLLOWING_WORDS.match(text, end).group().split():
-            if word[0] == "<" or word.lower() in tails:
+            if word[0] == "<" or word.lower().rstrip(",;:") in tails:  # "Ltd," ends a clause
                 return True
             if not word[0].isupper():
                 break
@@ -389,10 +407,17 @@ class Tagger:
         """The dateline's place; a state or country in it ("PORTLAND, Ore.") beats a city name."""
         span = text[start:end]
         best = None
+        comma = span.find(", ")  # "NEW BRITAIN, Conn.": what follows the comma says where the town is
+        state = self.res.us_state_pattern.match(span, comma + 2) if comma >= 0 else None
+        if state is not None:  # "RIPLEY, W. Va.", "NORTH DIGHTON, MA."
+            s, e = comma + 2, state.end()
+            self._add_region(regions, self.res.us_states[state.group()], W_DATELINE, "dateline", field, text,
+                             start + s, start + e)
+            return
         for s, e, (_, place, _) in self.res.matcher.scan(span):
             if place is None or (place[2] == "abbrev" and span[s - 2:s] != ", "):
                 continue  # "LA PAZ" is not Louisiana
-            rank = 1 if place[2] in ("city", "capital", "demonym") else 0
+            rank = 2 if place[2] in ("city", "capital", "demonym") else 0 if 0 <= comma < s else 1
             if best is None or rank < best[0]:
                 best = (rank, place, s, e)
         if best is not None:
@@ -402,10 +427,28 @@ class Tagger:
             return
         # A town the gazetteer does not know: the larger dateline-only table.
         name = span.split(",")[0].strip()
-        code = self.res.dateline_places.get(" ".join(fold(name).split())) if name else None
+        code = self._dateline_place_code(name) if name else None
         if code:
             s = text.find(name, start)
             self._add_region(regions, code, W_DATELINE, "dateline", field, text, s, s + len(name))
+
+    def _dateline_place_code(self, name: str) -> str | None:
+        """A dateline town outside the gazetteer: the larger table, else a US town of 1,000+ people
+        ("VALLEY FORGE", "ST. PAUL" spelt "Saint Paul"; its state if only one has such a town):
+        a wire's home-country datelines often leave the state out."""
+        key = " ".join(fold(name).split())
+        code = self.res.dateline_places.get(key)
+        if code:
+            return code
+        town = " ".join(w.capitalize() for w in key.split())
+        for short, full in (("St. ", "Saint "), ("St ", "Saint "), ("Mt. ", "Mount "), ("Mt ", "Mount "), ("Ft. ", "Fort "),
+                            ("Ft ", "Fort ")):
+            if town.startswith(short) and town not in self.res.us_towns:
+                town = full + town[len(short):]
+        states = self.res.us_towns.get(town)
+        if states:
+            return next(iter(states)) if len(states) == 1 else "US"
+        return None
 
     @staticmethod
     def _add_region(regions: dict, code: str, weight: float, where: str, field: str, text: str,

@@ -105,3 +105,37 @@ def test_places_in_context_names_and_companies_are_not_regions(tagger):
     assert {"IQ", "TR"} <= codes("", "IRAQ-TURKEY OIL PIPELINE CUT BY LANDSLIDE")
     assert "US" in codes("Japan opened its market to U.S.-made chips.")
     assert "JO" in codes("Trade house Kaines said it sold Jordan two cargoes of white sugar.")
+
+
+def test_a_dateline_state_beats_a_place_inside_the_town_name(tagger):
+    # "NEW BRITAIN, Conn." is in Connecticut, "RIPLEY, W. Va." in West Virginia: not Britain.
+    for dateline, state in (("NEW BRITAIN, Conn.", "US-CT"), ("RIPLEY, W. Va.", "US-WV"), ("OLD TOWN, Me.", "US-ME"),
+                            ("NORTH DIGHTON, MA.", "US-MA")):
+        found = regions(tagger, f"{dateline}, March 4 - The company said profits rose.")
+        assert found[state].primary and found["US"].primary, dateline
+        assert "GB" not in found
+
+
+def test_a_dateline_town_from_the_us_towns_table(tagger):
+    found = regions(tagger, "UPPER SADDLE RIVER, March 30 - The company said profits rose.")
+    assert found["US-NJ"].primary
+    assert found["US"].primary
+    found = regions(tagger, "ST. PAUL, March 17 - The company said profits rose.")
+    assert found["US"].primary and "RE" not in found
+
+
+def test_a_priority_marker_before_the_dateline(tagger):
+    found = regions(tagger, "****LONDON, March 26 - Libya is reported to have bought sugar, traders said.")
+    assert found["GB"].primary and found["GB"].evidence[0].text == "LONDON"
+
+
+def test_a_currency_or_a_body_named_after_a_place_is_not_that_place(tagger):
+    found = regions(tagger, "LONDON, March 12 - The bank is issuing a 100 mln Canadian dlr eurobond, "
+                            "priced at 50 U.S. Cents over the rate agreed with the Paris Club.")
+    assert "CA" not in found and "US" not in found and "FR" not in found
+    found = regions(tagger, "LONDON, March 12 - Canadian and French officials met in Paris.")
+    assert "CA" in found and "FR" in found
+
+
+def test_a_city_starting_a_company_name_is_the_company(tagger):
+    assert "US" not in regions(tagger, "LONDON, March 4 - The loan was arranged by First Chicago Ltd, the bank said.")
