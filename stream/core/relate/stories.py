@@ -4,7 +4,7 @@ profiles and the story updates emitted."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from itertools import compress, repeat
 from operator import mul, sub
 from typing import Any
@@ -181,7 +181,11 @@ class Stories:
             tag_scores.setdefault(story, 0.0)
         out = self._content_gate(tag_scores, content, recalled)
         if not out:
-            dormant = {s: score for s, score in self._dormant_story_scores(query, t).items() if score >= cfg.story_join_threshold}
+            # a story compared above whose content is too far for a join at join_threshold need not be profiled
+            floor = max(cfg.content_min, cfg.content_join - cfg.content_link_weight * cfg.join_threshold)
+            skip = {s for s, (cosine, _exact) in content.seen.items() if cosine < floor - _MARGIN}
+            scored_dormant = self._dormant_story_scores(query, t, skip)
+            dormant = {s: score for s, score in scored_dormant.items() if score >= cfg.story_join_threshold}
             out = self._content_gate({s: cfg.join_threshold for s in dormant}, content)
         return out, recalled & out.keys()
 
@@ -239,7 +243,11 @@ class Stories:
                 if link >= cfg.join_threshold:
                     out[story] = link
                 continue
-            cosine = content.cosine(record.centroid)
+            # the least cosine that can join (below it, the cosine need not be exact: see cosine())
+            floor = max(cfg.content_min, cfg.content_join - cfg.content_link_weight * link)
+            if story in recalled:
+                floor = min(floor, cfg.content_recall_min)
+            cosine = content.cosine(story, record.centroid, floor)
             score = cosine + cfg.content_link_weight * link
             if story in recalled and cosine >= cfg.content_recall_min:
                 out[story] = max(score, cfg.content_join)
@@ -247,9 +255,10 @@ class Stories:
                 out[story] = score
         return out
 
-    def _dormant_story_scores(self, query: Query, t: float) -> dict[str, float]:
+    def _dormant_story_scores(self, query: Query, t: float, skip: Container[str] = ()) -> dict[str, float]:
         """Stories matched by their top-tag profile: cosine of IDF vectors (story side weighted by the
-        share of its articles carrying the tag) times the decay since the story's last article."""
+        share of its articles carrying the tag) times the decay since the story's last article.
+        Stories of ``skip`` (known not to be joinable) are left out."""
         held = self._window_index.held
         weights = {name: w for tid, name, w in query if w > 0.0}
         norm_sq = sum(w * w for w in weights.values())
@@ -272,7 +281,7 @@ class Stories:
         out: dict[str, float] = {}
         for story_id, _evidence in shortlist:
             record = self.stories.get(story_id)
-            if type(record) is not StoryRecord:
+            if type(record) is not StoryRecord or story_id in skip:
                 continue
             cosine = self._profile_cosine(record, weights, norm_sq, log_n, min_anchor)
             if cosine is None:
@@ -398,11 +407,16 @@ class Stories:
 
 
 
+# A cosine bound this far below a floor proves the cosine is below it, whatever the rounding.
+_MARGIN = 1e-9
+
+
 class _ContentQuery:
     """An article's content vector weighted by IDF over the live stories' centroids (``ln(N)`` of
-    ``exp(log_n)`` minus ``ln(df + 1)``, ``log_df``) times the words' general-usage factors."""
+    ``exp(log_n)`` minus ``ln(df + 1)``, ``log_df``) times the words' general-usage factors; ``seen``:
+    story -> (cosine, exact) of the stories compared so far."""
 
-    __slots__ = ("weighted", "norm", "_log_n", "_log_df", "_usage")
+    __slots__ = ("weighted", "norm", "seen", "_log_n", "_log_df", "_usage")
 
     def __init__(
         self, vector: dict[str, float], log_df: dict[str, float], log_n: float, usage: dict[str, float] | None = None
@@ -411,18 +425,34 @@ class _ContentQuery:
         weights = list(map(mul, vector.values(), self._idfs(vector)))
         self.weighted = dict(zip(vector, weights))
         self.norm = math.sqrt(sum(map(mul, weights, weights)))
+        self.seen: dict[str, tuple[float, bool]] = {}
 
     def _idfs(self, terms: Iterable[str]) -> Iterator[float]:
         """(log_n - ln(df + 1)) x usage factor of each term (a term in no centroid: ln 1 = 0)."""
         return map(mul, map(sub, repeat(self._log_n), map(self._log_df, terms, repeat(0.0))), map(self._usage, terms, repeat(1.0)))
 
-    def cosine(self, centroid: tuple[Any, ...]) -> float:
-        """IDF-weighted cosine with a stored centroid (flat ``(term, weight, ...)``). The content path's
-        hot spot: map and sum run the loop in C; a term the article lacks adds 0.0 to the dot product."""
+    def cosine(self, story: str, centroid: tuple[Any, ...], floor: float = 0.0) -> float:
+        """IDF-weighted cosine with a story's stored centroid (flat ``(term, weight, ...)``), or, when
+        that is below ``floor``, possibly an upper bound of it that is below ``floor`` too: the cosine
+        over the shared terms alone (the centroid's norm over all its terms is at least that over the
+        shared ones). Most stories compared are refused; the bound costs the shared terms only."""
+        known = self.seen.get(story)
+        if known is not None and (known[1] or known[0] < floor - _MARGIN):
+            return known[0]
         terms = centroid[::2]
+        article = list(map(self.weighted.get, terms, repeat(0.0)))
+        present = list(map(bool, article))
+        shared_terms = list(compress(terms, present))
+        shared = list(map(mul, compress(centroid[1::2], present), self._idfs(shared_terms)))
+        # the dot product: the terms the article lacks add 0.0, so the shared ones alone, in order
+        dot = sum(map(mul, compress(article, present), shared))
+        shared_sq = sum(map(mul, shared, shared))
+        bound = dot / (self.norm * math.sqrt(shared_sq)) if shared_sq > 0.0 else 0.0
+        if bound < floor - _MARGIN:
+            self.seen[story] = (bound, False)
+            return bound
         weights = list(map(mul, centroid[1::2], self._idfs(terms)))
         sq = sum(map(mul, weights, weights))
-        if sq <= 0.0:
-            return 0.0
-        dot = sum(map(mul, map(self.weighted.get, terms, repeat(0.0)), weights))
-        return dot / (self.norm * math.sqrt(sq))
+        cosine = dot / (self.norm * math.sqrt(sq)) if sq > 0.0 else 0.0
+        self.seen[story] = (cosine, True)
+        return cosine
