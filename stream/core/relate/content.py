@@ -9,16 +9,21 @@ small integers (Python caches them: a centroid costs one tuple, no float objects
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from collections import Counter
 from functools import lru_cache
+from itertools import chain, compress, filterfalse, repeat
+from operator import add, mul, truediv
 from pathlib import Path
 from typing import Any
 
 _STOPWORDS_FILE = Path(__file__).parents[1] / "normalize" / "data" / "stopwords_en.txt"
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+# _WORD's matches of two characters or more (the lookahead refuses a one-character word where
+# _WORD would match it, and findall then goes on from the next character, as after that match)
+_TOKEN = re.compile(r"(?=[^\W_](?:[^\W_]|['’-][^\W_]))" + _WORD.pattern)
+_TF = [0.0, 1.0]
 _QUANT = 250  # a centroid weight in (0, 1] is stored as an int in 1..250
 
 
@@ -32,18 +37,31 @@ def content_vector(text: str, max_chars: int, usage: dict[str, float] | None = N
     """Unit-length sublinear-TF vector of ``text``'s first ``max_chars`` characters (the lead carries
     what the story is about; the tail of a long page adds cost, not signal). With ``keep``, only the
     ``keep`` terms heaviest by TF times their ``usage`` factor (see usage_factors) are kept."""
-    stop = _stopwords()
-    counts = Counter(_WORD.findall(text[:max_chars].lower()))  # counted in C; filtered per distinct word
-    log = math.log
-    weights = {term: 1.0 + log(n) for term, n in counts.items() if len(term) > 1 and term not in stop}
-    if not weights:
+    # Per article this runs over ~150 distinct words: the loops are map/filter/sorted in C, not
+    # Python-level (the same arithmetic, in the same order, as the plain loops would do).
+    counts = Counter(_TOKEN.findall(text[:max_chars].lower()))  # words of 2+ characters, first-seen order
+    terms = list(filterfalse(_stopwords().__contains__, counts))
+    if not terms:
         return {}
-    if keep and len(weights) > keep:
-        factor = (usage or {}).get
-        top = heapq.nlargest(keep, [(w * factor(term, 1.0), term, w) for term, w in weights.items()])
-        weights = {term: w for _key, term, w in top}
-    norm = math.sqrt(sum(w * w for w in weights.values()))
-    return {term: w / norm for term, w in weights.items()}
+    tf = _sublinear_tf(max(counts.values()))
+    weights = list(map(tf.__getitem__, map(counts.__getitem__, terms)))
+    if keep and len(terms) > keep:
+        keys = dict(zip(terms, map(mul, weights, map((usage or {}).get, terms, repeat(1.0)))))
+        # the heaviest by (TF x usage, term), as heapq.nlargest ranks those distinct pairs: by term,
+        # then stably by key (two sorts on plain keys are cheaper than one on tuples)
+        terms = sorted(sorted(terms, reverse=True), key=keys.__getitem__, reverse=True)[:keep]
+        tf_of = dict(zip(keys, weights)).__getitem__
+        weights = list(map(tf_of, terms))
+    norm = math.sqrt(sum(map(mul, weights, weights)))
+    return dict(zip(terms, map(truediv, weights, repeat(norm))))
+
+
+def _sublinear_tf(largest: int) -> list[float]:
+    """1 + ln(n) for n = 0..largest (index 0 unused), grown and kept between calls."""
+    table = _TF
+    while len(table) <= largest:
+        table.append(1.0 + math.log(len(table)))
+    return table
 
 
 @lru_cache(maxsize=4)
@@ -65,29 +83,31 @@ def usage_factors(common: float, rare: float) -> dict[str, float]:
 
 def centroid_terms(centroid: tuple[Any, ...]) -> dict[str, float]:
     """The flat stored centroid ``(term, q, term, q, ...)`` as term -> weight."""
-    return {term: q / _QUANT for term, q in zip(centroid[::2], centroid[1::2])}
+    return dict(zip(centroid[::2], map(truediv, centroid[1::2], repeat(_QUANT))))
 
 
 def flat_centroid(weights: dict[str, float], keep: int) -> tuple[Any, ...]:
     """The ``keep`` heaviest terms of ``weights`` (re-normalised to a top weight of 1), flat and quantised."""
     if not weights:
         return ()
-    top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:keep]
-    scale = _QUANT / top[0][1]
-    out: list[Any] = []
-    for term, w in top:
-        q = int(round(w * scale))
-        if q > 0:
-            out += (term, q)
-    return tuple(out)
+    # heaviest first, ties by term (as sorting (-weight, term) pairs): by term, then stably by weight
+    # (two sorts on plain keys are cheaper than one on tuples)
+    terms = sorted(sorted(weights), key=weights.__getitem__, reverse=True)[:keep]
+    top = list(map(weights.__getitem__, terms))
+    scale = _QUANT / top[0]
+    quantised = list(map(round, map(mul, top, repeat(scale))))
+    return tuple(chain.from_iterable(compress(zip(terms, quantised), map((0).__lt__, quantised))))
 
 
 def mean_centroid(parts: list[tuple[dict[str, float], int]]) -> dict[str, float]:
     """Mean of unit-length vectors weighted by article counts (``(weights, count)`` each), unit length."""
     acc: dict[str, float] = {}
     for weights, count in parts:
-        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        for term, w in weights.items():
-            acc[term] = acc.get(term, 0.0) + count * w / norm
-    norm = math.sqrt(sum(w * w for w in acc.values())) or 1.0
-    return {term: w / norm for term, w in acc.items()}
+        values = weights.values()
+        norm = math.sqrt(sum(map(mul, values, values))) or 1.0
+        shares = map(truediv, map(mul, repeat(count), values), repeat(norm))  # count * w / norm
+        # each term once per part, so reading acc while it is updated sees the sum before this part
+        acc.update(zip(weights, map(add, map(acc.get, weights, repeat(0.0)), shares)))
+    values = acc.values()
+    norm = math.sqrt(sum(map(mul, values, values))) or 1.0
+    return dict(zip(acc, map(truediv, values, repeat(norm))))

@@ -7,6 +7,8 @@ import heapq
 import math
 from array import array
 from collections import deque
+from collections.abc import Iterable
+from itertools import filterfalse
 
 from stream.core.relate.base import _BUCKET_SECONDS, _SEQ, _posted, _seq_array
 from stream.core.relate.heap import release_free_heap
@@ -37,9 +39,10 @@ class WindowIndex:
         # Content: in how many live stories' centroids each term is (the IDF of content.py), and how
         # many live stories have a centroid.
         self._term_df: dict[str, int] = {}
+        self._term_log_df: dict[str, float] = {}  # ln(df + 1) of each term: an idf is a subtraction
         self._centroids = 0
-        # term -> live stories whose centroid holds it (stale entries linger until the list is compacted)
-        self._term_stories: dict[str, list[str]] = {}
+        # term -> the live stories whose centroid holds it: one story's id, or a dict of their ids
+        self._term_stories: dict[str, str | dict[str, None]] = {}
         self._by_fingerprint: dict[int | str, str] = {}  # compact fingerprint -> first article id
         self._article_buckets: dict[int, array] = {}  # sequence numbers
         self._article_bucket_heap: list[int] = []
@@ -165,38 +168,46 @@ class WindowIndex:
             self._story_postings[tid] = _posted(self._story_postings[tid], story_id, list)
         self._schedule_story(story_id, record.last_seen)
 
-    def _count_terms(self, centroid: tuple, delta: int, story_id: str | None = None) -> None:
-        """Count a live story's centroid terms in (``delta`` 1) or out (-1) of the content DF (and,
-        counting in with ``story_id``, post the story under its terms)."""
-        if not centroid:
+    def _count_terms(self, centroid: tuple, delta: int, story_id: str) -> None:
+        """Count a live story's centroid in (``delta`` 1) or out (-1) of the content DF."""
+        if centroid:
+            self._centroids += delta
+            self._count_term_list(centroid[::2], delta, story_id)
+
+    def _recount_terms(self, old: tuple, new: tuple, story_id: str) -> None:
+        """A live story's centroid ``old`` replaced by ``new``: only the terms that came or went are
+        counted (the same state as counting ``old`` out and ``new`` in, at a fraction of the work)."""
+        if not old or not new:
+            self._count_terms(old, -1, story_id)
+            self._count_terms(new, 1, story_id)
             return
-        self._centroids += delta
-        df, postings = self._term_df, self._term_stories
-        for term in centroid[::2]:
+        old_terms, new_terms = old[::2], new[::2]
+        self._count_term_list(list(filterfalse(set(new_terms).__contains__, old_terms)), -1, story_id)
+        self._count_term_list(list(filterfalse(set(old_terms).__contains__, new_terms)), 1, story_id)
+
+    def _count_term_list(self, terms: Iterable[str], delta: int, story_id: str) -> None:
+        """Count ``terms`` of a story's centroid in or out of the content DF, its ln(df + 1), and the term ->
+        stories postings (kept exact: only live centroids holding the term)."""
+        df, log_df, postings, log = self._term_df, self._term_log_df, self._term_stories, math.log
+        for term in terms:
             count = df.get(term, 0) + delta
+            posted = postings.get(term)
             if count > 0:
                 df[term] = count
+                log_df[term] = log(count + 1)
+                if delta > 0:  # a story id alone while it is the only one (most terms): no dict for it
+                    if posted is None:
+                        postings[term] = story_id
+                    elif type(posted) is str:
+                        postings[term] = {posted: None, story_id: None}
+                    else:
+                        posted[story_id] = None
+                elif type(posted) is dict:
+                    del posted[story_id]
+                    if len(posted) == 1:
+                        postings[term] = next(iter(posted))
             else:
-                df.pop(term, None)
-            if delta > 0 and story_id is not None:
-                posted = postings.get(term)
-                if posted is None:
-                    postings[term] = [story_id]
-                elif posted[-1] != story_id:
-                    posted.append(story_id)
-                    if len(posted) > 2 * count + 16:
-                        postings[term] = self._live_term_postings(term, posted)
-            elif count <= 0:
-                postings.pop(term, None)
-
-    def _live_term_postings(self, term: str, posted: list[str]) -> list[str]:
-        """The stories of ``posted`` whose current centroid holds ``term``, once each, in order."""
-        out: dict[str, None] = {}
-        for story_id in posted:
-            record = self.stories.get(story_id)
-            if type(record) is StoryRecord and term in record.centroid[::2]:
-                out[story_id] = None
-        return list(out)
+                del df[term], log_df[term], postings[term]
 
     def _schedule_story(self, story_id: str, due: float) -> None:
         """Check the story for expiry once ``due`` is older than the dormant horizon."""
@@ -279,7 +290,7 @@ class WindowIndex:
                     continue
                 if type(record) is StoryRecord:
                     self._unpost_story_tags(story_id, list(record.tags))
-                    self._count_terms(record.centroid, -1)
+                    self._count_terms(record.centroid, -1, story_id)
                 del self.stories[story_id]
 
     def _held_for_recall(self, record: StoryRecord | MergedStory) -> bool:

@@ -3,8 +3,10 @@ profiles and the story updates emitted."""
 
 from __future__ import annotations
 
-import heapq
 import math
+from collections.abc import Container, Iterable, Iterator
+from itertools import compress, repeat
+from operator import mul, sub
 from typing import Any
 
 from stream.contracts import StoryEvent, StoryUpdate
@@ -73,8 +75,8 @@ class Stories:
         survivor = self.stories[survivor_id]
         old_tags = set(survivor.tags)
         size, first_seen, last_seen, profile = survivor.size, survivor.first_seen, survivor.last_seen, survivor.top_tags
-        parts = [(centroid_terms(survivor.centroid), survivor.size)]
-        self._count_terms(survivor.centroid, -1)
+        old_centroid = survivor.centroid
+        parts = [(centroid_terms(old_centroid), survivor.size)]
         for absorbed_id in to_merge[1:]:
             absorbed = self.stories[absorbed_id]
             size += absorbed.size
@@ -85,7 +87,7 @@ class Stories:
                 counts[tag] = counts.get(tag, 0) + count
             profile = flat_profile(counts.items())
             parts.append((centroid_terms(absorbed.centroid), absorbed.size))
-            self._count_terms(absorbed.centroid, -1)
+            self._count_terms(absorbed.centroid, -1, absorbed_id)
             self._unpost_story_tags(absorbed_id, list(absorbed.tags))
             tombstone = MergedStory(survivor_id, max(absorbed.last_seen, t))
             self.stories[absorbed_id] = tombstone
@@ -97,7 +99,7 @@ class Stories:
             centroid,
         )
         self.stories[survivor_id] = survivor
-        self._count_terms(centroid, 1, survivor_id)
+        self._recount_terms(old_centroid, centroid, survivor_id)
         new_tags = set(survivor.tags)
         self._unpost_story_tags(survivor_id, sorted(old_tags - new_tags))
         self._index_story(survivor_id, survivor, old_tags)
@@ -174,12 +176,16 @@ class Stories:
         for story in recalled:
             tag_scores[story] = max(tag_scores.get(story, 0.0), cfg.join_threshold)
         usage = usage_factors(cfg.content_common_zipf, cfg.content_rare_zipf) if cfg.content_common_zipf > 0.0 else {}
-        content = _ContentQuery(vector, self._term_df, math.log(self._centroids + cfg.prior_articles), usage)
+        content = _ContentQuery(vector, self._term_log_df, math.log(self._centroids + cfg.prior_articles), usage)
         for story in self._term_candidates(content):
             tag_scores.setdefault(story, 0.0)
         out = self._content_gate(tag_scores, content, recalled)
         if not out:
-            dormant = {s: score for s, score in self._dormant_story_scores(query, t).items() if score >= cfg.story_join_threshold}
+            # a story compared above whose content is too far for a join at join_threshold need not be profiled
+            floor = max(cfg.content_min, cfg.content_join - cfg.content_link_weight * cfg.join_threshold)
+            skip = {s for s, (cosine, _exact) in content.seen.items() if cosine < floor - _MARGIN}
+            scored_dormant = self._dormant_story_scores(query, t, skip)
+            dormant = {s: score for s, score in scored_dormant.items() if score >= cfg.story_join_threshold}
             out = self._content_gate({s: cfg.join_threshold for s in dormant}, content)
         return out, recalled & out.keys()
 
@@ -200,20 +206,24 @@ class Stories:
         cfg = self.config
         if cfg.content_probe_terms <= 0:
             return []
-        df, postings = self._term_df, self._term_stories
+        postings = self._term_stories
+        # terms in 1..content_probe_df live stories (a term in none is not in the DF: it gets
+        # content_probe_df + 1); the test runs as C calls over the ~96 terms
         probe_df = cfg.content_probe_df
-        probes = heapq.nlargest(
-            cfg.content_probe_terms, ((w, term) for term, w in content.weighted.items() if 0 < df.get(term, 0) <= probe_df)
-        )
+        weighted = content.weighted
+        in_few = map(probe_df.__ge__, map(self._term_df.get, weighted, repeat(probe_df + 1)))
+        telling = compress(zip(weighted.values(), weighted), in_few)
+        # (weight, term) pairs are distinct: the first of the sorted ones are heapq.nlargest's
+        probes = sorted(telling, reverse=True)[: cfg.content_probe_terms]
         found: dict[str, int] = {}
-        stories = self.stories
+        get = found.get
         for _weight, term in probes:
-            # stale postings (a story re-profiled or merged since) are skipped: the answer is the
-            # same as from postings rebuilt from the stories mapping
-            for story_id in set(postings.get(term, ())):
-                record = stories.get(story_id)
-                if type(record) is StoryRecord and term in record.centroid:
-                    found[story_id] = found.get(story_id, 0) + 1
+            posted = postings[term]  # exact: the live stories whose centroid holds the term
+            if type(posted) is str:
+                found[posted] = get(posted, 0) + 1
+            else:
+                for story_id in posted:
+                    found[story_id] = get(story_id, 0) + 1
         ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
         return [story_id for story_id, hits in ranked[: cfg.content_probe_stories] if hits >= cfg.content_probe_hits]
 
@@ -233,7 +243,11 @@ class Stories:
                 if link >= cfg.join_threshold:
                     out[story] = link
                 continue
-            cosine = content.cosine(record.centroid)
+            # the least cosine that can join (below it, the cosine need not be exact: see cosine())
+            floor = max(cfg.content_min, cfg.content_join - cfg.content_link_weight * link)
+            if story in recalled:
+                floor = min(floor, cfg.content_recall_min)
+            cosine = content.cosine(story, record.centroid, floor)
             score = cosine + cfg.content_link_weight * link
             if story in recalled and cosine >= cfg.content_recall_min:
                 out[story] = max(score, cfg.content_join)
@@ -241,9 +255,10 @@ class Stories:
                 out[story] = score
         return out
 
-    def _dormant_story_scores(self, query: Query, t: float) -> dict[str, float]:
+    def _dormant_story_scores(self, query: Query, t: float, skip: Container[str] = ()) -> dict[str, float]:
         """Stories matched by their top-tag profile: cosine of IDF vectors (story side weighted by the
-        share of its articles carrying the tag) times the decay since the story's last article."""
+        share of its articles carrying the tag) times the decay since the story's last article.
+        Stories of ``skip`` (known not to be joinable) are left out."""
         held = self._window_index.held
         weights = {name: w for tid, name, w in query if w > 0.0}
         norm_sq = sum(w * w for w in weights.values())
@@ -266,7 +281,7 @@ class Stories:
         out: dict[str, float] = {}
         for story_id, _evidence in shortlist:
             record = self.stories.get(story_id)
-            if type(record) is not StoryRecord:
+            if type(record) is not StoryRecord or story_id in skip:
                 continue
             cosine = self._profile_cosine(record, weights, norm_sq, log_n, min_anchor)
             if cosine is None:
@@ -392,33 +407,52 @@ class Stories:
 
 
 
+# A cosine bound this far below a floor proves the cosine is below it, whatever the rounding.
+_MARGIN = 1e-9
+
+
 class _ContentQuery:
-    """An article's content vector weighted by IDF over the live stories' centroids (``df`` of
-    ``exp(log_n)`` minus the prior stories) times the words' general-usage factors, with the IDFs
-    it looked up kept for the centroids it is compared with."""
+    """An article's content vector weighted by IDF over the live stories' centroids (``ln(N)`` of
+    ``exp(log_n)`` minus ``ln(df + 1)``, ``log_df``) times the words' general-usage factors; ``seen``:
+    story -> (cosine, exact) of the stories compared so far."""
 
-    __slots__ = ("weighted", "norm", "_idf", "_df", "_log_n", "_usage")
+    __slots__ = ("weighted", "norm", "seen", "_log_n", "_log_df", "_usage")
 
-    def __init__(self, vector: dict[str, float], df: dict[str, int], log_n: float, usage: dict[str, float] | None = None) -> None:
-        self._df, self._log_n, self._usage = df, log_n, usage or {}
-        get_df, get_usage, log = df.get, self._usage.get, math.log
-        idf = {term: (log_n - log(get_df(term, 0) + 1)) * get_usage(term, 1.0) for term in vector}
-        self.weighted = {term: w * idf[term] for term, w in vector.items()}
-        self.norm = math.sqrt(sum(w * w for w in self.weighted.values()))
-        self._idf = idf
+    def __init__(
+        self, vector: dict[str, float], log_df: dict[str, float], log_n: float, usage: dict[str, float] | None = None
+    ) -> None:
+        self._log_df, self._log_n, self._usage = log_df.get, log_n, (usage or {}).get
+        weights = list(map(mul, vector.values(), self._idfs(vector)))
+        self.weighted = dict(zip(vector, weights))
+        self.norm = math.sqrt(sum(map(mul, weights, weights)))
+        self.seen: dict[str, tuple[float, bool]] = {}
 
-    def cosine(self, centroid: tuple[Any, ...]) -> float:
-        """IDF-weighted cosine with a stored centroid (flat ``(term, weight, ...)``)."""
-        idf, weighted = self._idf, self.weighted.get
-        get_df, get_usage, log, log_n = self._df.get, self._usage.get, math.log, self._log_n
-        dot = sq = 0.0
-        for term, q in zip(centroid[::2], centroid[1::2]):
-            i = idf.get(term)
-            if i is None:  # as in __init__, inline: this loop is the content path's hot spot
-                idf[term] = i = (log_n - log(get_df(term, 0) + 1)) * get_usage(term, 1.0)
-            c = q * i
-            sq += c * c
-            w = weighted(term)
-            if w is not None:
-                dot += w * c
-        return dot / (self.norm * math.sqrt(sq)) if sq > 0.0 else 0.0
+    def _idfs(self, terms: Iterable[str]) -> Iterator[float]:
+        """(log_n - ln(df + 1)) x usage factor of each term (a term in no centroid: ln 1 = 0)."""
+        return map(mul, map(sub, repeat(self._log_n), map(self._log_df, terms, repeat(0.0))), map(self._usage, terms, repeat(1.0)))
+
+    def cosine(self, story: str, centroid: tuple[Any, ...], floor: float = 0.0) -> float:
+        """IDF-weighted cosine with a story's stored centroid (flat ``(term, weight, ...)``), or, when
+        that is below ``floor``, possibly an upper bound of it that is below ``floor`` too: the cosine
+        over the shared terms alone (the centroid's norm over all its terms is at least that over the
+        shared ones). Most stories compared are refused; the bound costs the shared terms only."""
+        known = self.seen.get(story)
+        if known is not None and (known[1] or known[0] < floor - _MARGIN):
+            return known[0]
+        terms = centroid[::2]
+        article = list(map(self.weighted.get, terms, repeat(0.0)))
+        present = list(map(bool, article))
+        shared_terms = list(compress(terms, present))
+        shared = list(map(mul, compress(centroid[1::2], present), self._idfs(shared_terms)))
+        # the dot product: the terms the article lacks add 0.0, so the shared ones alone, in order
+        dot = sum(map(mul, compress(article, present), shared))
+        shared_sq = sum(map(mul, shared, shared))
+        bound = dot / (self.norm * math.sqrt(shared_sq)) if shared_sq > 0.0 else 0.0
+        if bound < floor - _MARGIN:
+            self.seen[story] = (bound, False)
+            return bound
+        weights = list(map(mul, centroid[1::2], self._idfs(terms)))
+        sq = sum(map(mul, weights, weights))
+        cosine = dot / (self.norm * math.sqrt(sq)) if sq > 0.0 else 0.0
+        self.seen[story] = (cosine, True)
+        return cosine
