@@ -194,8 +194,10 @@ class ReplayGuard:
             del self._emitted_here[next(iter(self._emitted_here))]
 
     def must_restate(self, outcome: Outcome, replay: bool, article_id: str) -> bool:
-        """An unchanged article whose input is a replay, not emitted by this process: emit it again."""
-        return outcome.unchanged and replay and article_id not in self._emitted_here
+        """An unchanged article whose input is a replay, not emitted by this process: emit it again. Not a
+        superseded input (older than the one the state was made from: ``restated`` None), whose
+        revision was emitted before that one's, which the replay reaches later."""
+        return outcome.unchanged and outcome.restated is not None and replay and article_id not in self._emitted_here
 
 
 class TaggedHandoff:
@@ -259,7 +261,10 @@ class RelateSteps:
     def link(self, event: faust.EventT, replay: bool) -> Outcome:
         """The article of the record related to the window; an unchanged one restated when it is a replay."""
         prepared = self.handoff.validated(event.key, event.value)
-        outcome = self.services.pipeline.link(prepared, source=_header(event.message.headers, SOURCE_HEADER))
+        msg = event.message
+        outcome = self.services.pipeline.link(
+            prepared, source=_header(msg.headers, SOURCE_HEADER), position=(msg.partition, msg.offset)
+        )
         if self.replay.must_restate(outcome, replay, prepared.id):
             log.info("replayed input at offset %d: article %s emitted again", event.message.offset, prepared.id)
             outcome = Outcome(enriched=outcome.restated, timings=outcome.timings)  # a replay after a crash: emit it again

@@ -159,3 +159,33 @@ async def test_a_relate_record_handed_over_by_enrich_is_not_validated_again(wire
     assert (steps.handoff.hits, steps.handoff.misses) == (1, 0)  # found in the hand-over: not validated again
     [_, linked] = services.emitter.calls
     assert EnrichedArticle.model_validate_json(linked[0].value).id == EnrichedArticle.model_validate_json(tagged.value).id
+
+
+async def test_relate_replayed_from_before_a_revision_emits_no_new_revision(wired):
+    """A restart replays relate's input from the committed offset: the original (offset 0) comes again
+    after its revision (offset 1) was applied. The original is acknowledged with nothing emitted; the
+    revision, the input the state was made from, is restated once (same id and revision, same ce_id)."""
+    from stream.worker.agents import ReplayGuard
+
+    app, services, steps = wired
+    relate = app.agents["stream.worker.agents.relate"]
+    original = _prepared(services, {**ARTICLE, "id": "A-3"})
+    revised = _prepared(services, {**ARTICLE, "id": "A-3", "body": ARTICLE["body"] + " Talks resume on Wednesday."})
+    assert original.fingerprint != revised.fingerprint
+    values = [a.__pydantic_serializer__.to_json(a) for a in (original, revised)]
+    async with relate.test_context() as agent:
+        start = agent.sent_offset
+        for value in values:
+            await agent.put(value, key=original.id.encode())
+        steps.replay = ReplayGuard(app)  # a restarted process: it has emitted nothing itself
+        agent.sent_offset = start  # re-read from before both
+        for value in values:
+            await agent.put(value, key=original.id.encode())
+    first, second, replayed_original, replayed_revision = services.emitter.calls
+    assert [EnrichedArticle.model_validate_json(r.value).revision for r in first + second if r.kind == "enriched"] == [1, 2]
+    assert replayed_original == []  # superseded: acknowledged, nothing emitted
+    [restated] = replayed_revision  # no story update
+    article = EnrichedArticle.model_validate_json(restated.value)
+    assert (article.revision, article.fingerprint) == (2, revised.fingerprint)
+    assert dict(restated.headers)["ce_id"] == f"{original.id}:2".encode()
+    assert services.relator.ledger.get(original.id).revision == 2

@@ -101,7 +101,14 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
         if self.articles or self.stories:
             self.rebuild()
 
-    def relate(self, item: RelateInput, *, now: datetime | None = None, source: Hashable | None = None) -> RelateResult:
+    def relate(
+        self, item: RelateInput, *, now: datetime | None = None, source: Hashable | None = None,
+        position: tuple[int, int] | None = None,
+    ) -> RelateResult:
+        """``position``: the input's (partition, offset) in the worker (None offline). A replayed input older
+        than the one last applied to the id (``superseded``) changes nothing and answers unchanged."""
+        if position is not None and self.ledger.superseded(item.id, position):
+            return self._superseded(item.id)
         dated = item.published_at is not None
         t = self._event_time(item, now)
         previous = self.articles.get(item.id)
@@ -117,7 +124,7 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
                 self._sources.see(source, t)
             self._move_clock(t)
         if t < self._clock - self._window:
-            return self._before_window(item, t, fingerprint, past)
+            return self._before_window(item, t, fingerprint, past, position)
         if previous is not None:  # revised content: replace the index entry, keep the story
             old = self._held_seq(item.id, previous)
             if old is not None:
@@ -141,7 +148,7 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
         else:
             story_id, updates = self._assign_story(item, t, query, scored, duplicate_of, updated_at)
 
-        self.ledger.remember(item.id, revision, fingerprint, story_id, t)
+        self.ledger.remember(item.id, revision, fingerprint, story_id, t, position)
         if t >= self._clock - self._window:  # else it lies before the (advanced) window: don't hold it
             self._hold(item, t, query, related, (revision, fingerprint, story_id, duplicate_of))
         return RelateResult(
@@ -202,7 +209,28 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
             unchanged=True,
         )
 
-    def _before_window(self, item: RelateInput, t: float, fingerprint: int | str, past: LedgerEntry | None) -> RelateResult:
+    def superseded(self, article_id: str, position: tuple[int, int]) -> bool:
+        """Whether the input at ``position`` is a replay older than the last one applied to the id (ledger.py)."""
+        return self.ledger.superseded(article_id, position)
+
+    def _superseded(self, article_id: str) -> RelateResult:
+        """A replayed input older than the state: the id's latest revision as it stands, nothing changed
+        (no revision, no story update). The input that made the state comes later in the replay."""
+        entry = self.ledger.get(article_id)
+        assert entry is not None
+        return RelateResult(
+            related=[],
+            story_id=self.resolve_story(entry.story_id) if entry.story_id else None,
+            duplicate_of=None,
+            duplicate_similarity=None,
+            revision=entry.revision,
+            unchanged=True,
+        )
+
+    def _before_window(
+        self, item: RelateInput, t: float, fingerprint: int | str, past: LedgerEntry | None,
+        position: tuple[int, int] | None = None,
+    ) -> RelateResult:
         """An article older than the window (a late arrival, or a revision of an old article): emitted,
         related to nothing and threaded into no new story, since its contemporaries are gone. A
         revision keeps the story it had, while that story is still known."""
@@ -211,7 +239,7 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
         if past is not None and past.story_id is not None:
             kept = self.resolve_story(past.story_id)
             story_id = kept if self.stories.get(kept) is not None else None
-        self.ledger.remember(item.id, revision, fingerprint, story_id, t)
+        self.ledger.remember(item.id, revision, fingerprint, story_id, t, position)
         window_start = _iso(self._clock - self._window)
         return RelateResult(
             related=[],
