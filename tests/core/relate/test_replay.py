@@ -102,3 +102,28 @@ def test_entries_without_a_position_are_read_and_a_leap_keeps_the_position() -> 
     assert ledger.get("new").position == (0, 12) and ledger.get("new").seen == 2000 * DAY
     assert ledger.superseded("new", (0, 11))
     assert len(orjson.dumps(entries["new"])) <= 64  # compact on the changelog
+
+
+def test_either_table_may_have_got_further_before_a_kill() -> None:
+    """The ledger and the articles table have their own changelogs: after a kill one may hold the
+    revision and the other still the original. Either way the replay makes no revision 3."""
+    for lagging in ("ledger", "articles"):
+        articles: dict = {}
+        ledger: dict = {}
+        p = fresh(ledger, articles, {})
+        original = prepared(p, article("strike-1", "2025-01-06T09:00:00Z", STRIKE))
+        revised = prepared(p, article("strike-1", "2025-01-06T10:00:00Z", STRIKE_REVISED))
+        p.link(original, position=(0, 10))
+        before = {"ledger": list(ledger[original.id]), "articles": articles[original.id]}
+        p.link(revised, position=(0, 50))
+        (ledger if lagging == "ledger" else articles)[original.id] = before[lagging]  # that changelog record was lost
+        q = fresh(ledger, articles, dict(p.relator.stories))  # the restarted worker
+
+        assert q.link(original, position=(0, 10)).restated is None, lagging  # superseded by the other table
+        again = q.link(revised, position=(0, 50))
+        if lagging == "ledger":  # the record holds revision 2: restated as emitted, and the ledger written again
+            assert again.unchanged and again.restated.revision == 2
+            assert q.relator.ledger.get(original.id).revision == 2
+        else:  # the record was lost: the revision is applied again, with the revision it had
+            assert again.enriched is not None and again.enriched.revision == 2 and not again.story_updates
+        assert q.link(original, position=(0, 60)).enriched.revision == 3  # a new input: a change
