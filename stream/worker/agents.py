@@ -8,10 +8,12 @@ method of :class:`RelateSteps`: replay detection (:class:`ReplayGuard`), the han
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +93,50 @@ def observe_latency(metrics: Metrics, article: EnrichedArticle, event: faust.Eve
         if published <= now:  # a date in the future is a publisher's error, not a latency
             metrics.freshness_seconds.observe(now - published)
     log.debug("emitted revision %d", article.revision, extra={"article_id": article.id, "stage": "emit", "story_id": article.story_id})
+
+
+@dataclass
+class AfterState(Outgoing):
+    """An output sent only once the table writes (changelog records) its input made are delivered.
+
+    Faust produces changelog records apart from the outputs, and a full batch of outputs can leave
+    before a lingering batch of changelog records: after a kill in between, the outputs were out and
+    the state was not, so the replayed input was applied again - its article added to its story a
+    second time. With the state first, a kill loses both or neither. The agent does not wait: the
+    output's delivery future is handed to the emitter at once and completes after both."""
+
+    after: list = field(default_factory=list)
+
+    def send(self) -> Awaitable[Awaitable[Any]]:
+        pending = [written for written in self.after if not written.done()]
+        if not pending:
+            return super().send()
+        return self._send_after(pending)
+
+    async def _send_after(self, pending: list) -> asyncio.Future:
+        delivered = asyncio.get_running_loop().create_future()
+
+        async def chain() -> None:
+            await asyncio.wait(pending)  # delivered or failed: the output goes either way (never held forever)
+            try:
+                result = await (await Outgoing.send(self))
+            except asyncio.CancelledError:
+                delivered.cancel()  # the emitter tries again (DeliveryCancelled)
+                raise
+            except Exception as exc:  # handed to the emitter, which retries or dead-letters
+                if not delivered.done():
+                    delivered.set_exception(exc)
+                return
+            if not delivered.done():
+                delivered.set_result(result)
+
+        task = asyncio.ensure_future(chain())
+        _CHAINS.add(task)
+        task.add_done_callback(_CHAINS.discard)
+        return delivered
+
+
+_CHAINS: set[asyncio.Task] = set()  # strong references to the running chains
 
 
 class Records:
@@ -247,15 +293,19 @@ class RelateSteps:
 
     async def handle(self, event: faust.EventT) -> None:
         replay = self.replay.is_replay(event)  # checked on every record: the boundary is set by the first one
+        written: list = []
+        self.app.changelog_written = written  # type: ignore[attr-defined]
         try:
             outcome = self.link(event, replay)
         except Exception as exc:  # keep the stream moving; the record goes to the DLQ with the reason
             await self.dead_letter(event, exc)
             return
+        finally:
+            self.app.changelog_written = None  # type: ignore[attr-defined]
         if outcome.unchanged:
             await self.services.emitter.emit([], _done(self.app, event), event.message.tp)
         else:
-            await self.emit_linked(event, outcome)
+            await self.emit_linked(event, outcome, written)
         self.services.metrics.observe_outcome(outcome, final=True)
 
     def link(self, event: faust.EventT, replay: bool) -> Outcome:
@@ -275,12 +325,14 @@ class RelateSteps:
         letter = dead_letter(exc, event.value, "relate", _origin(event))
         await self.services.emitter.emit([self.records.dead_letter(letter)], _done(self.app, event), event.message.tp)
 
-    async def emit_linked(self, event: faust.EventT, outcome: Outcome) -> None:
+    async def emit_linked(self, event: faust.EventT, outcome: Outcome, written: list | None = None) -> None:
         article = outcome.enriched
         assert article is not None
         self.replay.remember_emitted(article.id)
         emit_started = time.perf_counter()
         records = self.records.linked(article, outcome.story_updates)
+        if written:  # the state this input changed goes out first (AfterState)
+            records = [AfterState(r.topic, r.key, r.value, r.headers, r.kind, written) for r in records]
         await self.services.emitter.emit(records, _done(self.app, event), event.message.tp)
         observe_latency(self.services.metrics, article, event, time.perf_counter() - emit_started)
 

@@ -189,3 +189,29 @@ async def test_relate_replayed_from_before_a_revision_emits_no_new_revision(wire
     assert (article.revision, article.fingerprint) == (2, revised.fingerprint)
     assert dict(restated.headers)["ce_id"] == f"{original.id}:2".encode()
     assert services.relator.ledger.get(original.id).revision == 2
+
+
+async def test_an_output_after_state_waits_for_its_changelog_records():
+    """The relate outputs leave only once the table writes of their input are delivered (AfterState)."""
+    import asyncio
+
+    from stream.worker.agents import AfterState
+
+    loop = asyncio.get_running_loop()
+    sent: list[bytes] = []
+
+    class Topic:
+        async def send(self, key, value, headers):
+            sent.append(value)
+            done = loop.create_future()
+            done.set_result("metadata")
+            return done
+
+    changelog = loop.create_future()
+    record = AfterState(Topic(), b"k", b"v", None, "enriched", [changelog])
+    delivery = await record.send()
+    await asyncio.sleep(0.01)
+    assert sent == [] and not delivery.done()  # the state is not out yet: nor is the output
+    changelog.set_result("changelog metadata")
+    assert await asyncio.wait_for(delivery, 1) == "metadata" and sent == [b"v"]
+    assert await (await record.send()) == "metadata" and sent == [b"v", b"v"]  # once out, at once (a retry)
