@@ -60,9 +60,13 @@ INGEST_HEADER = "x-article-stream-ingest-ms"
 SOURCE_HEADER = "x-article-stream-source"
 
 
+# Its offset there: with the partition, the position relate remembers per id (RevisionLedger.superseded).
+SOURCE_OFFSET_HEADER = "x-article-stream-source-offset"
+
+
 def _ingest_headers(event: faust.EventT) -> dict[str, bytes]:
     stamp = event.message.timestamp
-    headers = {SOURCE_HEADER: str(event.message.partition).encode()}
+    headers = {SOURCE_HEADER: str(event.message.partition).encode(), SOURCE_OFFSET_HEADER: str(event.message.offset).encode()}
     if stamp:
         headers[INGEST_HEADER] = str(int(stamp * 1000)).encode()
     return headers
@@ -137,6 +141,21 @@ class AfterState(Outgoing):
 
 
 _CHAINS: set[asyncio.Task] = set()  # strong references to the running chains
+
+
+def _raw_position(source: bytes | None, headers: Any) -> tuple[int, int] | None:
+    """The raw input's (partition, offset) the tagged record was made from. Relate remembers it per id
+    rather than the tagged record's own offset: after a kill the enrich stage replays raw records and
+    writes them to the tagged topic again, at new offsets, so only the raw position tells that an
+    original re-sent this way is older than the revision already applied (an id's raw records share
+    a partition when the producer keys them by id). None without the headers: no replay check."""
+    offset = _header(headers, SOURCE_OFFSET_HEADER)
+    if source is None or offset is None:
+        return None
+    try:
+        return int(source), int(offset)
+    except ValueError:
+        return None
 
 
 class Records:
@@ -311,10 +330,9 @@ class RelateSteps:
     def link(self, event: faust.EventT, replay: bool) -> Outcome:
         """The article of the record related to the window; an unchanged one restated when it is a replay."""
         prepared = self.handoff.validated(event.key, event.value)
-        msg = event.message
-        outcome = self.services.pipeline.link(
-            prepared, source=_header(msg.headers, SOURCE_HEADER), position=(msg.partition, msg.offset)
-        )
+        headers = event.message.headers
+        source = _header(headers, SOURCE_HEADER)
+        outcome = self.services.pipeline.link(prepared, source=source, position=_raw_position(source, headers))
         if self.replay.must_restate(outcome, replay, prepared.id):
             log.info("replayed input at offset %d: article %s emitted again", event.message.offset, prepared.id)
             outcome = Outcome(enriched=outcome.restated, timings=outcome.timings)  # a replay after a crash: emit it again

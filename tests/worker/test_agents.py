@@ -161,26 +161,32 @@ async def test_a_relate_record_handed_over_by_enrich_is_not_validated_again(wire
     assert EnrichedArticle.model_validate_json(linked[0].value).id == EnrichedArticle.model_validate_json(tagged.value).id
 
 
-async def test_relate_replayed_from_before_a_revision_emits_no_new_revision(wired):
-    """A restart replays relate's input from the committed offset: the original (offset 0) comes again
-    after its revision (offset 1) was applied. The original is acknowledged with nothing emitted; the
-    revision, the input the state was made from, is restated once (same id and revision, same ce_id)."""
-    from stream.worker.agents import ReplayGuard
+@pytest.mark.parametrize("replayed_by", ["relate", "enrich"])
+async def test_relate_replayed_from_before_a_revision_emits_no_new_revision(wired, replayed_by):
+    """After a kill the original (raw offset 10) comes again after its revision (raw offset 50) was
+    applied: re-read by relate from its committed offset, or re-enriched from the raw topic and so at a
+    new tagged offset. The original is acknowledged with nothing emitted; the revision, the input the
+    state was made from, is restated once (same id and revision, same ce_id), with no story update."""
+    from stream.worker.agents import SOURCE_HEADER, SOURCE_OFFSET_HEADER, ReplayGuard
 
     app, services, steps = wired
     relate = app.agents["stream.worker.agents.relate"]
     original = _prepared(services, {**ARTICLE, "id": "A-3"})
     revised = _prepared(services, {**ARTICLE, "id": "A-3", "body": ARTICLE["body"] + " Talks resume on Wednesday."})
     assert original.fingerprint != revised.fingerprint
-    values = [a.__pydantic_serializer__.to_json(a) for a in (original, revised)]
+    inputs = [
+        (a.__pydantic_serializer__.to_json(a), {SOURCE_HEADER: b"0", SOURCE_OFFSET_HEADER: offset})
+        for a, offset in ((original, b"10"), (revised, b"50"))
+    ]
     async with relate.test_context() as agent:
         start = agent.sent_offset
-        for value in values:
-            await agent.put(value, key=original.id.encode())
+        for value, headers in inputs:
+            await agent.put(value, key=original.id.encode(), headers=headers)
         steps.replay = ReplayGuard(app)  # a restarted process: it has emitted nothing itself
-        agent.sent_offset = start  # re-read from before both
-        for value in values:
-            await agent.put(value, key=original.id.encode())
+        if replayed_by == "relate":
+            agent.sent_offset = start  # re-read from before both; else re-enriched: tagged again at new offsets
+        for value, headers in inputs:
+            await agent.put(value, key=original.id.encode(), headers=headers)
     first, second, replayed_original, replayed_revision = services.emitter.calls
     assert [EnrichedArticle.model_validate_json(r.value).revision for r in first + second if r.kind == "enriched"] == [1, 2]
     assert replayed_original == []  # superseded: acknowledged, nothing emitted
