@@ -109,9 +109,12 @@ def story_of(story: str, merged: dict[str, str]) -> str:
     return story
 
 
-# After a kill relate replays its input from the last committed offset: an article's original may come
-# again after its revision was applied. The ledger keeps the input offset last applied per id, so such a
-# replay changes nothing (stream/core/relate/ledger.py, ``superseded``) instead of making revisions 3 and 4.
+# After a kill an article's original may come again after its revision was applied (relate re-reads from
+# its committed offset; enrich re-writes replayed raw records to the tagged topic). The ledger and the
+# article record keep the raw input position last applied per id, so such a replay changes nothing
+# (stream/core/relate/ledger.py, ``superseded``) instead of making revisions 3 and 4; and relate's outputs
+# leave only after its table writes (stream/worker/agents.py, ``AfterState``), so a replayed input whose
+# state was lost is not added to its story twice.
 async def test_every_record_is_accounted_for_through_two_kills(kafka_bootstrap, tmp_path):
     deployment = Deployment(kafka_bootstrap, partitions=2)
     t = deployment.topics
