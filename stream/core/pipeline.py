@@ -39,7 +39,8 @@ class Outcome:
     dead_letter: DeadLetter | None = None
     story_updates: list[StoryUpdate] = field(default_factory=list)
     unchanged: bool = False
-    restated: EnrichedArticle | None = None  # with ``unchanged``: the article as last emitted (same revision)
+    # With ``unchanged``: the article as last emitted (same revision); None for a superseded replay.
+    restated: EnrichedArticle | None = None
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
 
 
@@ -107,10 +108,17 @@ class Pipeline:
         return Outcome(enriched=enriched, timings=timings)
 
     # -- stateful half -----------------------------------------------------------------------
-    def link(self, prepared: EnrichedArticle, *, now: datetime | None = None, source: Hashable | None = None) -> Outcome:
+    def link(
+        self, prepared: EnrichedArticle, *, now: datetime | None = None, source: Hashable | None = None,
+        position: tuple[int, int] | None = None,
+    ) -> Outcome:
         """relate: fill related, story_id, duplicate_of and revision from the window state. ``source``: the
-        input partition the article came through, if several feed relate (see stream/core/relate/sources.py)."""
+        input partition the article came through, if several feed relate (see stream/core/relate/sources.py).
+        ``position``: the input's (partition, offset), in the worker: a replayed input older than the one
+        the state was made from is ``unchanged`` with nothing to restate (``Relator.superseded``)."""
         t0 = time.perf_counter()
+        if position is not None and self.relator.superseded(prepared.id, position):
+            return Outcome(unchanged=True, timings={"relate": time.perf_counter() - t0})
         published = datetime.fromisoformat(prepared.published_at) if prepared.published_at else None
         if published is not None:
             clamped = self._clamp_future(prepared, published, now)
@@ -128,6 +136,7 @@ class Pipeline:
             ),
             now=now,
             source=source,
+            position=position,
         )
         timings = {"relate": time.perf_counter() - t0}
         enriched = prepared.model_copy(

@@ -8,10 +8,12 @@ method of :class:`RelateSteps`: replay detection (:class:`ReplayGuard`), the han
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -58,9 +60,13 @@ INGEST_HEADER = "x-article-stream-ingest-ms"
 SOURCE_HEADER = "x-article-stream-source"
 
 
+# Its offset there: with the partition, the position relate remembers per id (RevisionLedger.superseded).
+SOURCE_OFFSET_HEADER = "x-article-stream-source-offset"
+
+
 def _ingest_headers(event: faust.EventT) -> dict[str, bytes]:
     stamp = event.message.timestamp
-    headers = {SOURCE_HEADER: str(event.message.partition).encode()}
+    headers = {SOURCE_HEADER: str(event.message.partition).encode(), SOURCE_OFFSET_HEADER: str(event.message.offset).encode()}
     if stamp:
         headers[INGEST_HEADER] = str(int(stamp * 1000)).encode()
     return headers
@@ -91,6 +97,65 @@ def observe_latency(metrics: Metrics, article: EnrichedArticle, event: faust.Eve
         if published <= now:  # a date in the future is a publisher's error, not a latency
             metrics.freshness_seconds.observe(now - published)
     log.debug("emitted revision %d", article.revision, extra={"article_id": article.id, "stage": "emit", "story_id": article.story_id})
+
+
+@dataclass
+class AfterState(Outgoing):
+    """An output sent only once the table writes (changelog records) its input made are delivered.
+
+    Faust produces changelog records apart from the outputs, and a full batch of outputs can leave
+    before a lingering batch of changelog records: after a kill in between, the outputs were out and
+    the state was not, so the replayed input was applied again - its article added to its story a
+    second time. With the state first, a kill loses both or neither. The agent does not wait: the
+    output's delivery future is handed to the emitter at once and completes after both."""
+
+    after: list = field(default_factory=list)
+
+    def send(self) -> Awaitable[Awaitable[Any]]:
+        pending = [written for written in self.after if not written.done()]
+        if not pending:
+            return super().send()
+        return self._send_after(pending)
+
+    async def _send_after(self, pending: list) -> asyncio.Future:
+        delivered = asyncio.get_running_loop().create_future()
+
+        async def chain() -> None:
+            await asyncio.wait(pending)  # delivered or failed: the output goes either way (never held forever)
+            try:
+                result = await (await Outgoing.send(self))
+            except asyncio.CancelledError:
+                delivered.cancel()  # the emitter tries again (DeliveryCancelled)
+                raise
+            except Exception as exc:  # handed to the emitter, which retries or dead-letters
+                if not delivered.done():
+                    delivered.set_exception(exc)
+                return
+            if not delivered.done():
+                delivered.set_result(result)
+
+        task = asyncio.ensure_future(chain())
+        _CHAINS.add(task)
+        task.add_done_callback(_CHAINS.discard)
+        return delivered
+
+
+_CHAINS: set[asyncio.Task] = set()  # strong references to the running chains
+
+
+def _raw_position(source: bytes | None, headers: Any) -> tuple[int, int] | None:
+    """The raw input's (partition, offset) the tagged record was made from. Relate remembers it per id
+    rather than the tagged record's own offset: after a kill the enrich stage replays raw records and
+    writes them to the tagged topic again, at new offsets, so only the raw position tells that an
+    original re-sent this way is older than the revision already applied (an id's raw records share
+    a partition when the producer keys them by id). None without the headers: no replay check."""
+    offset = _header(headers, SOURCE_OFFSET_HEADER)
+    if source is None or offset is None:
+        return None
+    try:
+        return int(source), int(offset)
+    except ValueError:
+        return None
 
 
 class Records:
@@ -195,8 +260,10 @@ class ReplayGuard:
             del self._emitted_here[next(iter(self._emitted_here))]
 
     def must_restate(self, outcome: Outcome, replay: bool, article_id: str) -> bool:
-        """An unchanged article whose input is a replay, not emitted by this process: emit it again."""
-        return outcome.unchanged and replay and article_id not in self._emitted_here
+        """An unchanged article whose input is a replay, not emitted by this process: emit it again. Not a
+        superseded input (older than the one the state was made from: ``restated`` None), whose
+        revision was emitted before that one's, which the replay reaches later."""
+        return outcome.unchanged and outcome.restated is not None and replay and article_id not in self._emitted_here
 
 
 class TaggedHandoff:
@@ -246,21 +313,27 @@ class RelateSteps:
 
     async def handle(self, event: faust.EventT) -> None:
         replay = self.replay.is_replay(event)  # checked on every record: the boundary is set by the first one
+        written: list = []
+        self.app.changelog_written = written  # type: ignore[attr-defined]
         try:
             outcome = self.link(event, replay)
         except Exception as exc:  # keep the stream moving; the record goes to the DLQ with the reason
             await self.dead_letter(event, exc)
             return
+        finally:
+            self.app.changelog_written = None  # type: ignore[attr-defined]
         if outcome.unchanged:
             await self.services.emitter.emit([], _done(self.app, event), event.message.tp)
         else:
-            await self.emit_linked(event, outcome)
+            await self.emit_linked(event, outcome, written)
         self.services.metrics.observe_outcome(outcome, final=True)
 
     def link(self, event: faust.EventT, replay: bool) -> Outcome:
         """The article of the record related to the window; an unchanged one restated when it is a replay."""
         prepared = self.handoff.validated(event.key, event.value)
-        outcome = self.services.pipeline.link(prepared, source=_header(event.message.headers, SOURCE_HEADER))
+        headers = event.message.headers
+        source = _header(headers, SOURCE_HEADER)
+        outcome = self.services.pipeline.link(prepared, source=source, position=_raw_position(source, headers))
         if self.replay.must_restate(outcome, replay, prepared.id):
             log.info("replayed input at offset %d: article %s emitted again", event.message.offset, prepared.id)
             outcome = Outcome(enriched=outcome.restated, timings=outcome.timings)  # a replay after a crash: emit it again
@@ -271,12 +344,14 @@ class RelateSteps:
         letter = dead_letter(exc, event.value, "relate", _origin(event))
         await self.services.emitter.emit([self.records.dead_letter(letter)], _done(self.app, event), event.message.tp)
 
-    async def emit_linked(self, event: faust.EventT, outcome: Outcome) -> None:
+    async def emit_linked(self, event: faust.EventT, outcome: Outcome, written: list | None = None) -> None:
         article = outcome.enriched
         assert article is not None
         self.replay.remember_emitted(article.id)
         emit_started = time.perf_counter()
         records = self.records.linked(article, outcome.story_updates)
+        if written:  # the state this input changed goes out first (AfterState)
+            records = [AfterState(r.topic, r.key, r.value, r.headers, r.kind, written) for r in records]
         await self.services.emitter.emit(records, _done(self.app, event), event.message.tp)
         observe_latency(self.services.metrics, article, event, time.perf_counter() - emit_started)
 

@@ -70,6 +70,14 @@ class RecordTable(faust.Table):
     def _serializer_from_type(self, typ: object) -> str:
         return RELATE_CODEC
 
+    def send_changelog(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # Collected for the relate agent, which sends an input's outputs only once these are delivered.
+        written = super().send_changelog(*args, **kwargs)
+        sink = getattr(self.app, "changelog_written", None)
+        if sink is not None:
+            sink.append(written)
+        return written
+
     def _new_store_by_url(self, url):  # type: ignore[no-untyped-def]
         if self.partitions == 1 and str(url).startswith("memory:"):
             return SinglePartitionStore(
@@ -102,6 +110,8 @@ def static_member_id(settings) -> str | None:
 
 class App(faust.App):
     services: Services  # set by create_app: what the agents, views and the consumer work with
+    # While the relate agent links one input: the changelog records its table writes were sent as.
+    changelog_written: list | None = None
 
     def _new_transport(self) -> Transport:
         return Transport(self.conf.broker_consumer, self)

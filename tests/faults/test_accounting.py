@@ -109,16 +109,12 @@ def story_of(story: str, merged: dict[str, str]) -> str:
     return story
 
 
-# The re-sends of old articles are no longer emitted again (100 of 100 in every run before: the ledger
-# expired them by their own date; since, 1 in one of 8 runs, an archive article first in the stream, also
-# fixed: stream/core/relate/ledger.py). Still failing in some runs, as on main before (1 of 3 runs there):
-# after a kill, relate replays an article's original after its revision was applied (both after the
-# committed offset); the original, differing from the state, becomes revision 3 and the revision replayed
-# after it revision 4 (3 of 8 runs here, 16-20 such pairs when ~300 records were replayed); once, 10
-# articles added to one story twice. Not fixed: relate would need
-# to know a replayed input is older than the one its state came from (e.g. the input offset in the
-# ledger entry). Non-strict xfail, visible in every run's summary.
-@pytest.mark.xfail(strict=False, reason="issue 21: after kills, a replayed original after its revision becomes revision 3/4 (pre-existing)")
+# After a kill an article's original may come again after its revision was applied (relate re-reads from
+# its committed offset; enrich re-writes replayed raw records to the tagged topic). The ledger and the
+# article record keep the raw input position last applied per id, so such a replay changes nothing
+# (stream/core/relate/ledger.py, ``superseded``) instead of making revisions 3 and 4; and relate's outputs
+# leave only after its table writes (stream/worker/agents.py, ``AfterState``), so a replayed input whose
+# state was lost is not added to its story twice.
 async def test_every_record_is_accounted_for_through_two_kills(kafka_bootstrap, tmp_path):
     deployment = Deployment(kafka_bootstrap, partitions=2)
     t = deployment.topics

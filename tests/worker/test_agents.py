@@ -159,3 +159,65 @@ async def test_a_relate_record_handed_over_by_enrich_is_not_validated_again(wire
     assert (steps.handoff.hits, steps.handoff.misses) == (1, 0)  # found in the hand-over: not validated again
     [_, linked] = services.emitter.calls
     assert EnrichedArticle.model_validate_json(linked[0].value).id == EnrichedArticle.model_validate_json(tagged.value).id
+
+
+@pytest.mark.parametrize("replayed_by", ["relate", "enrich"])
+async def test_relate_replayed_from_before_a_revision_emits_no_new_revision(wired, replayed_by):
+    """After a kill the original (raw offset 10) comes again after its revision (raw offset 50) was
+    applied: re-read by relate from its committed offset, or re-enriched from the raw topic and so at a
+    new tagged offset. The original is acknowledged with nothing emitted; the revision, the input the
+    state was made from, is restated once (same id and revision, same ce_id), with no story update."""
+    from stream.worker.agents import SOURCE_HEADER, SOURCE_OFFSET_HEADER, ReplayGuard
+
+    app, services, steps = wired
+    relate = app.agents["stream.worker.agents.relate"]
+    original = _prepared(services, {**ARTICLE, "id": "A-3"})
+    revised = _prepared(services, {**ARTICLE, "id": "A-3", "body": ARTICLE["body"] + " Talks resume on Wednesday."})
+    assert original.fingerprint != revised.fingerprint
+    inputs = [
+        (a.__pydantic_serializer__.to_json(a), {SOURCE_HEADER: b"0", SOURCE_OFFSET_HEADER: offset})
+        for a, offset in ((original, b"10"), (revised, b"50"))
+    ]
+    async with relate.test_context() as agent:
+        start = agent.sent_offset
+        for value, headers in inputs:
+            await agent.put(value, key=original.id.encode(), headers=headers)
+        steps.replay = ReplayGuard(app)  # a restarted process: it has emitted nothing itself
+        if replayed_by == "relate":
+            agent.sent_offset = start  # re-read from before both; else re-enriched: tagged again at new offsets
+        for value, headers in inputs:
+            await agent.put(value, key=original.id.encode(), headers=headers)
+    first, second, replayed_original, replayed_revision = services.emitter.calls
+    assert [EnrichedArticle.model_validate_json(r.value).revision for r in first + second if r.kind == "enriched"] == [1, 2]
+    assert replayed_original == []  # superseded: acknowledged, nothing emitted
+    [restated] = replayed_revision  # no story update
+    article = EnrichedArticle.model_validate_json(restated.value)
+    assert (article.revision, article.fingerprint) == (2, revised.fingerprint)
+    assert dict(restated.headers)["ce_id"] == f"{original.id}:2".encode()
+    assert services.relator.ledger.get(original.id).revision == 2
+
+
+async def test_an_output_after_state_waits_for_its_changelog_records():
+    """The relate outputs leave only once the table writes of their input are delivered (AfterState)."""
+    import asyncio
+
+    from stream.worker.agents import AfterState
+
+    loop = asyncio.get_running_loop()
+    sent: list[bytes] = []
+
+    class Topic:
+        async def send(self, key, value, headers):
+            sent.append(value)
+            done = loop.create_future()
+            done.set_result("metadata")
+            return done
+
+    changelog = loop.create_future()
+    record = AfterState(Topic(), b"k", b"v", None, "enriched", [changelog])
+    delivery = await record.send()
+    await asyncio.sleep(0.01)
+    assert sent == [] and not delivery.done()  # the state is not out yet: nor is the output
+    changelog.set_result("changelog metadata")
+    assert await asyncio.wait_for(delivery, 1) == "metadata" and sent == [b"v"]
+    assert await (await record.send()) == "metadata" and sent == [b"v", b"v"]  # once out, at once (a retry)

@@ -6,7 +6,9 @@ ledger an identical re-send of an older article would look new: emitted again wi
 counted into a second story. The ledger answers "seen before, and was it the same content?" for
 ``ledger_days`` (400 by default, the story memory), whatever the window holds.
 
-Each entry is a 4-item list ``[revision, fingerprint as hex text, story_id or None, seen epoch]``:
+Each entry is a 4-item list ``[revision, fingerprint as hex text, story_id or None, seen epoch]``, in the
+worker followed by the input position ``partition, offset`` of the last input applied to the id (see
+``superseded``):
 JSON as it is (a 128-bit integer is not: JSON encoders stop at 64 bits) (the worker keeps the mapping in a changelog-backed Faust table) and small (one short list per
 id). Entries expire by event time, in day buckets like the window: ``ledger_days`` after they were
 last *seen*, on the stream's clock (the relator's event-time clock), not after their
@@ -32,6 +34,7 @@ class LedgerEntry:
     fingerprint: str  # the content's fingerprint, as ledger_fingerprint writes it
     story_id: str | None
     seen: float  # epoch seconds on the stream's event clock when the entry was last written
+    position: tuple[int, int] | None = None  # (partition, offset) of the input last applied; None offline
 
 
 def ledger_fingerprint(fingerprint: int | str) -> str:
@@ -64,15 +67,34 @@ class RevisionLedger:
         value = self.entries.get(article_id)
         if value is None:
             return None
-        revision, fingerprint, story_id, seen = value
-        return LedgerEntry(int(revision), fingerprint, story_id, float(seen))
+        position = (int(value[4]), int(value[5])) if len(value) >= 6 else None
+        return LedgerEntry(int(value[0]), value[1], value[2], float(value[3]), position)
 
-    def remember(self, article_id: str, revision: int, fingerprint: int | str, story_id: str | None, published: float) -> None:
+    def superseded(self, article_id: str, position: tuple[int, int]) -> bool:
+        """Whether the input at ``position`` (partition, offset) is a replay of one older than the input
+        last applied to the id. An id's inputs come through one partition in offset order (the relate
+        input is keyed by id), so a lower offset was read before the state was made and is already in
+        it. The input *at* the stored offset is the one that made the state: not superseded, it is
+        answered as an identical re-send (and restated by the worker when replayed). Another partition
+        (a re-partitioned topic) cannot be compared: not superseded."""
+        value = self.entries.get(article_id)
+        if value is None or len(value) < 6:
+            return False
+        return int(value[4]) == position[0] and position[1] < int(value[5])
+
+    def remember(
+        self, article_id: str, revision: int, fingerprint: int | str, story_id: str | None, published: float,
+        position: tuple[int, int] | None = None,
+    ) -> None:
         """Record an id's latest revision, stamped with the clock (or ``published``, its event time, if
         later): an article older than the horizon is kept as long as a new one. Only ``expire`` moves
-        the clock (the relator's, which one outlier date does not move)."""
+        the clock (the relator's, which one outlier date does not move). ``position``: the input's
+        (partition, offset), in the worker."""
         seen = max(self._clock, published)
-        self.entries[article_id] = [revision, ledger_fingerprint(fingerprint), story_id, seen]
+        entry = [revision, ledger_fingerprint(fingerprint), story_id, seen]
+        if position is not None:
+            entry += position
+        self.entries[article_id] = entry
         self._schedule(article_id, seen)
 
     def expire(self, clock: float) -> None:
@@ -85,7 +107,7 @@ class RevisionLedger:
             # stream's start, not a horizon ago: re-stamped at the new clock rather than forgotten.
             for article_id, value in list(self.entries.items()):
                 if float(value[3]) <= before:
-                    self.entries[article_id] = [value[0], value[1], value[2], clock]
+                    self.entries[article_id] = [*value[:3], clock, *value[4:]]
             self.rebuild()
             return
         cutoff = clock - self._horizon

@@ -5,7 +5,8 @@ benchmark's pre-fill recover as they are):
 
 - article: {"t": epoch seconds, "g": [tags], "s": simhash, "f": fingerprint, "r": revision,
   "st": story id, "ti": title, "w": tag-vector norm, "k": related links (optional), "d": duplicate_of
-  (optional)}
+  (optional), "p": [partition, offset] of the input it was made from (optional: the worker's, see
+  ``RevisionLedger.superseded``)}
 - story: {"ti": title, "n": size, "t0": first seen, "t1": last seen, "tt": [[tag, count], ...],
   "a": founding article id, "c": [[term, weight], ...] (optional: the content centroid)}, or a merged story's {"m": surviving story id, "t1": ...}
 
@@ -57,15 +58,16 @@ class ArticleRecord(NamedTuple):
     # a fraction of the memory of a list of pairs, and the links are read only by the HTTP look-ups.
     links: Any = None
     duplicate_of: str | None = None  # "d"
+    position: int | None = None  # "p", packed (pack_position): the input the record was made from
 
     @classmethod
     def of(
         cls, published: float, tags: tuple[str, ...], simhash: int, fingerprint: int | str, revision: int, story: str,
-        title: str | None, norm: float, links: Any = None, duplicate_of: str | None = None,
+        title: str | None, norm: float, links: Any = None, duplicate_of: str | None = None, position: int | None = None,
     ) -> ArticleRecord:
         # A SimHash is a 64-bit signature; the mask only guards odd inputs (as the index does).
         scalars = _SCALARS.pack(published, norm, simhash & _MASK64)
-        return cls(scalars, tags, fingerprint, revision, story, title, links, duplicate_of)
+        return cls(scalars, tags, fingerprint, revision, story, title, links, duplicate_of, position)
 
     @property
     def published(self) -> float:  # "t", epoch seconds
@@ -78,6 +80,20 @@ class ArticleRecord(NamedTuple):
     @property
     def simhash(self) -> int:  # "s"
         return _SCALARS.unpack(self.scalars)[2]
+
+
+_PARTITION_BITS = 20  # Kafka topics have far fewer partitions
+
+
+def pack_position(position: tuple[int, int] | None) -> int | None:
+    """An input's (partition, offset) as one int (a record holds one object, not a tuple of two)."""
+    if position is None or not 0 <= position[0] < 1 << _PARTITION_BITS:
+        return None
+    return position[1] << _PARTITION_BITS | position[0]
+
+
+def unpack_position(packed: int | None) -> tuple[int, int] | None:
+    return None if packed is None else (packed & ((1 << _PARTITION_BITS) - 1), packed >> _PARTITION_BITS)
 
 
 class StoryRecord(NamedTuple):
@@ -124,6 +140,8 @@ def article_to_json(record: ArticleRecord) -> dict[str, Any]:
         out["k"] = record.links
     if record.duplicate_of is not None:
         out["d"] = record.duplicate_of
+    if record.position is not None:
+        out["p"] = unpack_position(record.position)
     return out
 
 
@@ -140,6 +158,7 @@ def article_from_json(record: dict[str, Any], share: Callable[[str], str] = _int
         record.get("w", 1.0),
         record.get("k"),
         record.get("d"),
+        pack_position(record["p"]) if "p" in record else None,
     )
 
 

@@ -71,7 +71,7 @@ from stream.core.relate.config import RelateConfig
 from stream.core.relate.index import WindowIndex
 from stream.core.relate.ledger import LedgerEntry, RevisionLedger
 from stream.core.relate.lookups import Lookups
-from stream.core.relate.records import ArticleRecord, compact_fingerprint
+from stream.core.relate.records import ArticleRecord, compact_fingerprint, pack_position, unpack_position
 from stream.core.relate.scoring import Scoring
 from stream.core.relate.stories import Stories
 
@@ -101,12 +101,21 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
         if self.articles or self.stories:
             self.rebuild()
 
-    def relate(self, item: RelateInput, *, now: datetime | None = None, source: Hashable | None = None) -> RelateResult:
+    def relate(
+        self, item: RelateInput, *, now: datetime | None = None, source: Hashable | None = None,
+        position: tuple[int, int] | None = None,
+    ) -> RelateResult:
+        """``position``: the input's (partition, offset) in the worker (None offline). A replayed input older
+        than the one last applied to the id (``superseded``) changes nothing and answers unchanged."""
+        if position is not None and self.ledger.superseded(item.id, position):
+            return self._superseded(item.id)
         dated = item.published_at is not None
         t = self._event_time(item, now)
         previous = self.articles.get(item.id)
         fingerprint = compact_fingerprint(item.fingerprint)
         if previous is not None and previous.fingerprint == fingerprint:
+            if position is not None:
+                self._heal_ledger(item.id, previous, position)
             return self._unchanged(item, previous, t)
         past = self.ledger.get(item.id) if previous is None else None  # seen before the window held it
         if past is not None and self.ledger.same_content(past, fingerprint):
@@ -117,7 +126,7 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
                 self._sources.see(source, t)
             self._move_clock(t)
         if t < self._clock - self._window:
-            return self._before_window(item, t, fingerprint, past)
+            return self._before_window(item, t, fingerprint, past, position)
         if previous is not None:  # revised content: replace the index entry, keep the story
             old = self._held_seq(item.id, previous)
             if old is not None:
@@ -141,9 +150,9 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
         else:
             story_id, updates = self._assign_story(item, t, query, scored, duplicate_of, updated_at)
 
-        self.ledger.remember(item.id, revision, fingerprint, story_id, t)
+        self.ledger.remember(item.id, revision, fingerprint, story_id, t, position)
         if t >= self._clock - self._window:  # else it lies before the (advanced) window: don't hold it
-            self._hold(item, t, query, related, (revision, fingerprint, story_id, duplicate_of))
+            self._hold(item, t, query, related, (revision, fingerprint, story_id, duplicate_of), pack_position(position))
         return RelateResult(
             related=related,
             story_id=story_id,
@@ -173,7 +182,8 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
         return t
 
     def _hold(
-        self, item: RelateInput, t: float, query: Query, related: list[RelatedLink], kept: tuple[int, int | str, str, str | None]
+        self, item: RelateInput, t: float, query: Query, related: list[RelatedLink], kept: tuple[int, int | str, str, str | None],
+        position: int | None = None,
     ) -> None:
         """Store the article's record and index it in the window; ``kept``: (revision, fingerprint, story id, duplicate_of)."""
         revision, fingerprint, story_id, duplicate_of = kept
@@ -185,7 +195,7 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
         # Links: ids and scores only; shared tags are re-derived from both records on look-up.
         record = ArticleRecord.of(
             t, names, item.simhash, fingerprint, revision, story_id, item.title, norm,
-            _encode_links(related) if related else None, duplicate_of,
+            _encode_links(related) if related else None, duplicate_of, position,
         )
         self.articles[item.id] = record
         self._index_article(item.id, t, tags, record, item.simhash, norm)
@@ -202,7 +212,43 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
             unchanged=True,
         )
 
-    def _before_window(self, item: RelateInput, t: float, fingerprint: int | str, past: LedgerEntry | None) -> RelateResult:
+    def superseded(self, article_id: str, position: tuple[int, int]) -> bool:
+        """Whether the input at ``position`` is a replay older than the last one applied to the id (ledger.py).
+        Asked of the article record too: the two tables' changelogs are written apart, and after a kill
+        either may be the one that got further."""
+        if self.ledger.superseded(article_id, position):
+            return True
+        record = self.articles.get(article_id)
+        made_from = unpack_position(record.position) if record is not None else None
+        return made_from is not None and made_from[0] == position[0] and position[1] < made_from[1]
+
+    def _heal_ledger(self, article_id: str, record: ArticleRecord, position: tuple[int, int]) -> None:
+        """The input the record was made from, replayed: if the ledger entry written with it was lost (a kill
+        between the two changelogs), write it again, so that the ledger does not answer for an older revision."""
+        if unpack_position(record.position) != position:
+            return
+        entry = self.ledger.get(article_id)
+        if entry is None or entry.position != position:
+            self.ledger.remember(article_id, record.revision, record.fingerprint, record.story, record.published, position)
+
+    def _superseded(self, article_id: str) -> RelateResult:
+        """A replayed input older than the state: the id's latest revision as it stands, nothing changed
+        (no revision, no story update). The input that made the state comes later in the replay."""
+        entry = self.ledger.get(article_id)
+        assert entry is not None
+        return RelateResult(
+            related=[],
+            story_id=self.resolve_story(entry.story_id) if entry.story_id else None,
+            duplicate_of=None,
+            duplicate_similarity=None,
+            revision=entry.revision,
+            unchanged=True,
+        )
+
+    def _before_window(
+        self, item: RelateInput, t: float, fingerprint: int | str, past: LedgerEntry | None,
+        position: tuple[int, int] | None = None,
+    ) -> RelateResult:
         """An article older than the window (a late arrival, or a revision of an old article): emitted,
         related to nothing and threaded into no new story, since its contemporaries are gone. A
         revision keeps the story it had, while that story is still known."""
@@ -211,7 +257,7 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
         if past is not None and past.story_id is not None:
             kept = self.resolve_story(past.story_id)
             story_id = kept if self.stories.get(kept) is not None else None
-        self.ledger.remember(item.id, revision, fingerprint, story_id, t)
+        self.ledger.remember(item.id, revision, fingerprint, story_id, t, position)
         window_start = _iso(self._clock - self._window)
         return RelateResult(
             related=[],
