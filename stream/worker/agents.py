@@ -351,7 +351,7 @@ class RelateSteps:
         emit_started = time.perf_counter()
         records = self.records.linked(article, outcome.story_updates)
         if written:  # the state this input changed goes out first (AfterState)
-            records = [AfterState(r.topic, r.key, r.value, r.headers, r.kind, written) for r in records]
+            records = [AfterState(r.topic, r.key, r.value, r.headers, r.kind, direct=r.direct, after=written) for r in records]
         await self.services.emitter.emit(records, _done(self.app, event), event.message.tp)
         observe_latency(self.services.metrics, article, event, time.perf_counter() - emit_started)
 

@@ -214,7 +214,7 @@ async def test_an_output_after_state_waits_for_its_changelog_records():
             return done
 
     changelog = loop.create_future()
-    record = AfterState(Topic(), b"k", b"v", None, "enriched", [changelog])
+    record = AfterState(Topic(), b"k", b"v", None, "enriched", after=[changelog])
     delivery = await record.send()
     await asyncio.sleep(0.01)
     assert sent == [] and not delivery.done()  # the state is not out yet: nor is the output
