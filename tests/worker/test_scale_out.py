@@ -52,7 +52,5 @@ async def test_two_workers_thread_stories_as_well_as_one(kafka_bootstrap, tmp_pa
     one = await run_deployment(kafka_bootstrap, tmp_path, 1, rows)
     two = await run_deployment(kafka_bootstrap, tmp_path, 2, rows)
     print(f"B-cubed F1: one worker {one:.3f}, two workers {two:.3f}")
-    # How well one worker threads this templated data is the core's judgement, checked offline by
-    # tests/core/relate/test_threading_patterns.py (an open issue-16 xfail); here: two workers as one.
-    assert one > 0.0, "one worker threaded nothing"
+    assert one >= 0.8, f"single-worker B-cubed F1 {one:.3f}: the synthetic stories should thread"
     assert abs(one - two) <= 0.01, f"one worker {one:.3f} vs two workers {two:.3f}"

@@ -100,6 +100,10 @@ class RelateConfig:
     content_probe_terms: int = 8
     content_probe_df: int = 20
     content_probe_hits: int = 2
+    # Cosine a story found by content alone (its profile shares no name or place with the article) must
+    # reach: distinct events written alike share words, not people and places. 0.32: the lowest bar that
+    # keeps templated wire copy on different events apart; train/dev within 0.002 of no bar.
+    content_words_only: float = 0.32
     content_probe_stories: int = 2  # of which the stories holding most of those terms are compared
     # A word's content IDF is scaled by how rare it is in English at large (wordfreq's Zipf scale):
     # fully counted at Zipf <= content_rare_zipf, not at all at >= content_common_zipf (0: off).

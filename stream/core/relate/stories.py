@@ -177,9 +177,13 @@ class Stories:
             tag_scores[story] = max(tag_scores.get(story, 0.0), cfg.join_threshold)
         usage = usage_factors(cfg.content_common_zipf, cfg.content_rare_zipf) if cfg.content_common_zipf > 0.0 else {}
         content = _ContentQuery(vector, self._term_log_df, math.log(self._centroids + cfg.prior_articles), usage)
-        for story in self._term_candidates(content):
-            tag_scores.setdefault(story, 0.0)
-        out = self._content_gate(tag_scores, content, recalled)
+        probed = [story for story in self._term_candidates(content) if story not in tag_scores]
+        # found by words alone, without a shared name or place: distinct events written alike (wire
+        # templates, one beat's vocabulary) share words, not the people and places they are about
+        wordy = set(probed).difference(self._sharing_an_anchor(query, probed)) if probed else set()
+        for story in probed:
+            tag_scores[story] = 0.0
+        out = self._content_gate(tag_scores, content, recalled, wordy)
         if not out:
             # a story compared above whose content is too far for a join at join_threshold need not be profiled
             floor = max(cfg.content_min, cfg.content_join - cfg.content_link_weight * cfg.join_threshold)
@@ -188,6 +192,19 @@ class Stories:
             dormant = {s: score for s, score in scored_dormant.items() if score >= cfg.story_join_threshold}
             out = self._content_gate({s: cfg.join_threshold for s in dormant}, content)
         return out, recalled & out.keys()
+
+    def _sharing_an_anchor(self, query: Query, stories: list[str]) -> list[str]:
+        """The stories whose profile holds one of the article's anchors (a name or place): words alone
+        do not find a story - distinct events written alike (wire templates, one beat's vocabulary)
+        share words, not the people and places they are about."""
+        is_anchor = self._anchor
+        anchors = {name for tid, name, _w in query if tid is not None and is_anchor[tid]}
+        out = []
+        for story in stories:
+            record = self.stories.get(story)
+            if type(record) is StoryRecord and anchors.intersection(record.tags):
+                out.append(story)
+        return out
 
     def _specific_names(self, query: Query) -> set[str] | None:
         """The article's anchors in the profiles of at most ``specific_max_stories`` live stories: a
@@ -228,7 +245,8 @@ class Stories:
         return [story_id for story_id, hits in ranked[: cfg.content_probe_stories] if hits >= cfg.content_probe_hits]
 
     def _content_gate(
-        self, tag_scores: dict[str, float], content: _ContentQuery, recalled: set[str] = frozenset()
+        self, tag_scores: dict[str, float], content: _ContentQuery, recalled: set[str] = frozenset(),
+        wordy: set[str] = frozenset(),
     ) -> dict[str, float]:
         """The stories of ``tag_scores`` (story -> tag link) the content agrees with, scored. A recalled
         story (distinctive people shared) needs only content_recall_min: a follow-up months later is
@@ -247,11 +265,13 @@ class Stories:
             floor = max(cfg.content_min, cfg.content_join - cfg.content_link_weight * link)
             if story in recalled:
                 floor = min(floor, cfg.content_recall_min)
+            elif story in wordy:
+                floor = max(floor, cfg.content_words_only)
             cosine = content.cosine(story, record.centroid, floor)
             score = cosine + cfg.content_link_weight * link
             if story in recalled and cosine >= cfg.content_recall_min:
                 out[story] = max(score, cfg.content_join)
-            elif cosine >= cfg.content_min and score >= cfg.content_join:
+            elif cosine >= cfg.content_min and score >= cfg.content_join and (story not in wordy or cosine >= floor):
                 out[story] = score
         return out
 
