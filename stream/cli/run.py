@@ -468,7 +468,7 @@ def demo(
         typer.echo("no inputs to feed", err=True)
         raise typer.Exit(EXIT_USAGE)
     host = "127.0.0.1" if settings.web_host in ("0.0.0.0", "::", "") else settings.web_host
-    if os.environ.get("ARTICLE_STREAM_WEB_PORT"):
+    if "web_port" in settings.model_fields_set:  # set by the user (ARTICLE_STREAM_WEB_PORT), not the default
         port = settings.web_port
         if port_in_use(settings.web_host, port):
             typer.echo(f"port {port} (ARTICLE_STREAM_WEB_PORT) is in use; unset it to use a free port", err=True)

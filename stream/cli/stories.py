@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -15,8 +14,9 @@ from stream.cli.kafka_options import EXIT_USAGE, fail
 
 
 def default_url() -> str:
-    port = os.environ.get("ARTICLE_STREAM_WEB_PORT", "6066")
-    return f"http://127.0.0.1:{port}"
+    from stream.config import get_settings  # the worker's port as the settings give it (ARTICLE_STREAM_WEB_PORT)
+
+    return f"http://127.0.0.1:{get_settings().web_port}"
 
 
 def fetch_stories(base_url: str, limit: int, timeout: float) -> list[dict[str, Any]]:
