@@ -105,10 +105,9 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
         self, item: RelateInput, *, now: datetime | None = None, source: Hashable | None = None,
         position: tuple[int, int] | None = None,
     ) -> RelateResult:
-        """``position``: the input's (partition, offset) in the worker (None offline). A replayed input older
-        than the one last applied to the id (``superseded``) changes nothing and answers unchanged."""
-        if position is not None and self.ledger.superseded(item.id, position):
-            return self._superseded(item.id)
+        """``position``: the input's (partition, offset) in the worker (None offline), remembered with the
+        state. The caller asks ``superseded`` first: a replayed input older than the one last applied to the
+        id must not reach here (Pipeline.link answers it unchanged, with nothing to restate)."""
         dated = item.published_at is not None
         t = self._event_time(item, now)
         previous = self.articles.get(item.id)
@@ -230,20 +229,6 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
         entry = self.ledger.get(article_id)
         if entry is None or entry.position != position:
             self.ledger.remember(article_id, record.revision, record.fingerprint, record.story, record.published, position)
-
-    def _superseded(self, article_id: str) -> RelateResult:
-        """A replayed input older than the state: the id's latest revision as it stands, nothing changed
-        (no revision, no story update). The input that made the state comes later in the replay."""
-        entry = self.ledger.get(article_id)
-        assert entry is not None
-        return RelateResult(
-            related=[],
-            story_id=self.resolve_story(entry.story_id) if entry.story_id else None,
-            duplicate_of=None,
-            duplicate_similarity=None,
-            revision=entry.revision,
-            unchanged=True,
-        )
 
     def _before_window(
         self, item: RelateInput, t: float, fingerprint: int | str, past: LedgerEntry | None,
