@@ -155,7 +155,9 @@ def _seed_page() -> bytes:
     return value
 
 
-def test_seed_page_lists_the_five_nk_russia_articles_of_its_week() -> None:
+def _seed_after_its_week():
+    """The seed page sent after the five NK-Russia articles of its week: it lists all five as related,
+    each link saying what it shares, and merges no story. Returns the week's articles and the seed's."""
     p = Pipeline(Settings().core())
     week = [send(p, key, date, title, body, i).enriched for i, (key, date, title, body) in enumerate(NK_RUSSIA_WEEK)]
     outcome = p.process(_seed_page(), now=INGESTED + timedelta(minutes=10))
@@ -166,6 +168,11 @@ def test_seed_page_lists_the_five_nk_russia_articles_of_its_week() -> None:
     for article in week:
         assert related[article.id].shared_tags  # each link says what it shares
     assert not any(u.event == StoryEvent.merged for u in outcome.story_updates)
+    return week, seed
+
+
+def test_seed_page_lists_the_five_nk_russia_articles_of_its_week() -> None:
+    _seed_after_its_week()
 
 
 @pytest.mark.xfail(
@@ -174,16 +181,7 @@ def test_seed_page_lists_the_five_nk_russia_articles_of_its_week() -> None:
     "beat's words; in a window of five articles the week threads into one story, and the seed page joins it",
 )
 def test_seed_page_stays_apart_from_the_nk_russia_stories_of_its_week() -> None:
-    p = Pipeline(Settings().core())
-    week = [send(p, key, date, title, body, i).enriched for i, (key, date, title, body) in enumerate(NK_RUSSIA_WEEK)]
-    outcome = p.process(_seed_page(), now=INGESTED + timedelta(minutes=10))
-    seed = outcome.enriched
-    assert seed is not None, outcome.dead_letter
-    related = {link.id: link for link in seed.related}
-    assert {a.id for a in week} <= set(related), sorted(related)
-    for article in week:
-        assert related[article.id].shared_tags  # each link says what it shares
-    assert not any(u.event == StoryEvent.merged for u in outcome.story_updates)
+    week, seed = _seed_after_its_week()
     assert seed.story_id not in {a.story_id for a in week}
 
 
