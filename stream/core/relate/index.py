@@ -51,6 +51,7 @@ class WindowIndex:
         self._clock = -math.inf  # newest published_at seen (epoch seconds)
         self._provisional = False  # the clock is ingestion time: only undated articles were seen
         self._recent: deque[float] = deque(maxlen=self.config.clock_articles)  # times of the last dated articles
+        self._late: float | None = None  # the last dated article's time, when it lay before the window
         self._sources = SourceClock(self.config.source_idle_articles)  # the slowest input partition holds the clock
 
     def _tag_id(self, tag: str) -> int:
@@ -248,6 +249,21 @@ class WindowIndex:
             self._advance(newest)
         else:
             self._clock = newest  # what has expired stays expired; nothing older is closed out any more
+
+    def _backfill_starts(self, t: float) -> bool:
+        """Whether ``t``, before the window, begins a backfill rather than being a lone straggler: the
+        dated article just before it lay before the window too, within a window of it. A replay of older
+        news then relates to itself as in a live stream: the clock falls back to it (what the window
+        holds stays; the next newer article moves the clock on again). A lone late article (a re-send of
+        an old one) still stays out of the window."""
+        previous, self._late = self._late, t
+        if previous is None or abs(t - previous) > self._window:
+            return False
+        self._late = None
+        self._recent.clear()
+        self._recent.extend((previous, t))
+        self._clock = max(previous, t)
+        return True
 
     def _advance(self, t: float) -> None:
         if t <= self._clock:

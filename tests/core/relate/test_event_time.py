@@ -77,3 +77,30 @@ def test_a_title_plus_one_line_is_enriched() -> None:
     assert brief.enriched.body == title
     line = send(p, "b2", "No damage or injuries were reported, the Japan Meteorological Agency said.", "2025-10-30T09:00:00Z", title)
     assert line.dead_letter is None and line.enriched is not None
+
+
+def test_a_backfill_after_newer_news_relates_to_itself() -> None:
+    p = Pipeline(Settings().core())
+    news = [  # this year's news first
+        send(p, f"n{day}", f"{OTHER} Day {day}.", f"2026-11-0{day}T08:00:00Z", f"Bundestag debates the budget, day {day}").enriched.id
+        for day in range(1, 4)
+    ]
+    floods = [
+        send(p, f"f{i}", f"{FLOOD} Update {i}.", f"2025-10-30T{8 + i:02d}:00:00Z", f"Valencia floods, update {i}")
+        for i in range(4)
+    ]
+    before = [any("before the related-story window" in w for w in o.enriched.warnings) for o in floods]
+    assert before == [True, False, False, False]  # only the first looks like a lone straggler
+    assert floods[2].enriched.related[0].id == floods[1].enriched.id
+    assert len({o.enriched.story_id for o in floods[1:]}) == 1 and floods[1].enriched.story_id
+    # The window still holds this year's news: the next of it relates to what came before the backfill.
+    later = send(p, "n4", f"{OTHER} Day 4.", "2026-11-04T08:00:00Z", "Bundestag debates the budget, day 4")
+    assert later.enriched.related and {link.id for link in later.enriched.related} <= set(news)
+
+
+def test_two_lone_late_articles_far_apart_stay_out_of_the_window() -> None:
+    p = Pipeline(Settings().core())
+    send(p, "n1", OTHER, "2026-11-01T08:00:00Z", "Bundestag debates the budget")
+    late = [send(p, "f1", FLOOD, "2025-10-30T08:00:00Z", "Valencia floods"), send(p, "f2", FLOOD_2, "2025-03-01T08:00:00Z", "Alzira evacuated")]
+    assert all(any("before the related-story window" in w for w in o.enriched.warnings) for o in late)
+    assert all(o.enriched.story_id is None for o in late)
