@@ -25,6 +25,7 @@ Pure functions; the words read around numbers are data (``data/signature_words.j
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from collections.abc import Iterable
@@ -268,14 +269,20 @@ def conflicts(article: tuple[int, ...], story: tuple[Any, ...], year_slack: int 
     return out
 
 
-def agreeing(story_scores: dict[str, float], stories: Any, article: tuple[int, ...]) -> dict[str, float]:
-    """The candidate stories (story -> score) whose signatures the article's does not contradict: a
-    conflicting signature vetoes a join that content and names would otherwise make."""
+def agreeing(
+    story_scores: dict[str, float], stories: Any, article: tuple[int, ...], penalty: float = math.inf, floor: float = 0.0
+) -> dict[str, float]:
+    """The candidate stories (story -> score) with each score lowered by ``penalty`` per kind on which the
+    article's signature contradicts the story's, and kept while it is at least ``floor``: a conflicting
+    signature blocks a join that content and names would otherwise make (``penalty`` inf: always)."""
     if not article:
         return story_scores
     out = {}
     for story, score in story_scores.items():
         record = stories.get(story)
-        if not conflicts(article, getattr(record, "signature", ())):
+        kinds = conflicts(article, getattr(record, "signature", ()))
+        if not kinds:
             out[story] = score
+        elif score - penalty * len(kinds) >= floor:
+            out[story] = score - penalty * len(kinds)
     return out

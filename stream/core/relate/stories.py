@@ -50,7 +50,7 @@ class Stories:
             pass
         elif vector:
             story_scores, recalled = self._content_story_scores(t, query, scored, vector)
-            story_scores = agreeing(story_scores, self.stories, signature)  # another event of the same kind
+            story_scores = agreeing(story_scores, self.stories, signature, cfg.signature_penalty, cfg.content_join)
             merge_threshold = cfg.content_merge
         else:
             story_scores, recalled = self._tag_story_scores(t, query, scored)
