@@ -58,20 +58,30 @@ _NUMBER_WORDS = {
     "a": 1, "an": 1,
 }
 
-_YEAR = re.compile(r"(?<![\d$£€#.,:/'’-])((?:19|20)\d\d)(?![\w%]|[.,:/-]\d|[-–]\d)")
+# The patterns start with a digit (re scans for it fast); what may not come before a match (a longer
+# number, an amount's sign, a word) is checked on the one character before it (_after_boundary).
+_YEAR = re.compile(r"((?:19|20)\d\d)(?![\w%]|[.,:/-]\d|[-–]\d)")
+_NOT_BEFORE_YEAR = frozenset("$£€#.,:/'’-")
 _PREVIOUS_WORD = re.compile(r"([A-Za-z.]+)\W*\Z")
 _NEXT_WORD = re.compile(r"[\s-]*([A-Za-z.]+)")
-_FULL_DATE = re.compile(
-    r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b"
-    r"|\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+((?:19|20)\d\d)\b"
-)
+# a written date ending right before a year: "February 22, " or "22 Feb "
+_DATE_BEFORE = re.compile(r"(?:\b([A-Za-z]{3,9})\.?\s+\d{1,2}(?:st|nd|rd|th)?,?|\b\d{1,2}(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?)\s+\Z")
 # "3-1", "3 - 1", "3–1"; not a part of a longer dash chain (a 4-3-3 formation, a date 2024-12-05), a
 # decimal, a time or a fraction
-_SCORE = re.compile(r"(?<![\w.,:/$£€#–-])(\d{1,3}) ?[-–] ?(\d{1,3})(?![\w%]|[.,:/]\d| ?[-–] ?\d)")
-_ORDINAL = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\s+(?:[Aa]nnual\s+)?([A-Z][\w'’-]*)")
+_SCORE = re.compile(r"(\d{1,3}) ?[-–] ?(\d{1,3})(?![\w%]|[.,:/]\d| ?[-–] ?\d)")
+_NOT_BEFORE_SCORE = frozenset(".,:/$£€#–-")
+_ORDINAL = re.compile(r"(\d{1,3})(?:st|nd|rd|th)\s+(?:[Aa]nnual\s+)?([A-Z][\w'’-]*)")
 _MAGNITUDE = re.compile(
     r"\b[Mm]agnitude(?:\s+of)?\s+(\d(?:\.\d)?)\b|\b(\d\.\d)[\s-]+(?:[Mm]agnitude|on the Richter)"
 )
+
+
+def _after_boundary(text: str, start: int, refused: frozenset[str] = frozenset()) -> bool:
+    """Whether the match at ``start`` does not continue a word or number (nor follow a ``refused`` character)."""
+    if start == 0:
+        return True
+    before = text[start - 1]
+    return not (before.isalnum() or before == "_" or before in refused)
 
 
 @lru_cache(maxsize=1)
@@ -89,8 +99,7 @@ def _deaths() -> re.Pattern[str]:
         r"\b" + number + r"(?:\s+[A-Za-z-]+){0,3}?\s+(?:were\s+|was\s+|have\s+been\s+|are\s+)?(?:" + verbs + r")\b"
         r"|\b(?:killing|killed)\s+(?:at\s+least\s+|some\s+|about\s+)?" + number + r"\b"
         r"|\bdeath\s+toll\s+(?:\w+\s+){0,3}?(?:to|of|at|reached|is|was)\s+(?:at\s+least\s+)?" + number + r"\b",
-        re.I,
-    )
+    )  # matched on the lowercased lead
 
 
 def _code(kind: int, value: int) -> int:
@@ -109,38 +118,38 @@ def _year_of(epoch: float) -> int:
     return time.gmtime(epoch).tm_year
 
 
-def _text_years(text: str, latest: int) -> list[int]:
+def _text_years(text: str, latest: int) -> tuple[list[int], int | None]:
     """Years named in ``text`` (up to ``latest``): 4-digit numbers 1900-2099 that are not amounts
-    ("about 2000 troops"), clock times ("at 1900 GMT") or parts of longer numbers."""
+    ("about 2000 troops"), clock times ("at 1900 GMT") or parts of longer numbers; and the year of the
+    first written full date ("February 22, 2009", "22 Feb 2009"), None when there is none."""
     words = _words()
     counts, clocks = words["count_words"], words["clock_words"]
     out = []
+    dated = None
     for match in _YEAR.finditer(text):
+        start = match.start()
         year = int(match.group(1))
-        if year > latest:
+        if year > latest or not _after_boundary(text, start, _NOT_BEFORE_YEAR):
             continue
-        before = _PREVIOUS_WORD.search(text, max(0, match.start() - 20), match.start())
-        if before is not None and before.group(1).lower() in counts and before.end() >= match.start() - 1:
+        before = _PREVIOUS_WORD.search(text, max(0, start - 20), start)
+        if before is not None and before.group(1).lower() in counts and before.end() >= start - 1:
             continue
         after = _NEXT_WORD.match(text, match.end(), min(len(text), match.end() + 12))
         if after is not None and after.group(1).lower().rstrip(".") in clocks:
             continue
         out.append(year)
-    return out
-
-
-def _full_date_year(text: str) -> int | None:
-    """The year of the first written full date ("February 22, 2009", "22 Feb 2009")."""
-    for match in _FULL_DATE.finditer(text):
-        month = match.group(1) or match.group(5)
-        if month.lower() in _MONTHS:
-            return int(match.group(3) or match.group(6))
-    return None
+        if dated is None:
+            date = _DATE_BEFORE.search(text, max(0, start - 22), start)
+            if date is not None and (date.group(1) or date.group(2)).lower() in _MONTHS:
+                dated = year
+    return out, dated
 
 
 def _score(lead: str) -> int | None:
     units = _words()["range_units"]
     for match in _SCORE.finditer(lead):
+        if not _after_boundary(lead, match.start(), _NOT_BEFORE_SCORE):
+            continue
         a, b = int(match.group(1)), int(match.group(2))
         if a > _SCORE_MAX or b > _SCORE_MAX:
             continue
@@ -155,6 +164,8 @@ def _score(lead: str) -> int | None:
 def _ordinal(text: str) -> int | None:
     skip = _words()["ordinal_places"]
     for match in _ORDINAL.finditer(text):
+        if not _after_boundary(text, match.start()):
+            continue
         n = int(match.group(1))
         if n >= 2 and match.group(2).lower().rstrip(".") not in skip:
             return n
@@ -162,6 +173,8 @@ def _ordinal(text: str) -> int | None:
 
 
 def _magnitude(lead: str) -> int | None:
+    if "agnitude" not in lead and "Richter" not in lead:
+        return None
     match = _MAGNITUDE.search(lead)
     if match is None:
         return None
@@ -170,7 +183,13 @@ def _magnitude(lead: str) -> int | None:
 
 
 def _death_count(lead: str) -> int | None:
-    match = _deaths().search(lead)
+    low = lead.lower()
+    # most articles name no death: plain substring tests, and the full pattern runs only from ~80
+    # characters before the first casualty word
+    first = min((i for i in map(low.find, _words()["casualty_stems"]) if i >= 0), default=-1)
+    if first < 0:
+        return None
+    match = _deaths().search(low, max(0, first - 80))
     if match is None:
         return None
     word = next(group for group in match.groups() if group)
@@ -187,9 +206,8 @@ def event_signature(text: str, published: float | None = None, ingested: float |
     else:
         head = text[:YEAR_CHARS]
         latest = _year_of(ingested) + 1 if ingested is not None else _MAX_YEAR
-        years = _text_years(head, latest)
-        dated = _full_date_year(head)
-        year = dated if dated is not None and dated <= latest else max(years) if years else None
+        years, dated = _text_years(head, latest)
+        year = dated if dated is not None else max(years) if years else None
         if year is not None:
             codes.append(_code(TEXT_YEAR, year))
     lead = text[:LEAD_CHARS]
