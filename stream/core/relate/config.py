@@ -116,7 +116,7 @@ class RelateConfig:
     # An article whose event signature (signature.py: year, score line, event ordinal, magnitude, death
     # toll) contradicts a story's is about another event of the same kind: it does not join that story.
     signature_veto: bool = True
-    signature_penalty: float = 0.2  # ... or lowers its score by this much per kind in conflict (inf: a veto)
+    signature_penalty: float = 0.25  # ... or lowers its score by this much per kind in conflict (inf: a veto)
 
     # --- near-duplicates -------------------------------------------------------------------
     # SimHash similarity (1 - hamming/64) of a near-duplicate: the normalize stage's calibrated value.
