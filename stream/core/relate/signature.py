@@ -146,9 +146,11 @@ def _text_years(text: str, latest: int) -> tuple[list[int], int | None]:
 
 
 def _score(lead: str) -> int | None:
-    units = _words()["range_units"]
+    words = _words()
+    units, not_after, not_before = words["range_units"], words["score_not_after"], words["score_not_before"]
     for match in _SCORE.finditer(lead):
-        if not _after_boundary(lead, match.start(), _NOT_BEFORE_SCORE):
+        start = match.start()
+        if not _after_boundary(lead, start, _NOT_BEFORE_SCORE):
             continue
         a, b = int(match.group(1)), int(match.group(2))
         if a > _SCORE_MAX or b > _SCORE_MAX:
@@ -156,6 +158,13 @@ def _score(lead: str) -> int | None:
         after = _NEXT_WORD.match(lead, match.end(), min(len(lead), match.end() + 14))
         if after is not None and after.group(1).lower().rstrip(".") in units:
             continue  # a range ("10-15 years", "5-10 people")
+        # a team's record ("improved to 15-2", "a 15-2 record"), a score on the way ("a 2-0 lead at
+        # half-time") or a vote ("a 5-4 decision") is not the result of this event
+        if after is not None and after.group(1).lower().rstrip(".") in not_after:
+            continue
+        before = _PREVIOUS_WORD.search(lead, max(0, start - 12), start)
+        if before is not None and before.group(1).lower() in not_before:
+            continue
         high, low = (a, b) if a >= b else (b, a)
         return high * 1000 + low
     return None

@@ -42,8 +42,14 @@ def test_ranges_formations_dates_and_times_are_no_score() -> None:
         "The coach kept his 4-3-3 formation for the match.",
         "The report is dated 2024-12-05 and was published at 10:30.",
         "Crowds of 5-10 people gathered outside.",
+        "The Lakers improved to 15-2 with the win.",  # a team's record
+        "Boston, with a 15-2 record, hosts Miami.",
+        "City took a 2-0 lead at half-time before rain stopped play.",  # a score on the way
+        "The justices ruled in a 5-4 decision.",  # a vote
     ):
         assert SCORE not in decoded(event_signature(text)), text
+    # the result after a record or a half-time score is read
+    assert decoded(event_signature("After a 2-0 lead at the break, City won 3-2."))[SCORE] == 3002
 
 
 def test_the_ordinal_of_a_recurring_event() -> None:
