@@ -158,3 +158,49 @@ def test_the_story_signature_round_trips_through_json() -> None:
     assert story_from_json(story_to_json(record)) == record
     plain = record._replace(signature=())
     assert "sg" not in story_to_json(plain) and story_from_json(story_to_json(plain)) == plain
+
+
+# -- in the whole core -----------------------------------------------------------------------------
+OSCARS = (
+    "Jackman to host the Oscars",
+    "Hugh Jackman will host the 81st Academy Awards in Los Angeles, the Academy of Motion Picture Arts and "
+    "Sciences said on Friday. Producers Laurence Mark and Bill Condon promised a ceremony with music and dance, "
+    "and the Australian actor said he was thrilled to be asked.",
+)
+NEXT_OSCARS = (
+    "Martin and Baldwin to host the Oscars",
+    "Steve Martin and Alec Baldwin will co-host the 82nd Academy Awards, the Academy of Motion Picture Arts "
+    "and Sciences announced on Thursday. The comedians starred together in It's Complicated; producers Bill "
+    "Mechanic and Adam Shankman want a lighter telecast.",
+)
+SAME_OSCARS = (
+    "Jackman rehearses for the Oscars",
+    "Hugh Jackman began rehearsals for the 81st Academy Awards in Los Angeles on Thursday, the Academy of Motion "
+    "Picture Arts and Sciences said. Producers Laurence Mark and Bill Condon promised a ceremony with music, and "
+    "the Australian actor said he was thrilled.",
+)
+
+
+def test_the_next_ceremony_stays_apart_and_a_report_of_the_same_one_joins() -> None:
+    """Through the whole core: the 82nd Academy Awards' announcement shares the Academy, Los Angeles and the
+    wording of the 81st's story; its ordinal contradicts the story's and keeps it apart. The control, a
+    report of the same ceremony worded alike, joins."""
+    import orjson
+
+    from stream.config import Settings
+    from stream.core.pipeline import Pipeline
+
+    ingested = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+
+    def stories(second: tuple[str, str], signature: bool = True) -> set[str]:
+        p = Pipeline(Settings().core())
+        p.relator.config.signature_veto = signature
+        out = set()
+        for key, (title, body), date in (("a", OSCARS, "2009-01-16T15:00:00Z"), ("b", second, "2009-01-22T15:00:00Z")):
+            raw = {"id": key, "source": "Wire", "title": title, "body": body, "published_at": date}
+            out.add(p.process(orjson.dumps(raw), now=ingested).enriched.story_id)
+        return out
+
+    assert len(stories(NEXT_OSCARS)) == 2
+    assert len(stories(NEXT_OSCARS, signature=False)) == 1  # content and names alone would join them
+    assert len(stories(SAME_OSCARS)) == 1
