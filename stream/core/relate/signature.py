@@ -208,7 +208,8 @@ def _death_count(lead: str) -> int | None:
 
 def event_signature(text: str, published: float | None = None, ingested: float | None = None) -> tuple[int, ...]:
     """The signature codes of an article (``text``: title and body, normalized; ``published``: its
-    publication time, epoch seconds, when it has one; ``ingested``: when it came in)."""
+    publication time, epoch seconds, when it has one; ``ingested``: the time it is related at - for an
+    undated article the relator's clock - after which a named year is a plan, not when it was written)."""
     codes = []
     if published is not None:
         codes.append(_code(YEAR, _year_of(published)))
