@@ -113,6 +113,10 @@ class RelateConfig:
     # A tag link counts (for content-aware joins) only through an anchor in the profiles of at most
     # this many live stories; 0: any anchor counts.
     specific_max_stories: int = 0
+    # An article whose event signature (signature.py: year, score line, event ordinal, magnitude, death
+    # toll) contradicts a story's is about another event of the same kind: it does not join that story.
+    signature_veto: bool = True
+    signature_penalty: float = 0.25  # ... or lowers its score by this much per kind in conflict (inf: a veto)
 
     # --- near-duplicates -------------------------------------------------------------------
     # SimHash similarity (1 - hamming/64) of a near-duplicate: the normalize stage's calibrated value.

@@ -8,7 +8,8 @@ benchmark's pre-fill recover as they are):
   (optional), "p": [partition, offset] of the input it was made from (optional: the worker's, see
   ``RevisionLedger.superseded``)}
 - story: {"ti": title, "n": size, "t0": first seen, "t1": last seen, "tt": [[tag, count], ...],
-  "a": founding article id, "c": [[term, weight], ...] (optional: the content centroid)}, or a merged story's {"m": surviving story id, "t1": ...}
+  "a": founding article id, "c": [[term, weight], ...] (optional: the content centroid), "sg": [[code, count], ...]
+  (optional: the event signature, signature.py)}, or a merged story's {"m": surviving story id, "t1": ...}
 
 In memory an article is an ``ArticleRecord`` and a story a ``StoryRecord`` or ``MergedStory``: named
 tuples, a third to a half of a dict with the same keys (a record's published time, though, comes
@@ -106,6 +107,8 @@ class StoryRecord(NamedTuple):
     # "c" (optional): content centroid, flat (term, weight 1..250, ...) - see content.py; () for records
     # of older versions and for stories of articles without text.
     centroid: tuple[Any, ...] = ()
+    # "sg" (optional): event signature, flat (code, count, ...) - see signature.py; () when none is known.
+    signature: tuple[Any, ...] = ()
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -169,6 +172,8 @@ def story_to_json(record: StoryRecord | MergedStory) -> dict[str, Any]:
            "tt": [[tag, count] for tag, count in pairs(record.top_tags)], "a": record.founder}
     if record.centroid:
         out["c"] = [[term, weight] for term, weight in pairs(record.centroid)]
+    if record.signature:
+        out["sg"] = [[code, count] for code, count in pairs(record.signature)]
     return out
 
 
@@ -177,7 +182,8 @@ def story_from_json(record: dict[str, Any], share: Callable[[str], str] = _inter
         return MergedStory(record["m"], record["t1"])
     profile = flat_profile((share(tag) if type(tag) is str else tag, count) for tag, count in record.get("tt") or ())
     centroid = flat_profile((share(term), weight) for term, weight in record.get("c") or ())
-    return StoryRecord(record.get("ti"), record["n"], record["t0"], record["t1"], profile, record.get("a"), centroid)
+    signature = flat_profile(record.get("sg") or ())
+    return StoryRecord(record.get("ti"), record["n"], record["t0"], record["t1"], profile, record.get("a"), centroid, signature)
 
 
 def to_json(record: Any) -> Any:

@@ -10,9 +10,10 @@ from operator import mul, sub
 from typing import Any
 
 from stream.contracts import StoryEvent, StoryUpdate
-from stream.core.relate.base import _DAY, _MAX_MERGE_HOPS, Query, RelateInput, Scored, _each, _iso
+from stream.core.relate.base import _DAY, _MAX_MERGE_HOPS, Query, RelateInput, Scored, _each, _epoch, _iso
 from stream.core.relate.content import centroid_terms, content_vector, flat_centroid, mean_centroid, usage_factors
 from stream.core.relate.records import MergedStory, StoryRecord, flat_profile, pairs
+from stream.core.relate.signature import accumulate, agreeing, event_signature
 
 
 class Stories:
@@ -40,6 +41,8 @@ class Stories:
         cfg = self.config
         usage = usage_factors(cfg.content_common_zipf, cfg.content_rare_zipf) if cfg.content_common_zipf > 0.0 else {}
         vector = content_vector(item.text, cfg.content_chars, usage, cfg.content_terms) if item.text else {}
+        published = _epoch(item.published_at) if item.published_at is not None else None
+        signature = event_signature(item.text, published, t) if item.text and cfg.signature_veto else ()
         merge_threshold = cfg.merge_threshold
         recalled: set[str] = set()
         story_scores = self._duplicate_story(duplicate_of)
@@ -47,6 +50,7 @@ class Stories:
             pass
         elif vector:
             story_scores, recalled = self._content_story_scores(t, query, scored, vector)
+            story_scores = agreeing(story_scores, self.stories, signature, cfg.signature_penalty, cfg.content_join)
             merge_threshold = cfg.content_merge
         else:
             story_scores, recalled = self._tag_story_scores(t, query, scored)
@@ -54,7 +58,8 @@ class Stories:
         if not story_scores:
             story_id = self._new_story_id(item.id)
             record = StoryRecord(
-                item.title, 1, t, t, self._profile((), query), item.id, flat_centroid(vector, cfg.story_terms)
+                item.title, 1, t, t, self._profile((), query), item.id, flat_centroid(vector, cfg.story_terms),
+                accumulate((), signature),
             )
             self.stories[story_id] = record
             self._index_story(story_id, record)
@@ -65,10 +70,11 @@ class Stories:
         to_merge = [ranked[0][0]] + [s for s, score in ranked[1:] if score >= merge_threshold or s in recalled]
         # The oldest story survives a merge; ties by id keep it deterministic.
         to_merge.sort(key=lambda s: (self.stories[s].first_seen, s))
-        return self._join(item, t, query, vector, to_merge, updated_at)
+        return self._join(item, t, query, vector, to_merge, updated_at, signature)
 
     def _join(
-        self, item: RelateInput, t: float, query: Query, vector: dict[str, float], to_merge: list[str], updated_at: str
+        self, item: RelateInput, t: float, query: Query, vector: dict[str, float], to_merge: list[str], updated_at: str,
+        signature: tuple[int, ...] = (),
     ) -> tuple[str, list[StoryUpdate]]:
         """Add the article to the first story of ``to_merge``, which absorbs the others."""
         survivor_id = to_merge[0]
@@ -77,6 +83,7 @@ class Stories:
         size, first_seen, last_seen, profile = survivor.size, survivor.first_seen, survivor.last_seen, survivor.top_tags
         old_centroid = survivor.centroid
         parts = [(centroid_terms(old_centroid), survivor.size)]
+        signatures = [survivor.signature]
         for absorbed_id in to_merge[1:]:
             absorbed = self.stories[absorbed_id]
             size += absorbed.size
@@ -87,6 +94,7 @@ class Stories:
                 counts[tag] = counts.get(tag, 0) + count
             profile = flat_profile(counts.items())
             parts.append((centroid_terms(absorbed.centroid), absorbed.size))
+            signatures.append(absorbed.signature)
             self._count_terms(absorbed.centroid, -1, absorbed_id)
             self._unpost_story_tags(absorbed_id, list(absorbed.tags))
             tombstone = MergedStory(survivor_id, max(absorbed.last_seen, t))
@@ -96,7 +104,7 @@ class Stories:
         centroid = flat_centroid(mean_centroid([part for part in parts if part[0]]), self.config.story_terms)
         survivor = StoryRecord(
             survivor.title, size + 1, min(first_seen, t), max(last_seen, t), self._profile(profile, query), survivor.founder,
-            centroid,
+            centroid, accumulate(signatures, signature),
         )
         self.stories[survivor_id] = survivor
         self._recount_terms(old_centroid, centroid, survivor_id)
