@@ -100,7 +100,7 @@ class _ArticleState:
 
     __slots__ = ("title", "body", "title_low", "body_low", "full_low", "lead_end", "dateline_end", "regions",
                  "topic_hits", "sub_hits", "counted", "topic_evidence", "term_counts", "entities", "cities",
-                 "deferred", "runs")
+                 "deferred", "runs", "places", "company_places")
 
     def __init__(self, article: NormalizedArticle, entities: EntityCollector) -> None:
         self.title = article.title or ""
@@ -121,6 +121,8 @@ class _ArticleState:
         self.cities: set[str] = set()  # place:<slug> tags: the dateline town and the cities named
         self.deferred: list[tuple] = []  # name-like places ("Jordan"): not a place when a person bears the name
         self.runs: dict[str, CapitalisedRuns] = {}  # field -> its capitalised runs, scanned once
+        self.places: list[tuple] = []  # place mentions, counted once every field is read (``_count_places``)
+        self.company_places: set[str] = set()  # places seen starting a company's name ("Santos Ltd")
 
 
 def _capitalised_after(text: str, end: int) -> bool:
@@ -167,6 +169,7 @@ class Tagger:
         self._dateline(article, st)
         for field, text, low in (("title", st.title, st.title_low), ("body", st.body, st.body_low)):
             self._scan_field(st, field, text, low)
+        self._count_places(st)
         person_words = st.entities.person_words()
         self._deferred_places(st, person_words)
         self._towns(st, person_words)
@@ -200,8 +203,8 @@ class Tagger:
             if topics:
                 self._count_term(st, topics, field, text, low, start, end, topic_factor)
             if place is not None and (in_title or start >= st.dateline_end) and self._place_ok(
-                    place, text, low, start, end, st.full_low, in_title, caps):
-                self._place_mention(st, place, field, text, low, start, end, in_title)
+                    place, text, low, start, end, st, in_title, caps):
+                st.places.append((place, field, text, low, start, end, in_title))
             if entity is not None and text[start].isupper() and (not entity[2] or text[start:end].isupper()):
                 self._entity_mention(st, entity[1], field, text, start, end)
         if not text.isupper():  # an all-capitals title says nothing about what is a name
@@ -222,6 +225,14 @@ class Tagger:
         for topic_id, weight, up in topics:
             hits = st.topic_hits if up else st.sub_hits
             hits[topic_id] = hits.get(topic_id, 0.0) + weight * topic_factor
+
+    def _count_places(self, st: _ArticleState) -> None:
+        """The place mentions of both fields, but for a name the article shows to be a company's
+        ("Santos Ltd <STOS.S> ..." makes "SANTOS BIDS FOR ..." and "Santos said" the company too)."""
+        company = st.company_places
+        for place, field, text, low, start, end, in_title in st.places:
+            if not company or low[start:end] not in company:
+                self._place_mention(st, place, field, text, low, start, end, in_title)
 
     def _place_mention(self, st: _ArticleState, place: tuple, field: str, text: str, low: str, start: int,
                        end: int, in_title: bool) -> None:
@@ -304,7 +315,7 @@ class Tagger:
             return ""
         return slugify(name)
 
-    def _place_ok(self, p: tuple, text: str, low: str, start: int, end: int, full_low: str, in_title: bool,
+    def _place_ok(self, p: tuple, text: str, low: str, start: int, end: int, st: _ArticleState, in_title: bool,
                   caps: bool) -> bool:
         """Whether a gazetteer match names the place here, not a word, a ticker, a person, a street
         or a company that bears its name."""
@@ -312,14 +323,16 @@ class Tagger:
             return False
         key = low[start:end]
         rule = self.res.ambiguity_rules.get(key)
-        if rule and "veto" in rule and any(c in full_low for c in rule["veto"]):
+        if rule and "veto" in rule and any(c in st.full_low for c in rule["veto"]):
             return False  # a cue word says the name means something else here
         name_like = key in self.res.name_like
+        if (name_like or p[2] in COMPANY_PLACE_KINDS) and self._starts_company_name(text, end):
+            st.company_places.add(key)
+            return False
         return not (self._after_name_word(p, text, start, end, caps)
                     or self._in_street_name(text, end)
                     or (name_like and not in_title and _capitalised_after(text, end))
                     or self._half_of_hyphenated(text, start, end, caps)
-                    or ((name_like or p[2] in COMPANY_PLACE_KINDS) and self._starts_company_name(text, end))
                     or self._names_currency(p, low, end))
 
     def _names_currency(self, p: tuple, low: str, end: int) -> bool:

@@ -139,3 +139,13 @@ def test_a_currency_or_a_body_named_after_a_place_is_not_that_place(tagger):
 
 def test_a_city_starting_a_company_name_is_the_company(tagger):
     assert "US" not in regions(tagger, "LONDON, March 4 - The loan was arranged by First Chicago Ltd, the bank said.")
+
+
+def test_a_name_the_article_shows_to_be_a_company_is_the_company_everywhere(tagger):
+    # The body names "Santos Ltd": the title's "SANTOS" and a later "Santos said" are the company too.
+    found = regions(tagger, "SYDNEY, March 4 - Santos Ltd <STOS.S> said it bid for the oil company. "
+                            "Santos said the offer was final.", title="SANTOS BIDS FOR OIL COMPANY")
+    assert "BR" not in found and found["AU"].primary
+    # Without a company's tail or ticker anywhere, the city is the city.
+    found = regions(tagger, "Coffee shipments left Santos on Monday, port officials said.", title="SANTOS PORT BUSY")
+    assert found["BR"].primary
