@@ -49,6 +49,10 @@ W_ENTITY_REGION = 0.5  # a known entity's country ("Bundesbank" -> DE), never pr
 PRIMARY_LEAD_SHARE = 0.5
 PRIMARY_MIN_MENTIONS = 4
 PRIMARY_MENTIONS_SHARE = 0.2
+# A story naming this many countries (a roundup, a multilateral meeting, a commodity survey) is
+# about each one it gives PRIMARY_MANY_SHARE of the top region's weight, not only the first few.
+PRIMARY_MANY_COUNTRIES = 8
+PRIMARY_MANY_SHARE = 0.2
 
 # Topic scoring: a title hit counts TITLE_WEIGHT times; one term counts at most TERM_CAP times.
 TITLE_WEIGHT = 3.0
@@ -485,11 +489,14 @@ class Tagger:
                 acc.evidence.append((text[start:end], field, start, end))
 
     @staticmethod
-    def _is_primary(acc: _RegionAcc, top: float) -> bool:
-        """What the story is about: its dateline, its title, or named early and often."""
+    def _is_primary(acc: _RegionAcc, top: float, many: bool = False) -> bool:
+        """What the story is about: its dateline, its title, or named early and often; in a story
+        naming many countries (``many``), each it gives a fair share of the weight."""
         if acc.dateline or acc.title:
             return True
         if acc.lead and acc.weight >= PRIMARY_LEAD_SHARE * top:
+            return True
+        if many and acc.weight >= PRIMARY_MANY_SHARE * top:
             return True
         return acc.body >= PRIMARY_MIN_MENTIONS and acc.weight >= PRIMARY_MENTIONS_SHARE * top
 
@@ -498,7 +505,9 @@ class Tagger:
             return []
         known = self.res.regions
         top = max(a.weight for a in regions.values())
-        primaries = {code for code, acc in regions.items() if self._is_primary(acc, top)}
+        countries = sum(1 for code in regions if code in known and known[code].kind in ("country", "historic"))
+        many = countries >= PRIMARY_MANY_COUNTRIES
+        primaries = {code for code, acc in regions.items() if self._is_primary(acc, top, many)}
         if not primaries:
             # A story is about somewhere: with no strong signal, the best-supported place.
             primaries.add(max(regions, key=lambda c: (regions[c].weight, c)))

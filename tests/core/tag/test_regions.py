@@ -149,3 +149,16 @@ def test_a_name_the_article_shows_to_be_a_company_is_the_company_everywhere(tagg
     # Without a company's tail or ticker anywhere, the city is the city.
     found = regions(tagger, "Coffee shipments left Santos on Monday, port officials said.", title="SANTOS PORT BUSY")
     assert found["BR"].primary
+
+
+def test_a_story_naming_many_countries_is_about_each_it_discusses(tagger):
+    roundup = ("LONDON, March 5 - OPEC output rose in early March, a survey showed.\n\n"
+               "Saudi Arabia pumped more, Kuwait and Iraq held steady, and Iran cut output.\n\n"
+               "Nigeria, Venezuela and Indonesia were near their quotas.\n\n"
+               "Saudi Arabia said Nigeria and Venezuela would stay within quota.")
+    found = regions(tagger, roundup)
+    assert {"SA", "NG", "VE"} <= {c for c, r in found.items() if r.primary}
+    # The same countries in a story naming few of them: a passing mention stays a mention.
+    found = regions(tagger, "LONDON, March 5 - Oil traders met on Monday.\n\nSaudi Arabia was not discussed.\n\n"
+                            "Traders said prices would hold. Nigeria was mentioned once.")
+    assert not found["NG"].primary
