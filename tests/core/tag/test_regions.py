@@ -162,3 +162,12 @@ def test_a_story_naming_many_countries_is_about_each_it_discusses(tagger):
     found = regions(tagger, "LONDON, March 5 - Oil traders met on Monday.\n\nSaudi Arabia was not discussed.\n\n"
                             "Traders said prices would hold. Nigeria was mentioned once.")
     assert not found["NG"].primary
+
+
+def test_a_blocking_phrase_that_is_itself_a_place_is_that_place(tagger):
+    # "New Jersey" hides "Jersey" (the Channel Island) but is New Jersey; likewise the countries
+    # whose names hold another's ("Dominican Republic" is not Dominica, "Papua New Guinea" not Guinea).
+    found = regions(tagger, "Utilities in New Jersey and New Mexico, and officials of the Dominican Republic, "
+                            "Papua New Guinea and Guinea-Bissau met in Indianapolis.")
+    assert {"US-NJ", "US-NM", "US-IN", "DO", "PG", "GW"} <= set(found)
+    assert not {"JE", "MX", "DM", "GN"} & set(found)
