@@ -73,6 +73,7 @@ _FOLLOWING_CAPITALISED = re.compile(r"(?: [A-Z][\w'’.\-]*){1,2}")
 _WORD_BEFORE = re.compile(r"[A-Za-z.]+\Z")
 _WORD_AT = re.compile(r"[A-Za-z.]*[A-Za-z]\.?")
 _NEXT_WORD = re.compile(r"[a-z]+")
+_PARTICLE = re.compile(r" ([a-z]{2,5}) [A-Z]")
 # The four words after a place: a company's tail word or ticker among its capitalised followers.
 _FOLLOWING_WORDS = re.compile(r"(?: [^\s]{1,20}){1,4}")
 # Place-tag slugs spell out the abbreviations town names are written with either way.
@@ -335,9 +336,22 @@ class Tagger:
             return False
         return not (self._after_name_word(p, text, start, end, caps)
                     or self._in_street_name(text, end)
-                    or (name_like and not in_title and _capitalised_after(text, end))
+                    or (name_like and not in_title and (_capitalised_after(text, end) or self._particle_after(text, end)))
                     or self._half_of_hyphenated(text, start, end, caps)
-                    or self._names_currency(p, low, end))
+                    or self._names_currency(p, low, end)
+                    or self._names_language(p, low, end))
+
+    def _particle_after(self, text: str, end: int) -> bool:
+        """"Van der Klugt", "Van den Berg": a surname's particle, then a capitalised word."""
+        m = _PARTICLE.match(text, end)
+        return m is not None and m.group(1) in self.res.cues["name_particles"]
+
+    def _names_language(self, p: tuple, low: str, end: int) -> bool:
+        """"an English-language daily", "French speakers": a language, not a people."""
+        if p[2] != "demonym" or low[end:end + 1] not in (" ", "-"):
+            return False
+        following = _NEXT_WORD.match(low, end + 1)
+        return following is not None and following.group() in self.res.cues["language_words"]
 
     def _names_currency(self, p: tuple, low: str, end: int) -> bool:
         """"Canadian dlr bond", "U.S. dollar": a currency; "the Paris Club", "the Paris agreement":

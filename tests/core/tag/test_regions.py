@@ -171,3 +171,10 @@ def test_a_blocking_phrase_that_is_itself_a_place_is_that_place(tagger):
                             "Papua New Guinea and Guinea-Bissau met in Indianapolis.")
     assert {"US-NJ", "US-NM", "US-IN", "DO", "PG", "GW"} <= set(found)
     assert not {"JE", "MX", "DM", "GN"} & set(found)
+
+
+def test_a_language_or_a_surname_particle_is_not_a_place(tagger):
+    found = regions(tagger, "The English-language daily said French speakers met in the city.")
+    assert "GB" not in found and "FR" not in found
+    assert "TR" not in regions(tagger, "Chairman Cor van der Klugt spoke. Van der Klugt said Europe must act.")
+    assert "FR" in regions(tagger, "French officials met in the city.")
