@@ -331,7 +331,9 @@ class Tagger:
         if rule and "veto" in rule and any(c in st.full_low for c in rule["veto"]):
             return False  # a cue word says the name means something else here
         name_like = key in self.res.name_like
-        if (name_like or p[2] in COMPANY_PLACE_KINDS) and self._starts_company_name(text, end):
+        # "Bank of Tokyo Ltd" is named after its home, not a company that merely bears a place's name.
+        if ((name_like or p[2] in COMPANY_PLACE_KINDS) and low[start - 3:start] != "of "
+                and self._starts_company_name(text, end)):
             st.company_places.add(key)
             return False
         return not (self._after_name_word(p, text, start, end, caps)

@@ -178,3 +178,13 @@ def test_a_language_or_a_surname_particle_is_not_a_place(tagger):
     assert "GB" not in found and "FR" not in found
     assert "TR" not in regions(tagger, "Chairman Cor van der Klugt spoke. Van der Klugt said Europe must act.")
     assert "FR" in regions(tagger, "French officials met in the city.")
+
+
+def test_a_dateline_country_with_its_article(tagger):
+    found = regions(tagger, "GRONINGEN, the Netherlands, March 31 - European countries must cooperate, the chairman said.")
+    assert found["NL"].primary and found["NL"].evidence[0].text == "the Netherlands"
+
+
+def test_a_bank_named_after_its_home_city_keeps_the_place(tagger):
+    found = regions(tagger, "LONDON, April 1 - The Bank of Tokyo Ltd is issuing a bond. Bank of Tokyo said demand was strong.")
+    assert "JP" in found
