@@ -73,6 +73,8 @@ _FOLLOWING_CAPITALISED = re.compile(r"(?: [A-Z][\w'’.\-]*){1,2}")
 _WORD_BEFORE = re.compile(r"[A-Za-z.]+\Z")
 _WORD_AT = re.compile(r"[A-Za-z.]*[A-Za-z]\.?")
 _NEXT_WORD = re.compile(r"[a-z]+")
+# A preposition of place right before a name: "in Texas", "near Santos" name the place, whatever company bears it.
+_LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|from|near|to|across|throughout|outside|inside|around) \Z")
 _PARTICLE = re.compile(r" ([a-z]{2,5}) [A-Z]")
 # The four words after a place: a company's tail word or ticker among its capitalised followers.
 _FOLLOWING_WORDS = re.compile(r"(?: [^\s]{1,20}){1,4}")
@@ -236,7 +238,8 @@ class Tagger:
         ("Santos Ltd <STOS.S> ..." makes "SANTOS BIDS FOR ..." and "Santos said" the company too)."""
         company = st.company_places
         for place, field, text, low, start, end, in_title in st.places:
-            if not company or low[start:end] not in company:
+            if not company or low[start:end] not in company or _LOCATIVE_BEFORE.search(low, max(0, start - 12), start):
+                # "a plant in Texas" beside "Texas Instruments Inc" is still the place.
                 self._place_mention(st, place, field, text, low, start, end, in_title)
 
     def _place_mention(self, st: _ArticleState, place: tuple, field: str, text: str, low: str, start: int,

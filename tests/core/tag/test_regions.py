@@ -149,6 +149,9 @@ def test_a_name_the_article_shows_to_be_a_company_is_the_company_everywhere(tagg
     # Without a company's tail or ticker anywhere, the city is the city.
     found = regions(tagger, "Coffee shipments left Santos on Monday, port officials said.", title="SANTOS PORT BUSY")
     assert found["BR"].primary
+    # A preposition of place still names the place beside the company that bears its name.
+    found = regions(tagger, "Texas Instruments Inc said its new plant in Texas would open. Texas Instruments said sales rose.")
+    assert "US-TX" in found and [e.text for e in found["US-TX"].evidence] == ["Texas"]
 
 
 def test_a_story_naming_many_countries_is_about_each_it_discusses(tagger):
