@@ -34,6 +34,9 @@ W_PUBLISHER_TAG = 2.0
 W_LEAD = 1.5  # first paragraph
 W_BODY = 1.0
 KIND_FACTOR = {"demonym": 0.8, "city": 0.9, "capital": 0.9}
+# A title naming a region only by a demonym or a city ("SWISS NOTES", "TOYOTA MOTOR ...") makes it
+# primary only when the body names it too: such a word often qualifies a product or a company.
+WEAK_TITLE_KINDS = ("demonym", "city", "capital")
 CITY_KINDS = ("city", "capital")
 # Kinds of place a company is named after ("First Chicago Ltd"; US cities are stored with their state's code).
 COMPANY_PLACE_KINDS = ("city", "capital", "subdivision")
@@ -91,12 +94,13 @@ def place_slug(slug: str) -> str:
 
 
 class _RegionAcc:
-    __slots__ = ("weight", "dateline", "title", "lead", "body", "evidence")
+    __slots__ = ("weight", "dateline", "title", "title_weak", "lead", "body", "evidence")
 
     def __init__(self) -> None:
         self.weight = 0.0
         self.dateline = False
         self.title = 0
+        self.title_weak = 0  # ...of which by a demonym or a city ("SWISS NOTES", "TOYOTA MOTOR ...")
         self.lead = 0  # mentions in the first paragraph
         self.body = 0  # mentions anywhere in the body
         self.evidence: list[tuple[str, str, int, int]] = []
@@ -248,6 +252,8 @@ class Tagger:
         code = self._resolve_place(place, key, st.full_low) if key in self.res.ambiguity_rules else place[1]
         w, where = _where(in_title, start, st.lead_end)
         weight = w * KIND_FACTOR.get(place[2], 1.0)
+        if where == "title" and place[2] in WEAK_TITLE_KINDS:
+            where = "title-weak"
         if key in self.res.name_like:
             # "Jordan": decided once the article's people are known (``_deferred_places``).
             st.deferred.append((code, weight, where, field, text, start, end, place[2]))
@@ -499,6 +505,9 @@ class Tagger:
                 acc.dateline = True
             elif where == "title":
                 acc.title += 1
+            elif where == "title-weak":
+                acc.title += 1
+                acc.title_weak += 1
             elif where == "lead":
                 acc.lead += 1
                 acc.body += 1
@@ -511,7 +520,7 @@ class Tagger:
     def _is_primary(acc: _RegionAcc, top: float, many: bool = False) -> bool:
         """What the story is about: its dateline, its title, or named early and often; in a story
         naming many countries (``many``), each it gives a fair share of the weight."""
-        if acc.dateline or acc.title:
+        if acc.dateline or acc.title > acc.title_weak or (acc.title and acc.body):
             return True
         if acc.lead and acc.weight >= PRIMARY_LEAD_SHARE * top:
             return True

@@ -191,3 +191,13 @@ def test_a_dateline_country_with_its_article(tagger):
 def test_a_bank_named_after_its_home_city_keeps_the_place(tagger):
     found = regions(tagger, "LONDON, April 1 - The Bank of Tokyo Ltd is issuing a bond. Bank of Tokyo said demand was strong.")
     assert "JP" in found
+
+
+def test_a_demonym_in_the_title_alone_does_not_make_a_region_primary(tagger):
+    found = regions(tagger, "NEW YORK, March 4 - Dow Chemical Co said it will offer 130 mln dlrs of notes "
+                            "denominated in francs.", title="DOW TO OFFER 130 MLN DLRS IN SWISS NOTES")
+    assert "CH" in found and not found["CH"].primary
+    found = regions(tagger, "Swiss banks said exports rose.", title="SWISS EXPORTS RISE")
+    assert found["CH"].primary
+    found = regions(tagger, "Exports rose, the ministry said.", title="SWITZERLAND EXPORTS RISE")
+    assert found["CH"].primary
