@@ -82,7 +82,9 @@ def main() -> None:
     stop = read_stoplist()
     additions = read_additions()
     terms: dict[str, tuple[str, str]] = {}  # lowercased term -> (term, code, kind)
-    rank = {"block": 0, "variant": 1, "historic": 1, "demonym": 2, "country": 1, "subdivision": 3, "abbrev": 3, "capital": 4, "city": 5}
+    # A block hides the shorter names inside a phrase ("New Jersey" hides "Jersey"); when the phrase
+    # is itself a place ("New Jersey", "Dominican Republic", "Indiana"), the place wins.
+    rank = {"variant": 1, "historic": 1, "demonym": 2, "country": 1, "subdivision": 3, "abbrev": 3, "capital": 4, "city": 5, "block": 6}
 
     def add(term: str, code: str, kind: str) -> None:
         term = term.strip()

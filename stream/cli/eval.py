@@ -17,6 +17,7 @@ def tags(
     split: str = typer.Option("train", "--split", help="Reuters LEWISSPLIT to score regions on: train or test (held out)."),
     limit: int = typer.Option(0, "--limit", help="Regions: score only this many documents; topics: train and score at most this many documents per source and label; 0 = all."),
     only: str = typer.Option("", "--only", help="regions or topics; empty = both."),
+    errors: int = typer.Option(0, "--errors", help="Regions: list this many wrongly scored documents with the spans behind each false positive and negative (train split only)."),
 ) -> None:
     """Regions against Reuters-21578 PLACES, topics (k-fold, and across corpora) against BBC News and
     Reuters TRAIN TOPICS; every text goes through the product path (Pipeline.prepare). Topics train
@@ -28,13 +29,15 @@ def tags(
 
     if split.lower() not in ("train", "test"):
         raise typer.BadParameter("--split must be train or test")
+    if errors and split.lower() != "train":
+        raise typer.BadParameter("--errors lists TRAIN documents only: TEST is held out")
     if only not in ("", "regions", "topics"):
         raise typer.BadParameter("--only must be regions or topics")
     if not (data / "reuters21578").is_dir() and not (data / "bbc-news").is_dir():
         typer.echo(f"no eval data under {data}", err=True)
         raise typer.Exit(2)
     what = (only,) if only else ("regions", "topics")
-    typer.echo(run(data, split=split, limit=limit or None, what=what))
+    typer.echo(run(data, split=split, limit=limit or None, what=what, errors=errors))
 
 
 @eval_app.command("stories")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 _DATELINE = re.compile(
     r"""\A[ \t]*(?:\*{1,8}[ ]?)?  # "****LONDON": a priority marker before the place
     (?P<place>[A-Z][A-Z'.\-]{1,30}(?:[ ][A-Z][A-Z'.\-]{1,30}){0,3})
-    (?:,[ ](?P<region>(?:[A-Z][A-Za-z]{1,12}\.?|(?:[A-Z]\.){1,3})(?:[ ](?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?[ ]\d)[A-Z][a-z]{1,12}\.?){0,2}))??
+    (?:,[ ](?P<region>(?:the[ ])?(?:[A-Z][A-Za-z]{1,12}\.?|(?:[A-Z]\.){1,3})(?:[ ](?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?[ ]\d)[A-Z][a-z]{1,12}\.?){0,2}))??
     (?:,?[ ](?P<date>(?:[A-Z][A-Za-z]{2,8}\.?[ ]\d{1,2})|(?:\d{4}-\d{2}-\d{2})))?
     [ ]?(?:\((?P<agency>[A-Za-z][\w .&-]{0,30})\))?
     [ ]?(?P<sep>--|-|\u2014|\u2013|:)?[ \n]""",
@@ -25,7 +25,7 @@ _DATELINE = re.compile(
 _TITLE_CASE_DATELINE = re.compile(
     r"""\A[ \t]*
     (?P<place>[A-Z][a-z'.\-]{1,30}(?:[ ][A-Z][a-z'.\-]{1,30}){0,3})
-    (?:,[ ](?P<region>(?:[A-Z][A-Za-z]{1,12}\.?|(?:[A-Z]\.){1,3})(?:[ ](?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?[ ]\d)[A-Z][a-z]{1,12}\.?){0,2}))??
+    (?:,[ ](?P<region>(?:the[ ])?(?:[A-Z][A-Za-z]{1,12}\.?|(?:[A-Z]\.){1,3})(?:[ ](?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?[ ]\d)[A-Z][a-z]{1,12}\.?){0,2}))??
     ,[ ](?P<date>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?[ ]\d{1,2})
     [ ]?(?:\((?P<agency>[A-Za-z][\w .&-]{0,30})\))?
     [ ]?(?P<sep>--|-|\u2014|\u2013)[ \n]""",

@@ -99,6 +99,19 @@ class RegionReport:
     per_code: dict[str, PRF] = field(default_factory=dict)
     seconds: float = 0.0
     rejected: int = 0  # documents the pipeline dead-lettered (scored with no regions)
+    errors: list[RegionError] = field(default_factory=list)  # with ``errors=``: the first documents scored wrong
+
+
+@dataclass
+class RegionError:
+    """A document whose primary countries differ from its PLACES: what was added or missed, and
+    the spans the tagger had for each (a missed code with no span was never found in the text)."""
+
+    doc_id: str
+    title: str
+    false_positives: dict[str, list[str]]  # code -> "text (field)" evidence spans
+    false_negatives: dict[str, list[str]]  # code -> spans of a region found but not primary; [] = not found
+    rejected: bool = False
 
 
 @dataclass
@@ -148,12 +161,23 @@ def predicted_countries(tagging, folds: dict[str, str]) -> set[str]:
     return {folds.get(r.id, r.id) for r in tagging.regions if r.kind in COUNTRY_KINDS and r.primary}
 
 
-def eval_regions(root: Path, split: str = "TRAIN", limit: int | None = None, tagger: Tagger | None = None) -> RegionReport:
+def _spans(enriched, code: str, folds: dict[str, str]) -> list[str]:
+    return [f"{e.text} ({e.field})" for r in enriched.regions if folds.get(r.id, r.id) == code
+            for e in r.evidence]
+
+
+def eval_regions(root: Path, split: str = "TRAIN", limit: int | None = None, tagger: Tagger | None = None,
+                 errors: int = 0) -> RegionReport:
+    """``errors``: keep the first this many documents scored wrong, with their evidence (TRAIN
+    only: TEST is held out, measured and never studied)."""
+    if errors and split.upper() != "TRAIN":
+        raise ValueError("region errors are listed for TRAIN only: TEST is held out")
     tagger = tagger or Tagger()
     prepare = _Prepared()
     places, folds = load_place_table()
     micro = PRF()
     per_code: dict[str, PRF] = defaultdict(PRF)
+    wrong: list[RegionError] = []
     n = rejected = 0
     t0 = time.perf_counter()
     for doc in iter_reuters(root):
@@ -173,6 +197,12 @@ def eval_regions(root: Path, split: str = "TRAIN", limit: int | None = None, tag
         for code in gold - pred:
             micro.fn += 1
             per_code[code].fn += 1
+        if len(wrong) < errors and pred != gold:
+            wrong.append(RegionError(
+                doc.newid, " ".join(doc.title.split()),
+                {c: _spans(enriched, c, folds) for c in sorted(pred - gold)},
+                {c: _spans(enriched, c, folds) if enriched is not None else [] for c in sorted(gold - pred)},
+                rejected=enriched is None))
         n += 1
         if limit and n >= limit:
             break
@@ -183,7 +213,7 @@ def eval_regions(root: Path, split: str = "TRAIN", limit: int | None = None, tag
         macro_precision=sum(per_code[c].precision for c in gold_codes) / k,
         macro_recall=sum(per_code[c].recall for c in gold_codes) / k,
         macro_f1=sum(per_code[c].f1 for c in gold_codes) / k,
-        per_code=dict(per_code), seconds=time.perf_counter() - t0, rejected=rejected,
+        per_code=dict(per_code), seconds=time.perf_counter() - t0, rejected=rejected, errors=wrong,
     )
 
 
@@ -268,6 +298,12 @@ def format_regions(rep: RegionReport, worst: int = 0) -> str:
     if worst:
         ranked = sorted(rep.per_code.items(), key=lambda kv: -(kv[1].fp + kv[1].fn))[:worst]
         lines.append("  most errors: " + ", ".join(f"{c} fp={s.fp} fn={s.fn}" for c, s in ranked))
+    for e in rep.errors:
+        lines.append(f"  #{e.doc_id} {e.title[:70]}" + ("  [rejected by the pipeline]" if e.rejected else ""))
+        for c, spans in e.false_positives.items():
+            lines.append(f"      fp {c}: " + "; ".join(spans))
+        for c, spans in e.false_negatives.items():
+            lines.append(f"      fn {c}: " + ("; ".join(spans) + " (not primary)" if spans else "not found"))
     return "\n".join(lines)
 
 
@@ -343,10 +379,11 @@ def topic_reports(data: Path, limit: int | None = None, log=print) -> list[str]:
 
 
 def run(data: Path, split: str = "train", limit: int | None = None, what: Iterable[str] = ("regions", "topics"),
-        log=print) -> str:
+        log=print, errors: int = 0) -> str:
     out = []
     if "regions" in what:
-        out.append(format_regions(eval_regions(Path(data) / "reuters21578", split, limit, Tagger()), worst=12))
+        out.append(format_regions(eval_regions(Path(data) / "reuters21578", split, limit, Tagger(), errors=errors),
+                                  worst=12))
     if "topics" in what:
         out.extend(topic_reports(Path(data), limit, log=log))
     return "\n".join(out)

@@ -118,3 +118,14 @@ def test_topic_reports_k_fold_and_across_corpora_on_a_subset():
                 if "top-topic accuracy" in line]
     assert len(accuracy) == 2
     assert accuracy[0] >= 0.85  # 200 BBC articles, 5-fold, from 40 per folder and a subset of the rest
+
+
+def test_region_errors_list_the_spans_behind_each_miss_and_only_on_train(tmp_path):
+    (tmp_path / "reut2-000.sgm").write_text(SGML, encoding="latin-1")
+    report = eval_regions(tmp_path, split="TRAIN", errors=5)
+    # PORTLAND, Ore. says US (right); el-salvador is in the labels but nowhere in the text.
+    assert [e.doc_id for e in report.errors] == ["7"]
+    assert report.errors[0].false_negatives == {"SV": []} and report.errors[0].false_positives == {}
+    assert "fn SV: not found" in format_regions(report)
+    with pytest.raises(ValueError):
+        eval_regions(tmp_path, split="TEST", errors=5)  # TEST is measured, never studied

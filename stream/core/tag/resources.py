@@ -256,6 +256,8 @@ def _load_ambiguity(cues: dict[str, frozenset[str]]) -> dict:
     cues["combining_forms"] = frozenset(amb["combining_forms"])
     cues["currency_words"] = frozenset(amb["currency_words"])
     cues["named_after_words"] = frozenset(amb["named_after_words"])
+    cues["language_words"] = frozenset(amb["language_words"])
+    cues["name_particles"] = frozenset(amb["name_particles"])
     for rule in amb["rules"].values():
         for key in ("cues", "veto"):
             if key in rule:

@@ -34,6 +34,9 @@ W_PUBLISHER_TAG = 2.0
 W_LEAD = 1.5  # first paragraph
 W_BODY = 1.0
 KIND_FACTOR = {"demonym": 0.8, "city": 0.9, "capital": 0.9}
+# A title naming a region only by a demonym or a city ("SWISS NOTES", "TOYOTA MOTOR ...") makes it
+# primary only when the body names it too: such a word often qualifies a product or a company.
+WEAK_TITLE_KINDS = ("demonym", "city", "capital")
 CITY_KINDS = ("city", "capital")
 # Kinds of place a company is named after ("First Chicago Ltd"; US cities are stored with their state's code).
 COMPANY_PLACE_KINDS = ("city", "capital", "subdivision")
@@ -49,6 +52,10 @@ W_ENTITY_REGION = 0.5  # a known entity's country ("Bundesbank" -> DE), never pr
 PRIMARY_LEAD_SHARE = 0.5
 PRIMARY_MIN_MENTIONS = 4
 PRIMARY_MENTIONS_SHARE = 0.2
+# A story naming this many countries (a roundup, a multilateral meeting, a commodity survey) is
+# about each one it gives PRIMARY_MANY_SHARE of the top region's weight, not only the first few.
+PRIMARY_MANY_COUNTRIES = 8
+PRIMARY_MANY_SHARE = 0.2
 
 # Topic scoring: a title hit counts TITLE_WEIGHT times; one term counts at most TERM_CAP times.
 TITLE_WEIGHT = 3.0
@@ -69,6 +76,9 @@ _FOLLOWING_CAPITALISED = re.compile(r"(?: [A-Z][\w'’.\-]*){1,2}")
 _WORD_BEFORE = re.compile(r"[A-Za-z.]+\Z")
 _WORD_AT = re.compile(r"[A-Za-z.]*[A-Za-z]\.?")
 _NEXT_WORD = re.compile(r"[a-z]+")
+# A preposition of place right before a name: "in Texas", "near Santos" name the place, whatever company bears it.
+_LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|from|near|to|across|throughout|outside|inside|around) \Z")
+_PARTICLE = re.compile(r" ([a-z]{2,5}) [A-Z]")
 # The four words after a place: a company's tail word or ticker among its capitalised followers.
 _FOLLOWING_WORDS = re.compile(r"(?: [^\s]{1,20}){1,4}")
 # Place-tag slugs spell out the abbreviations town names are written with either way.
@@ -84,12 +94,13 @@ def place_slug(slug: str) -> str:
 
 
 class _RegionAcc:
-    __slots__ = ("weight", "dateline", "title", "lead", "body", "evidence")
+    __slots__ = ("weight", "dateline", "title", "title_weak", "lead", "body", "evidence")
 
     def __init__(self) -> None:
         self.weight = 0.0
         self.dateline = False
         self.title = 0
+        self.title_weak = 0  # ...of which by a demonym or a city ("SWISS NOTES", "TOYOTA MOTOR ...")
         self.lead = 0  # mentions in the first paragraph
         self.body = 0  # mentions anywhere in the body
         self.evidence: list[tuple[str, str, int, int]] = []
@@ -100,7 +111,7 @@ class _ArticleState:
 
     __slots__ = ("title", "body", "title_low", "body_low", "full_low", "lead_end", "dateline_end", "regions",
                  "topic_hits", "sub_hits", "counted", "topic_evidence", "term_counts", "entities", "cities",
-                 "deferred", "runs")
+                 "deferred", "runs", "places", "company_places")
 
     def __init__(self, article: NormalizedArticle, entities: EntityCollector) -> None:
         self.title = article.title or ""
@@ -121,6 +132,8 @@ class _ArticleState:
         self.cities: set[str] = set()  # place:<slug> tags: the dateline town and the cities named
         self.deferred: list[tuple] = []  # name-like places ("Jordan"): not a place when a person bears the name
         self.runs: dict[str, CapitalisedRuns] = {}  # field -> its capitalised runs, scanned once
+        self.places: list[tuple] = []  # place mentions, counted once every field is read (``_count_places``)
+        self.company_places: set[str] = set()  # places seen starting a company's name ("Santos Ltd")
 
 
 def _capitalised_after(text: str, end: int) -> bool:
@@ -167,6 +180,7 @@ class Tagger:
         self._dateline(article, st)
         for field, text, low in (("title", st.title, st.title_low), ("body", st.body, st.body_low)):
             self._scan_field(st, field, text, low)
+        self._count_places(st)
         person_words = st.entities.person_words()
         self._deferred_places(st, person_words)
         self._towns(st, person_words)
@@ -200,8 +214,8 @@ class Tagger:
             if topics:
                 self._count_term(st, topics, field, text, low, start, end, topic_factor)
             if place is not None and (in_title or start >= st.dateline_end) and self._place_ok(
-                    place, text, low, start, end, st.full_low, in_title, caps):
-                self._place_mention(st, place, field, text, low, start, end, in_title)
+                    place, text, low, start, end, st, in_title, caps):
+                st.places.append((place, field, text, low, start, end, in_title))
             if entity is not None and text[start].isupper() and (not entity[2] or text[start:end].isupper()):
                 self._entity_mention(st, entity[1], field, text, start, end)
         if not text.isupper():  # an all-capitals title says nothing about what is a name
@@ -223,12 +237,23 @@ class Tagger:
             hits = st.topic_hits if up else st.sub_hits
             hits[topic_id] = hits.get(topic_id, 0.0) + weight * topic_factor
 
+    def _count_places(self, st: _ArticleState) -> None:
+        """The place mentions of both fields, but for a name the article shows to be a company's
+        ("Santos Ltd <STOS.S> ..." makes "SANTOS BIDS FOR ..." and "Santos said" the company too)."""
+        company = st.company_places
+        for place, field, text, low, start, end, in_title in st.places:
+            if not company or low[start:end] not in company or _LOCATIVE_BEFORE.search(low, max(0, start - 12), start):
+                # "a plant in Texas" beside "Texas Instruments Inc" is still the place.
+                self._place_mention(st, place, field, text, low, start, end, in_title)
+
     def _place_mention(self, st: _ArticleState, place: tuple, field: str, text: str, low: str, start: int,
                        end: int, in_title: bool) -> None:
         key = low[start:end]
         code = self._resolve_place(place, key, st.full_low) if key in self.res.ambiguity_rules else place[1]
         w, where = _where(in_title, start, st.lead_end)
         weight = w * KIND_FACTOR.get(place[2], 1.0)
+        if where == "title" and place[2] in WEAK_TITLE_KINDS:
+            where = "title-weak"
         if key in self.res.name_like:
             # "Jordan": decided once the article's people are known (``_deferred_places``).
             st.deferred.append((code, weight, where, field, text, start, end, place[2]))
@@ -304,7 +329,7 @@ class Tagger:
             return ""
         return slugify(name)
 
-    def _place_ok(self, p: tuple, text: str, low: str, start: int, end: int, full_low: str, in_title: bool,
+    def _place_ok(self, p: tuple, text: str, low: str, start: int, end: int, st: _ArticleState, in_title: bool,
                   caps: bool) -> bool:
         """Whether a gazetteer match names the place here, not a word, a ticker, a person, a street
         or a company that bears its name."""
@@ -312,15 +337,32 @@ class Tagger:
             return False
         key = low[start:end]
         rule = self.res.ambiguity_rules.get(key)
-        if rule and "veto" in rule and any(c in full_low for c in rule["veto"]):
+        if rule and "veto" in rule and any(c in st.full_low for c in rule["veto"]):
             return False  # a cue word says the name means something else here
         name_like = key in self.res.name_like
+        # "Bank of Tokyo Ltd" is named after its home, not a company that merely bears a place's name.
+        if ((name_like or p[2] in COMPANY_PLACE_KINDS) and low[start - 3:start] != "of "
+                and self._starts_company_name(text, end)):
+            st.company_places.add(key)
+            return False
         return not (self._after_name_word(p, text, start, end, caps)
                     or self._in_street_name(text, end)
-                    or (name_like and not in_title and _capitalised_after(text, end))
+                    or (name_like and not in_title and (_capitalised_after(text, end) or self._particle_after(text, end)))
                     or self._half_of_hyphenated(text, start, end, caps)
-                    or ((name_like or p[2] in COMPANY_PLACE_KINDS) and self._starts_company_name(text, end))
-                    or self._names_currency(p, low, end))
+                    or self._names_currency(p, low, end)
+                    or self._names_language(p, low, end))
+
+    def _particle_after(self, text: str, end: int) -> bool:
+        """"Van der Klugt", "Van den Berg": a surname's particle, then a capitalised word."""
+        m = _PARTICLE.match(text, end)
+        return m is not None and m.group(1) in self.res.cues["name_particles"]
+
+    def _names_language(self, p: tuple, low: str, end: int) -> bool:
+        """"an English-language daily", "French speakers": a language, not a people."""
+        if p[2] != "demonym" or low[end:end + 1] not in (" ", "-"):
+            return False
+        following = _NEXT_WORD.match(low, end + 1)
+        return following is not None and following.group() in self.res.cues["language_words"]
 
     def _names_currency(self, p: tuple, low: str, end: int) -> bool:
         """"Canadian dlr bond", "U.S. dollar": a currency; "the Paris Club", "the Paris agreement":
@@ -463,6 +505,9 @@ class Tagger:
                 acc.dateline = True
             elif where == "title":
                 acc.title += 1
+            elif where == "title-weak":
+                acc.title += 1
+                acc.title_weak += 1
             elif where == "lead":
                 acc.lead += 1
                 acc.body += 1
@@ -472,11 +517,14 @@ class Tagger:
                 acc.evidence.append((text[start:end], field, start, end))
 
     @staticmethod
-    def _is_primary(acc: _RegionAcc, top: float) -> bool:
-        """What the story is about: its dateline, its title, or named early and often."""
-        if acc.dateline or acc.title:
+    def _is_primary(acc: _RegionAcc, top: float, many: bool = False) -> bool:
+        """What the story is about: its dateline, its title, or named early and often; in a story
+        naming many countries (``many``), each it gives a fair share of the weight."""
+        if acc.dateline or acc.title > acc.title_weak or (acc.title and acc.body):
             return True
         if acc.lead and acc.weight >= PRIMARY_LEAD_SHARE * top:
+            return True
+        if many and acc.weight >= PRIMARY_MANY_SHARE * top:
             return True
         return acc.body >= PRIMARY_MIN_MENTIONS and acc.weight >= PRIMARY_MENTIONS_SHARE * top
 
@@ -485,7 +533,9 @@ class Tagger:
             return []
         known = self.res.regions
         top = max(a.weight for a in regions.values())
-        primaries = {code for code, acc in regions.items() if self._is_primary(acc, top)}
+        countries = sum(1 for code in regions if code in known and known[code].kind in ("country", "historic"))
+        many = countries >= PRIMARY_MANY_COUNTRIES
+        primaries = {code for code, acc in regions.items() if self._is_primary(acc, top, many)}
         if not primaries:
             # A story is about somewhere: with no strong signal, the best-supported place.
             primaries.add(max(regions, key=lambda c: (regions[c].weight, c)))

@@ -185,7 +185,10 @@ class TopicModel:
         np.not_equal(ids[1:], ids[:-1], out=first[1:])
         starts = np.flatnonzero(first)
         idx = ids[starts]
-        counts = np.diff(starts, append=len(ids))
+        # Run lengths; ``np.diff(starts, append=...)`` gives the same at several times the cost.
+        counts = np.empty(len(starts), dtype=np.int64)
+        np.subtract(starts[1:], starts[:-1], out=counts[:-1])
+        counts[-1] = len(ids) - starts[-1]
         x = np.log1p(counts.astype(np.float32)) * self.idf[idx]
         x /= np.sqrt(float(x @ x))
         rows = self._w32[idx]

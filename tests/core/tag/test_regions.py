@@ -139,3 +139,65 @@ def test_a_currency_or_a_body_named_after_a_place_is_not_that_place(tagger):
 
 def test_a_city_starting_a_company_name_is_the_company(tagger):
     assert "US" not in regions(tagger, "LONDON, March 4 - The loan was arranged by First Chicago Ltd, the bank said.")
+
+
+def test_a_name_the_article_shows_to_be_a_company_is_the_company_everywhere(tagger):
+    # The body names "Santos Ltd": the title's "SANTOS" and a later "Santos said" are the company too.
+    found = regions(tagger, "SYDNEY, March 4 - Santos Ltd <STOS.S> said it bid for the oil company. "
+                            "Santos said the offer was final.", title="SANTOS BIDS FOR OIL COMPANY")
+    assert "BR" not in found and found["AU"].primary
+    # Without a company's tail or ticker anywhere, the city is the city.
+    found = regions(tagger, "Coffee shipments left Santos on Monday, port officials said.", title="SANTOS PORT BUSY")
+    assert found["BR"].primary
+    # A preposition of place still names the place beside the company that bears its name.
+    found = regions(tagger, "Texas Instruments Inc said its new plant in Texas would open. Texas Instruments said sales rose.")
+    assert "US-TX" in found and [e.text for e in found["US-TX"].evidence] == ["Texas"]
+
+
+def test_a_story_naming_many_countries_is_about_each_it_discusses(tagger):
+    roundup = ("LONDON, March 5 - OPEC output rose in early March, a survey showed.\n\n"
+               "Saudi Arabia pumped more, Kuwait and Iraq held steady, and Iran cut output.\n\n"
+               "Nigeria, Venezuela and Indonesia were near their quotas.\n\n"
+               "Saudi Arabia said Nigeria and Venezuela would stay within quota.")
+    found = regions(tagger, roundup)
+    assert {"SA", "NG", "VE"} <= {c for c, r in found.items() if r.primary}
+    # The same countries in a story naming few of them: a passing mention stays a mention.
+    found = regions(tagger, "LONDON, March 5 - Oil traders met on Monday.\n\nSaudi Arabia was not discussed.\n\n"
+                            "Traders said prices would hold. Nigeria was mentioned once.")
+    assert not found["NG"].primary
+
+
+def test_a_blocking_phrase_that_is_itself_a_place_is_that_place(tagger):
+    # "New Jersey" hides "Jersey" (the Channel Island) but is New Jersey; likewise the countries
+    # whose names hold another's ("Dominican Republic" is not Dominica, "Papua New Guinea" not Guinea).
+    found = regions(tagger, "Utilities in New Jersey and New Mexico, and officials of the Dominican Republic, "
+                            "Papua New Guinea and Guinea-Bissau met in Indianapolis.")
+    assert {"US-NJ", "US-NM", "US-IN", "DO", "PG", "GW"} <= set(found)
+    assert not {"JE", "MX", "DM", "GN"} & set(found)
+
+
+def test_a_language_or_a_surname_particle_is_not_a_place(tagger):
+    found = regions(tagger, "The English-language daily said French speakers met in the city.")
+    assert "GB" not in found and "FR" not in found
+    assert "TR" not in regions(tagger, "Chairman Cor van der Klugt spoke. Van der Klugt said Europe must act.")
+    assert "FR" in regions(tagger, "French officials met in the city.")
+
+
+def test_a_dateline_country_with_its_article(tagger):
+    found = regions(tagger, "GRONINGEN, the Netherlands, March 31 - European countries must cooperate, the chairman said.")
+    assert found["NL"].primary and found["NL"].evidence[0].text == "the Netherlands"
+
+
+def test_a_bank_named_after_its_home_city_keeps_the_place(tagger):
+    found = regions(tagger, "LONDON, April 1 - The Bank of Tokyo Ltd is issuing a bond. Bank of Tokyo said demand was strong.")
+    assert "JP" in found
+
+
+def test_a_demonym_in_the_title_alone_does_not_make_a_region_primary(tagger):
+    found = regions(tagger, "NEW YORK, March 4 - Dow Chemical Co said it will offer 130 mln dlrs of notes "
+                            "denominated in francs.", title="DOW TO OFFER 130 MLN DLRS IN SWISS NOTES")
+    assert "CH" in found and not found["CH"].primary
+    found = regions(tagger, "Swiss banks said exports rose.", title="SWISS EXPORTS RISE")
+    assert found["CH"].primary
+    found = regions(tagger, "Exports rose, the ministry said.", title="SWITZERLAND EXPORTS RISE")
+    assert found["CH"].primary
