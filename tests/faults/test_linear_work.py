@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import time
 
 import orjson
@@ -26,7 +27,7 @@ from hypothesis import strategies as st
 from stream.budget import BudgetedPrepare
 from stream.contracts import ErrorCode
 from stream.core.pipeline import Origin, Pipeline
-from stream.core.tag import entities, matcher
+from stream.core.tag import capitals, entities, matcher
 from stream.core.tag.capitals import capitalised_runs
 from tests.faults.hostile import MB
 from tests.faults.shapes import KIB, SHAPES
@@ -135,6 +136,11 @@ def _runs() -> st.SearchStrategy[str]:
 @given(text=_runs())
 def test_capitalised_scan_matches_the_regex(text: str) -> None:
     expected = [m.span() for m in entities.CAPITALISED.finditer(text)]
+    # The possessive repetitions match as the greedy ones they replaced.
+    greedy = re.compile(entities.CAPITALISED.pattern.removesuffix("++") + "+")
+    assert [m.span() for m in greedy.finditer(text)] == expected
+    greedy_run = re.compile(capitals.RUN.pattern.removesuffix("*+") + "*")
+    assert [m.span() for m in greedy_run.finditer(text)] == [m.span() for m in capitals.RUN.finditer(text)]
     assert [m.span() for m in entities._capitalised(text)] == expected
     # With the shared capitalised-run scan (the tagger's path) the answer is the same.
     assert [m.span() for m in entities._capitalised(text, capitalised_runs(text))] == expected
