@@ -83,10 +83,10 @@ def _cpu(enrich_process, value: bytes) -> float:
     return budgeted.last_cpu
 
 
-def measure(enrich_process, small: bytes, large: bytes, runs: int = 4, rounds: int = 6) -> tuple[float, float]:
+def measure(enrich_process, small: bytes, large: bytes, runs: int = 4, rounds: int = 12) -> tuple[float, float]:
     """CPU seconds for ``small`` (a quarter of the minimum over ``runs`` of four runs in a row) and for
     ``large`` (the minimum over ``runs`` runs), interleaved; while the ratio is above the bound,
-    another round a second later (up to ``rounds``: a burst of load elsewhere, which weighs more on
+    another round two seconds later (up to ``rounds``: a burst of load elsewhere, which weighs more on
     the 1 MiB runs, whose data lives in the shared cache, may pass). Four small runs in a row are the
     same bytes as one large run and take about as long, so a busy machine weighs on both alike;
     another process can only make a run slower, never faster, so the minimum is the estimate. A shape
@@ -99,7 +99,7 @@ def measure(enrich_process, small: bytes, large: bytes, runs: int = 4, rounds: i
             best_large = min(best_large, _cpu(enrich_process, large))
         if best_large <= MAX_RATIO * max(best_small4 / 4, RESOLUTION):
             break
-        time.sleep(1.0)
+        time.sleep(2.0)
     return best_small4 / 4, best_large
 
 
