@@ -39,7 +39,8 @@ class Outcome:
     dead_letter: DeadLetter | None = None
     story_updates: list[StoryUpdate] = field(default_factory=list)
     unchanged: bool = False
-    # With ``unchanged``: the article as last emitted (same revision); None for a superseded replay.
+    # With ``unchanged``: the article as last emitted (same revision); None when the input is not the one
+    # the state was made from (a superseded replay, or an identical re-send at another input position).
     restated: EnrichedArticle | None = None
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
 
@@ -115,7 +116,8 @@ class Pipeline:
         """relate: fill related, story_id, duplicate_of and revision from the window state. ``source``: the
         input partition the article came through, if several feed relate (see stream/core/relate/sources.py).
         ``position``: the input's (partition, offset), in the worker: a replayed input older than the one
-        the state was made from is ``unchanged`` with nothing to restate (``Relator.superseded``)."""
+        the state was made from is ``unchanged`` with nothing to restate (``Relator.superseded``), and so
+        is an identical re-send at a position other than that input's."""
         t0 = time.perf_counter()
         if position is not None and self.relator.superseded(prepared.id, position):
             return Outcome(unchanged=True, timings={"relate": time.perf_counter() - t0})
@@ -150,7 +152,10 @@ class Pipeline:
             }
         )
         if result.unchanged:  # the article as it was emitted before, for a worker that must re-emit it
-            return Outcome(unchanged=True, restated=enriched, timings=timings)
+            # Only the input the state was made from can have lost its output (to a kill between the state
+            # and the output); an identical re-send at another position never needs one (Relator.relate).
+            restated = enriched if result.same_input is not False else None
+            return Outcome(unchanged=True, restated=restated, timings=timings)
         return Outcome(enriched=enriched, story_updates=result.story_updates, timings=timings)
 
     @staticmethod

@@ -221,11 +221,17 @@ class Records:
 # After a crash (or a rebalance), Faust reprocesses the relate input from the last committed offset,
 # and the recovered table may already hold an article whose enriched record never reached the
 # broker: relate would call it "unchanged" and it would be lost. So an unchanged article is emitted
-# again - same id and revision, so an idempotent consumer sees it once - when its input record is a
-# replay (its offset is below the partition's end as first seen in this consumer generation) and this
-# process has not emitted it itself. Records after that end are new, e.g. the enrich stage's own
-# replays: for those "unchanged" is the truth, since the record that stored the article was either
-# committed (so its output was delivered first) or is a replay handled by the rule above.
+# again - same id and revision, so an idempotent consumer sees it once - when its input is the very
+# input the state was made from (the same raw position, which the state keeps per id: the pipeline
+# gives ``restated`` only then), it is a replay (its offset is below the partition's end as first
+# seen in this consumer generation), and this process has not emitted it itself.
+# The raw position is what keeps an identical re-send out: it always comes at a new position, and
+# the input that made the state came before it in the same partitions, so that one was either
+# committed (its output delivered first) or is replayed ahead of the re-send. The offset boundary
+# alone could not tell: a generation whose first record arrives after new records were written (a
+# rebalance, or a partition that was idle at assignment) counts them as replays, and identical
+# re-sends among them were restated. It only spares copies now: e.g. the enrich stage's own replays
+# of raw records whose output was delivered and committed come after the boundary.
 class ReplayGuard:
     """Tells the relate agent whether an unchanged article must be emitted again (the rule above)."""
 
@@ -260,9 +266,10 @@ class ReplayGuard:
             del self._emitted_here[next(iter(self._emitted_here))]
 
     def must_restate(self, outcome: Outcome, replay: bool, article_id: str) -> bool:
-        """An unchanged article whose input is a replay, not emitted by this process: emit it again. Not a
-        superseded input (older than the one the state was made from: ``restated`` None), whose
-        revision was emitted before that one's, which the replay reaches later."""
+        """An unchanged article whose input is a replay, not emitted by this process: emit it again. Only
+        the input the state was made from has ``restated`` (not a superseded input, whose revision was
+        emitted before that one's, nor an identical re-send at another position; see above); with no
+        position known (records without the headers) the boundary alone decides, as it did before."""
         return outcome.unchanged and outcome.restated is not None and replay and article_id not in self._emitted_here
 
 

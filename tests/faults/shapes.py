@@ -146,6 +146,11 @@ def html_text_run(size: int, rng: random.Random) -> bytes:
     return _article(size, html="<p>" + _repeat(rng.choice(["Korea-Russia-", "Word ", "&nbsp;", "&#x41;"]), size) + "</p>")
 
 
+def one_word(size: int, rng: random.Random) -> bytes:
+    """One lowercase word of the whole size (the issue's "1 M a")."""
+    return _article(size, _repeat(rng.choice(["a", "x", "ab", "é"]), size))
+
+
 def single_line(size: int, rng: random.Random) -> bytes:
     sentence = rng.choice([
         "President Kim Jong-un met Vladimir Putin in Moscow on Tuesday, the Kremlin said. ",
@@ -174,4 +179,5 @@ SHAPES: dict[str, Callable[[int, random.Random], bytes]] = {
     "html_attribute": html_attribute,
     "html_text_run": html_text_run,
     "single_line": single_line,
+    "one_word": one_word,
 }

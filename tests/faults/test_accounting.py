@@ -114,14 +114,9 @@ def story_of(story: str, merged: dict[str, str]) -> str:
 # article record keep the raw input position last applied per id, so such a replay changes nothing
 # (stream/core/relate/ledger.py, ``superseded``) instead of making revisions 3 and 4; and relate's outputs
 # leave only after its table writes (stream/worker/agents.py, ``AfterState``), so a replayed input whose
-# state was lost is not added to its story twice.
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 21, open: after the merges of stop 16 this passed in one run and failed in the next: 3 identical "
-    "re-sends sent after the stream settled were restated (same ce_id). Suspect: the relate replay boundary "
-    "(ReplayGuard, the high-water mark at a consumer generation's first record) taken after they were produced; "
-    "the raw-position rule (equal position = the input that made the state) could replace that heuristic",
-)
+# state was lost is not added to its story twice. An unchanged input is emitted again only when it is the
+# input the state was made from (the same raw position): identical re-sends never are, even when the group
+# expels a stalled worker and its new generation re-reads them (tests/faults/test_replay_boundary.py).
 async def test_every_record_is_accounted_for_through_two_kills(kafka_bootstrap, tmp_path):
     deployment = Deployment(kafka_bootstrap, partitions=2)
     t = deployment.topics

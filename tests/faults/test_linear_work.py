@@ -2,11 +2,11 @@
 more than linear time in its size.
 
 - The property test draws each adversarial shape (``tests/faults/shapes.py``) at 256 KiB and at
-  1 MiB and asserts CPU(1 MiB) <= 4 x CPU(256 KiB) (with 5% for the CPU caches, see
-  ``CACHE_ALLOWANCE``) and CPU(1 MiB) < 2 s. CPU is the process time
+  1 MiB and asserts CPU(1 MiB) <= 4 x CPU(256 KiB) and CPU(1 MiB) < 2 s. CPU is the process time
   of the worker's own enrich process (``stream.budget``: where articles are processed, with its
-  memory and garbage-collector settings), the minimum of a few runs, the sizes interleaved so that
-  a busy machine weighs on both alike.
+  memory and garbage-collector settings) for the pipeline call alone. 4 x CPU(256 KiB) is measured
+  as four 256 KiB runs in a row, the same bytes as one 1 MiB run in about the same time, and each
+  side is the minimum of a few such measurements, interleaved (see ``measure``).
 - The linear rewrites in the tagger are checked against the code they replaced: the same matches,
   the same occurrences, the same folding, for hypothesis-drawn texts.
 - The issue's own input, ``"Korea-Russia-" * 70_000 + "x"`` (910 KB), is a regression test.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import time
 
 import orjson
@@ -26,7 +27,7 @@ from hypothesis import strategies as st
 from stream.budget import BudgetedPrepare
 from stream.contracts import ErrorCode
 from stream.core.pipeline import Origin, Pipeline
-from stream.core.tag import entities, matcher
+from stream.core.tag import capitals, entities, matcher
 from stream.core.tag.capitals import capitalised_runs
 from tests.faults.hostile import MB
 from tests.faults.shapes import KIB, SHAPES
@@ -37,12 +38,16 @@ SMALL, LARGE = 256 * KIB, 1024 * KIB
 MAX_RATIO = 4.0
 # The quadratic shapes gave 16x and more (the issue's: > 20 s at 910 KB). Linear ones once gave up to
 # 4.6x: the allocator's arenas were mapped and faulted in anew for every 1 MiB article (see
-# stream.budget.OBJECT_RESERVE_MIB). With them held no shape faults a page, and the minimum of the
-# runs measures 3.3-4.0x; what is left above 3.9 is the CPU caches (2 MiB of L2 holds a 256 KiB
-# article's working set, not a 1 MiB one's: every stage measures 3.8-4.1x, a scan that only folds
-# and copies the text 4.1-4.5x). So the bound allows 5% for the cache: less than the 11% an
-# n log n path adds (log 1 Mi / log 256 Ki = 1.11), so it still fails anything super-linear.
-CACHE_ALLOWANCE = 1.05
+# stream.budget.OBJECT_RESERVE_MIB); then up to 4.7x from memory that grew with the text where it need
+# not: the name regex's backtracking state on one long capitalised run (entities.CAPITALISED, now
+# possessive), 8 MiB arrays of word hashes per 1 MiB text (normalize.tokens, now hashed in chunks), a
+# list of every word's offset (entities._offset). What is left above 4x in a single pair of runs is
+# the measurement: on a shared machine the minimum of short runs is lower by luck (a 25 ms run escapes
+# another process's interruptions and cache evictions more often than a 100 ms one), which put the
+# ratio of single-run minima up to 0.5 (0.3 typical) above that of equal spans: 4.16-4.58 against
+# 3.80-4.09 for single_line on this 2-core machine under load. Equal spans measure 3.1-3.9 for every
+# shape. The bound is the issue's, 4, with no allowance; an n log n path adds 11%
+# (log 1 Mi / log 256 Ki) and still fails it.
 MAX_LARGE_CPU = 2.0
 # A shape that costs next to nothing at both sizes is compared at this floor, not on its rounding.
 RESOLUTION = 0.002
@@ -51,7 +56,9 @@ RESOLUTION = 0.002
 @pytest.fixture(scope="module")
 def pipeline() -> Pipeline:
     p = Pipeline()
-    p.prepare(SHAPES["single_line"](4 * KIB, random.Random(0)))  # resources loaded before any timing
+    # Resources loaded before any timing: the relate stage's too (process, not prepare), which the
+    # issue's test below once paid on its one timed call (0.5-0.8 s of its 2 s).
+    p.process(SHAPES["single_line"](4 * KIB, random.Random(0)))
     return p
 
 
@@ -76,19 +83,24 @@ def _cpu(enrich_process, value: bytes) -> float:
     return budgeted.last_cpu
 
 
-def measure(enrich_process, small: bytes, large: bytes, runs: int = 4, rounds: int = 5) -> tuple[float, float]:
-    """Minimum CPU seconds of each, over ``runs`` interleaved runs; while the ratio is above the
-    bound, another round (up to ``rounds``). Another process can only make a run slower, never
-    faster, so the minimum is the estimate; a shape that really grows faster than linearly (the
-    quadratic ones grew 16x) stays above the bound in every round."""
-    best_small = best_large = float("inf")
+def measure(enrich_process, small: bytes, large: bytes, runs: int = 4, rounds: int = 12) -> tuple[float, float]:
+    """CPU seconds for ``small`` (a quarter of the minimum over ``runs`` of four runs in a row) and for
+    ``large`` (the minimum over ``runs`` runs), interleaved; while the ratio is above the bound,
+    another round two seconds later (up to ``rounds``: a burst of load elsewhere, which weighs more on
+    the 1 MiB runs, whose data lives in the shared cache, may pass). Four small runs in a row are the
+    same bytes as one large run and take about as long, so a busy machine weighs on both alike;
+    another process can only make a run slower, never faster, so the minimum is the estimate. A shape
+    that really grows faster than linearly (the quadratic ones grew 16x) stays above the bound in
+    every round."""
+    best_small4 = best_large = float("inf")
     for _ in range(rounds):
         for _ in range(runs):
-            best_small = min(best_small, _cpu(enrich_process, small))
+            best_small4 = min(best_small4, sum(_cpu(enrich_process, small) for _ in range(4)))
             best_large = min(best_large, _cpu(enrich_process, large))
-        if best_large <= MAX_RATIO * CACHE_ALLOWANCE * max(best_small, RESOLUTION):
+        if best_large <= MAX_RATIO * max(best_small4 / 4, RESOLUTION):
             break
-    return best_small, best_large
+        time.sleep(2.0)
+    return best_small4 / 4, best_large
 
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
@@ -102,7 +114,7 @@ def test_cpu_grows_linearly(enrich_process, shape: str, rng: random.Random) -> N
     print(f"\n[linear] {shape} seed={seed}: 256 KiB {cpu_small:.3f} s, 1 MiB {cpu_large:.3f} s, "
           f"ratio {cpu_large / max(cpu_small, RESOLUTION):.2f}")
     assert cpu_large < MAX_LARGE_CPU, f"{shape}: {cpu_large:.2f} s of CPU for 1 MiB"
-    assert cpu_large <= MAX_RATIO * CACHE_ALLOWANCE * max(cpu_small, RESOLUTION), (
+    assert cpu_large <= MAX_RATIO * max(cpu_small, RESOLUTION), (
         f"{shape}: CPU grows faster than the input: {cpu_small:.3f} s at 256 KiB, {cpu_large:.3f} s at 1 MiB"
     )
 
@@ -135,6 +147,11 @@ def _runs() -> st.SearchStrategy[str]:
 @given(text=_runs())
 def test_capitalised_scan_matches_the_regex(text: str) -> None:
     expected = [m.span() for m in entities.CAPITALISED.finditer(text)]
+    # The possessive repetitions match as the greedy ones they replaced.
+    greedy = re.compile(entities.CAPITALISED.pattern.removesuffix("++") + "+")
+    assert [m.span() for m in greedy.finditer(text)] == expected
+    greedy_run = re.compile(capitals.RUN.pattern.removesuffix("*+") + "*")
+    assert [m.span() for m in greedy_run.finditer(text)] == [m.span() for m in capitals.RUN.finditer(text)]
     assert [m.span() for m in entities._capitalised(text)] == expected
     # With the shared capitalised-run scan (the tagger's path) the answer is the same.
     assert [m.span() for m in entities._capitalised(text, capitalised_runs(text))] == expected

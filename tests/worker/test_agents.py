@@ -5,6 +5,7 @@ emitter that records what the agents hand it (the emitter itself: tests/worker/t
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
@@ -195,6 +196,44 @@ async def test_relate_replayed_from_before_a_revision_emits_no_new_revision(wire
     assert (article.revision, article.fingerprint) == (2, revised.fingerprint)
     assert dict(restated.headers)["ce_id"] == f"{original.id}:2".encode()
     assert services.relator.ledger.get(original.id).revision == 2
+
+
+async def test_a_restarted_relate_restates_the_input_that_made_the_state_not_an_identical_resend(wired):
+    """Issue 21 (accounting under kills): an article (raw offset 10) and an identical re-send of it (raw
+    offset 30), then a restarted process reads again from after the article (its output was delivered
+    and committed), and another identical re-send comes: nothing is emitted for the re-sends, replayed
+    or not. Restarted once more from before the article, only the article, the input the state was
+    made from (its output may have been lost to the kill), is emitted again."""
+    from stream.worker.agents import SOURCE_HEADER, SOURCE_OFFSET_HEADER, ReplayGuard
+
+    app, services, steps = wired
+    relate = app.agents["stream.worker.agents.relate"]
+    article = _prepared(services, {**ARTICLE, "id": "A-4"})
+    value, key = article.__pydantic_serializer__.to_json(article), article.id.encode()
+
+    def at(offset: int) -> dict[str, bytes]:
+        return {SOURCE_HEADER: b"0", SOURCE_OFFSET_HEADER: str(offset).encode()}
+
+    async with relate.test_context() as agent:
+        start = agent.sent_offset
+        for offset in (10, 30):
+            await agent.put(value, key=key, headers=at(offset))
+        steps.replay = ReplayGuard(app)  # a restarted process: it has emitted nothing itself
+        agent.sent_offset = start + 1  # re-read from its committed offset: the re-send
+        # By the offsets every input from here on may be a replay: only the raw positions tell them apart.
+        assert steps.replay.is_replay(SimpleNamespace(message=agent.to_message(key, value, offset=start + 1)))
+        for offset in (30, 70):
+            await agent.put(value, key=key, headers=at(offset))
+        steps.replay = ReplayGuard(app)  # restarted again, this time from before the article
+        agent.sent_offset = start
+        for offset in (10, 30):
+            await agent.put(value, key=key, headers=at(offset))
+    first, resend, replayed_resend, later_resend, replayed_article, resend_again = services.emitter.calls
+    assert [r.kind for r in first] == ["enriched", "stories"]
+    assert resend == replayed_resend == later_resend == resend_again == []
+    [restated] = replayed_article  # no story update
+    assert dict(restated.headers)["ce_id"] == f"{article.id}:1".encode()
+    assert EnrichedArticle.model_validate_json(restated.value).revision == 1
 
 
 async def test_an_output_after_state_waits_for_its_changelog_records():

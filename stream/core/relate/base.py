@@ -76,6 +76,9 @@ class RelateResult:
     revision: int = 1
     unchanged: bool = False  # same id re-sent with the same content: nothing to emit
     note: str | None = None  # why the article was not related (it lies before the window)
+    # With ``unchanged``: whether the input is the one the stored state was made from (the same input
+    # position, i.e. a replay of it), or another one (an identical re-send); None if a position is unknown.
+    same_input: bool | None = None
 
 
 @lru_cache(maxsize=1)

@@ -78,6 +78,14 @@ from stream.core.relate.stories import Stories
 __all__ = ["RelateInput", "RelateResult", "Relator"]
 
 
+def _same_input(position: tuple[int, int] | None, made_from: tuple[int, int] | None) -> bool | None:
+    """Whether the input at ``position`` is the one the state was made from: a replay of that very input
+    (after a kill), not a re-send, which always comes at a new position. None if either is unknown."""
+    if position is None or made_from is None:
+        return None
+    return tuple(position) == tuple(made_from)
+
+
 class Relator(WindowIndex, Scoring, Stories, Lookups):
     def __init__(
         self,
@@ -115,10 +123,10 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
         if previous is not None and previous.fingerprint == fingerprint:
             if position is not None:
                 self._heal_ledger(item.id, previous, position)
-            return self._unchanged(item, previous, t)
+            return self._unchanged(item, previous, t, _same_input(position, unpack_position(previous.position)))
         past = self.ledger.get(item.id) if previous is None else None  # seen before the window held it
         if past is not None and self.ledger.same_content(past, fingerprint):
-            return self._unchanged_past(past)
+            return self._unchanged_past(past, _same_input(position, past.position))
         updated_at = iso_utc(now) if now is not None else iso_utc(datetime.now(UTC))
         if dated:
             if source is not None:  # the input partition it came through (sources.py)
@@ -202,7 +210,7 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
         self._index_article(item.id, t, tags, record, item.simhash, norm)
 
     # -- idempotency -------------------------------------------------------------------------
-    def _unchanged_past(self, past: LedgerEntry) -> RelateResult:
+    def _unchanged_past(self, past: LedgerEntry, same_input: bool | None = None) -> RelateResult:
         """An identical re-send of an article the window no longer holds: the ledger's answer."""
         return RelateResult(
             related=[],
@@ -211,6 +219,7 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
             duplicate_similarity=None,
             revision=past.revision,
             unchanged=True,
+            same_input=same_input,
         )
 
     def superseded(self, article_id: str, position: tuple[int, int]) -> bool:
@@ -255,7 +264,7 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
             note=f"published before the related-story window (which starts {window_start}): not related, no new story",
         )
 
-    def _unchanged(self, item: RelateInput, record: ArticleRecord, t: float) -> RelateResult:
+    def _unchanged(self, item: RelateInput, record: ArticleRecord, t: float, same_input: bool | None = None) -> RelateResult:
         """An identical re-send: answer from the state, change nothing."""
         held = self._window_index.held
         query = self._query(list(record.tags), held)
@@ -268,4 +277,5 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
             story_updates=[],
             revision=record.revision,
             unchanged=True,
+            same_input=same_input,
         )

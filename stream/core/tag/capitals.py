@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A run of capitalised words joined by single spaces.
-RUN = re.compile(r"[A-Z][\w'’.\-]*(?: [A-Z][\w'’.\-]*)*")
+# A run of capitalised words joined by single spaces. Possessive, as entities.CAPITALISED: the same
+# matches, no backtracking state kept per word.
+RUN = re.compile(r"[A-Z][\w'’.\-]*(?: [A-Z][\w'’.\-]*)*+")
 LONG_RUN = 64  # characters
 
 

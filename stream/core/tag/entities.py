@@ -35,7 +35,10 @@ _WORD = r"[A-Z](?:[a-z]{0,2}\.|[\w'’\-]*)"  # "J." "Mr." "Jr." keep their dot;
 _CONNECT = r"(?:of|the|for|on|de|del|da|van|von|der|al|bin|la|le|du|and)"
 # Two or more words: one-word mentions ("Putin", "Jackson") are found later, and only for the
 # names the article has already given in full (see ``_find_singles``): far fewer matches to handle.
-CAPITALISED = re.compile(rf"{_WORD}(?:[ ](?:{_CONNECT}[ ]){{0,2}}{_WORD})+")
+# The repetition is possessive: nothing follows it, so the matches are the greedy ones, but the regex
+# engine keeps no backtracking state per word: on one 1 MiB run of capitalised words that state grew to
+# megabytes and the match cost 7x for 4x the text (issue 21, linear work).
+CAPITALISED = re.compile(rf"{_WORD}(?:[ ](?:{_CONNECT}[ ]){{0,2}}{_WORD})++")
 # The capitalised-word scan below must stay linear: see ``_capitalised``.
 _CAPITAL = re.compile(r"[A-Z]")
 _WORD_RUN = re.compile(r"[\w'’\-]*")
@@ -112,21 +115,24 @@ def _occurrences(words: list[str], text: str) -> list[tuple[str, int]]:
     return out
 
 
-def _tokens(seq: str, start: int) -> tuple[list[str], list[int]]:
-    """A capitalised sequence's words and their offsets; the last loses a possessive ("Lee's")
-    or a sentence-ending dot ("Jackson.", but not "Inc." or "Jr.")."""
+def _tokens(seq: str) -> list[str]:
+    """A capitalised sequence's words; the last loses a possessive ("Lee's") or a sentence-ending dot
+    ("Jackson.", but not "Inc." or "Jr.")."""
     tokens = seq.split(" ")
-    offsets = [start]
-    pos = start
-    for tok in tokens[:-1]:
-        pos += len(tok) + 1
-        offsets.append(pos)
     last = tokens[-1]
     if last.endswith(("'s", "’s")):
         tokens[-1] = last[:-2]
     elif last.endswith(".") and len(last) > 4:
         tokens[-1] = last[:-1]
-    return tokens, offsets
+    return tokens
+
+
+def _offset(tokens: list[str], k: int, start: int) -> int:
+    """Where word ``k`` (not the last) of a sequence found at ``start`` begins: words are joined by one
+    space. Asked for two words per sequence, so no list of every word's offset is built (a sequence
+    can be one 1 MiB run of capitalised words: a list of a hundred thousand integers cost more than
+    linear time, for the memory it took)."""
+    return start + sum(map(len, tokens[:k])) + k
 
 
 def _capitalised_before(text: str, i: int) -> bool:
@@ -228,7 +234,7 @@ class EntityCollector:
     def _sequence(self, field: str, text: str, seq: str, start: int) -> None:
         """One capitalised sequence: trimmed of sentence words, then a local place, an
         organisation, or (without titles and place words) a name to classify."""
-        tokens, offsets = _tokens(seq, start)
+        tokens = _tokens(seq)
         person_cue = self._person_cue_before(text, start)
         i, j = self._trim(tokens)
         if j <= i:
@@ -238,7 +244,8 @@ class EntityCollector:
         # and place words go too ("Russian President Vladimir Putin").
         if j - i >= 2 and tokens[j - 1] in self.res.cues["org_tails"]:
             if not self._is_place_name(tokens[i:j]):  # "New York City" is the place tags' business
-                self._classify(tokens[i:j], False, field, text, offsets[i], offsets[j - 1] + len(tokens[j - 1]))
+                self._classify(tokens[i:j], False, field, text, _offset(tokens, i, start),
+                               _offset(tokens, j - 1, start) + len(tokens[j - 1]))
             return
         i, titled = self._name_start(tokens, i, j)
         if j <= i:
@@ -246,8 +253,8 @@ class EntityCollector:
         name_tokens = tokens[i:j]
         if len(name_tokens) <= 2 and not self.res.cues["never_names"].isdisjoint(name_tokens):
             return
-        self._classify(name_tokens, person_cue or titled, field, text, offsets[i],
-                       offsets[j - 1] + len(name_tokens[-1]))
+        self._classify(name_tokens, person_cue or titled, field, text, _offset(tokens, i, start),
+                       _offset(tokens, j - 1, start) + len(name_tokens[-1]))
 
     def _person_cue_before(self, text: str, start: int) -> bool:
         """A title or an age right before the sequence: "Dr. Ann Lee", "15-year-old Ann Lee"."""

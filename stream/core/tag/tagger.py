@@ -163,6 +163,9 @@ def _first_span(term: str, title: str, body: str, title_low: str, body_low: str)
     return None
 
 
+_PLACE_WORD_MEMORY = 50_000  # words whose place look-up is remembered (a few MB at most)
+
+
 class Tagger:
     """Build once (data files are loaded and compiled on first use, then cached); call ``tag``."""
 
@@ -174,6 +177,7 @@ class Tagger:
         self._topic_parent = {t.id: t.parent for t in self.res.topics.values()}
         self._topic_by_label = {t.label.lower(): t.id for t in self.res.topics.values()}
         self._topic_by_label.update({t.id: t.id for t in self.res.topics.values()})
+        self._place_words: dict[str, bool] = {}  # _is_place_word's answers
 
     def tag(self, article: NormalizedArticle) -> Tagging:
         st = _ArticleState(article, EntityCollector(self.res))
@@ -436,8 +440,16 @@ class Tagger:
         return False
 
     def _is_place_word(self, word: str) -> bool:
-        value = self.res.matcher.lookup(word)
-        return bool(value and value[1] is not None)
+        # Remembered per word: a long hyphenated run ("Korea-Russia-" * 70,000) asks about the same two
+        # words at every mention, and the look-up (fold, split, join) was most of its tagging time.
+        known = self._place_words.get(word)
+        if known is None:
+            value = self.res.matcher.lookup(word)
+            known = bool(value and value[1] is not None)
+            if len(self._place_words) >= _PLACE_WORD_MEMORY:
+                self._place_words.clear()
+            self._place_words[word] = known
+        return known
 
     def _resolve_place(self, p: tuple, key: str, full_low: str) -> str:
         rule = self.res.ambiguity_rules.get(key)

@@ -81,6 +81,34 @@ def test_long_text_beyond_the_cached_powers_hashes_words_the_same():
     assert text_hashes(filler + " market")[1] == text_hashes("market")[0]
 
 
+def _reference_hash(word: str) -> int:
+    """A word's hash by its definition: splitmix64(sum(VALUE[byte_i] * BASE**i) mod 2**64)."""
+    from stream.core.normalize import tokens
+
+    total, power = 0, 1
+    for byte in word.casefold().encode():
+        total = (total + int(tokens._VALUE[byte]) * power) % (1 << 64)
+        power = power * tokens._BASE % (1 << 64)
+    return int(tokens.splitmix64(np.array([total], dtype=np.uint64))[0])
+
+
+def test_a_long_text_is_hashed_in_chunks_with_the_same_word_hashes():
+    """Texts beyond the cached powers are hashed chunk by chunk (issue 21: linear work); every word
+    keeps its hash, also one longer than a chunk and the words around chunk boundaries."""
+    rng = random.Random(7)
+    words = ["".join(rng.choice("abcdéß") for _ in range(rng.randint(1, 9))) for _ in range(40_000)]
+    long_word = "".join(rng.choice("xyz") for _ in range(150_001))
+    text = " ".join(words[:20_000]) + "\n " + long_word + "  " + "\t".join(words[20_000:]) + " " + long_word[:70_000]
+    hashes = text_hashes(text)
+    tokens = text.casefold().split()
+    assert len(hashes) == len(tokens) and len(text.encode()) > 5 * (1 << 16)
+    distinct = {w: int(text_hashes(w)[0]) for w in set(tokens) if len(w) < 1000}
+    assert [int(h) for h, w in zip(hashes, tokens) if w in distinct] == [distinct[w] for w in tokens if w in distinct]
+    assert int(hashes[20_000]) == _reference_hash(long_word)
+    assert int(hashes[-1]) == _reference_hash(long_word[:70_000]) != int(hashes[20_000])
+    assert all(int(text_hashes(w)[0]) == _reference_hash(w) for w in words[:50])
+
+
 def test_stopword_table_membership():
     table = StopwordTable(frozenset({"the", "of", "and"}))
     hashes = text_hashes("The cat of the hat and OF theirs")

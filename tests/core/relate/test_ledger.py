@@ -105,8 +105,8 @@ def test_entries_expire_after_the_horizon_of_event_time() -> None:
 
 
 def test_the_samples_seed_pair_is_one_article_and_one_unchanged_resend() -> None:
-    """The issue's case: a later article first, then an older one sent twice (.json) - and the seed page's
-    .html and .txt copies, which are the same article."""
+    """The issue's case: a later article first, then an older one sent twice (.json). The seed page's
+    .html and .txt copies: the next test."""
     p = pipeline()
     outcomes = [
         p.process((SAMPLES / name).read_bytes() if name.endswith(".json") else _page(name))
@@ -118,6 +118,22 @@ def test_the_samples_seed_pair_is_one_article_and_one_unchanged_resend() -> None
     ]
     assert [o.enriched is not None for o in outcomes] == [True, True, False]
     assert outcomes[2].unchanged
+
+
+def test_the_seed_pages_html_and_txt_copies_are_one_article_and_one_unchanged_resend() -> None:
+    """Issue 21, why 2: ``make run`` printed both copies of the seed page and counted a story of 2
+    articles. Read as the CLI reads the samples directory, the second copy is an unchanged re-send of
+    the first, restated with the same id, revision and story."""
+    from stream.sources import iter_inputs
+
+    p = pipeline()
+    pair = [value for where, value in iter_inputs([SAMPLES]) if Path(where).stem == "joongang-2024-12-05-nk-russia-treaty"]
+    assert len(pair) == 2  # the .html and the .txt
+    first, second = (p.process(value) for value in pair)
+    assert first.enriched is not None and first.enriched.revision == 1
+    assert second.enriched is None and second.unchanged and not second.story_updates
+    assert (second.restated.id, second.restated.revision, second.restated.story_id) == (
+        first.enriched.id, 1, first.enriched.story_id)
 
 
 def _page(name: str) -> bytes:

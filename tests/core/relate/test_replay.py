@@ -131,3 +131,29 @@ def test_either_table_may_have_got_further_before_a_kill() -> None:
         else:  # the record was lost: the revision is applied again, with the revision it had
             assert again.enriched is not None and again.enriched.revision == 2 and not again.story_updates
         assert q.link(original, position=(0, 60)).enriched.revision == 3  # a new input: a change
+
+
+def test_only_the_input_the_state_was_made_from_is_restated() -> None:
+    """An identical re-send always comes at a new input position: it is unchanged with nothing to
+    restate, however a restarted worker reads it (issue 21: re-sends after a kill were emitted again).
+    The input at the stored position - the one that made the state, replayed after a kill - is restated,
+    held in the window or known to the ledger alone."""
+    p = fresh()
+    original = prepared(p, article("strike-1", "2025-01-06T09:00:00Z", STRIKE))
+    first = p.link(original, position=(0, 10))
+    resend = p.link(original, position=(0, 30))
+    assert resend.unchanged and resend.restated is None and not resend.story_updates
+    assert p.link(original, position=(1, 4)).restated is None  # another partition: not the same input either
+    replay = p.link(original, position=(0, 10))
+    assert replay.unchanged and replay.restated is not None
+    assert (replay.restated.revision, replay.restated.story_id) == (1, first.enriched.story_id)
+    assert p.relator.ledger.get(original.id).position == (0, 10)  # a re-send moves nothing
+
+    # The window moves on: the ledger alone answers, by the same rule.
+    p.link(prepared(p, article("boj-1", "2025-03-19T03:00:00Z", LATER, title="Bank of Japan holds rates")), position=(0, 40))
+    assert original.id not in p.relator.articles
+    assert p.link(original, position=(0, 50)).restated is None
+    again = p.link(original, position=(0, 10))
+    assert again.unchanged and again.restated is not None and again.restated.revision == 1
+    # Offline (no positions) an identical re-send still carries the article as emitted (stream/eval uses it).
+    assert p.link(original).restated is not None
