@@ -166,6 +166,21 @@ def _spans(enriched, code: str, folds: dict[str, str]) -> list[str]:
             for e in r.evidence]
 
 
+def _count(micro: PRF, per_code: dict[str, PRF], pred: set[str], gold: set[str]) -> None:
+    for codes, field in ((pred & gold, "tp"), (pred - gold, "fp"), (gold - pred, "fn")):
+        for code in codes:
+            setattr(micro, field, getattr(micro, field) + 1)
+            setattr(per_code[code], field, getattr(per_code[code], field) + 1)
+
+
+def _region_error(doc, enriched, pred: set[str], gold: set[str], folds: dict[str, str]) -> RegionError:
+    return RegionError(
+        doc.newid, " ".join(doc.title.split()),
+        {c: _spans(enriched, c, folds) for c in sorted(pred - gold)},
+        {c: _spans(enriched, c, folds) if enriched is not None else [] for c in sorted(gold - pred)},
+        rejected=enriched is None)
+
+
 def eval_regions(root: Path, split: str = "TRAIN", limit: int | None = None, tagger: Tagger | None = None,
                  errors: int = 0) -> RegionReport:
     """``errors``: keep the first this many documents scored wrong, with their evidence (TRAIN
@@ -188,21 +203,9 @@ def eval_regions(root: Path, split: str = "TRAIN", limit: int | None = None, tag
         if enriched is None:
             rejected += 1
         pred = predicted_countries(enriched, folds) if enriched is not None else set()
-        for code in pred & gold:
-            micro.tp += 1
-            per_code[code].tp += 1
-        for code in pred - gold:
-            micro.fp += 1
-            per_code[code].fp += 1
-        for code in gold - pred:
-            micro.fn += 1
-            per_code[code].fn += 1
+        _count(micro, per_code, pred, gold)
         if len(wrong) < errors and pred != gold:
-            wrong.append(RegionError(
-                doc.newid, " ".join(doc.title.split()),
-                {c: _spans(enriched, c, folds) for c in sorted(pred - gold)},
-                {c: _spans(enriched, c, folds) if enriched is not None else [] for c in sorted(gold - pred)},
-                rejected=enriched is None))
+            wrong.append(_region_error(doc, enriched, pred, gold, folds))
         n += 1
         if limit and n >= limit:
             break

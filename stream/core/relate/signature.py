@@ -267,34 +267,44 @@ def conflicts(article: tuple[int, ...], story: tuple[Any, ...], year_slack: int 
     if not article or not story:
         return []
     known = _by_kind(story)
-    out = []
     exact = known.get(YEAR, [])
     named = known.get(TEXT_YEAR, [])
+    out = []
     for code in article:
         kind, value = code // _BASE, code % _BASE
         if kind == YEAR or kind == TEXT_YEAR:
-            years = exact + named
-            if not years:
-                continue
-            if value > max(years) + year_slack and (kind == YEAR or exact):
-                out.append(kind)  # two lower bounds (texts' years) never contradict each other
-            elif kind == YEAR and (
-                all(abs(value - e) > year_slack for e in exact) if exact else value < max(named) - year_slack
-            ):
-                out.append(kind)
-        elif kind == SCORE or kind == ORDINAL:
-            values = known.get(kind)
-            if values and value not in values:
-                out.append(kind)
-        elif kind == MAGNITUDE:
-            values = known.get(kind)
-            if values and min(abs(value - v) for v in values) > 5:
-                out.append(kind)
-        elif kind == DEATHS:
-            values = known.get(kind)
-            if values and value * 3 < min(values) and min(values) - value >= 3:
-                out.append(kind)
+            clash = _year_conflicts(kind, value, exact, named, year_slack)
+        else:
+            clash = _value_conflicts(kind, value, known.get(kind))
+        if clash:
+            out.append(kind)
     return out
+
+
+def _year_conflicts(kind: int, value: int, exact: list[int], named: list[int], year_slack: int) -> bool:
+    years = exact + named
+    if not years:
+        return False
+    if value > max(years) + year_slack and (kind == YEAR or exact):
+        return True  # two lower bounds (texts' years) never contradict each other
+    if kind != YEAR:
+        return False
+    if exact:
+        return all(abs(value - e) > year_slack for e in exact)
+    return value < max(named) - year_slack
+
+
+def _value_conflicts(kind: int, value: int, values: list[int] | None) -> bool:
+    """Score, ordinal, magnitude and death-toll conflicts (see ``conflicts``)."""
+    if not values:
+        return False
+    if kind == SCORE or kind == ORDINAL:
+        return value not in values
+    if kind == MAGNITUDE:
+        return min(abs(value - v) for v in values) > 5
+    if kind == DEATHS:
+        return value * 3 < min(values) and min(values) - value >= 3
+    return False
 
 
 def agreeing(
