@@ -56,6 +56,15 @@ WEAK_WEIGHT = {"reuters": 0.2, "ecbplus_train": 1.0, "fcc_train": 1.0}
 WEAK_MIN_SCORE = 0.45  # word-list topics at or above this score become weak labels
 WEAK_STORY_CORPORA = ("ecbplus_train", "fcc_train")
 FLOOR_BOUNDS = (0.1, 0.5)
+# Class-prior correction (logit adjustment), the same in every fit: each top-level topic's bias
+# loses LOGIT_ADJUST * log(its share of the weighted training set). Reuters' economy majority
+# otherwise makes "economy" the answer for whatever a model knows little of. Platt calibration on
+# held-out folds refits each bias, so calibrated models (the packaged one, the k-fold ones) are
+# unchanged; it counts for a model fitted without calibration folds (the cross-corpus eval's).
+# Measured, trained without BBC text, top-topic accuracy on BBC: none .648, 1.0 .747 (0.5: .770).
+# Re-weighting the examples instead cost BBC 5-fold accuracy: capping economy at the second
+# topic's total weight .964 -> .945, equal totals for every topic -> .903.
+LOGIT_ADJUST = 1.0
 
 
 @dataclass(slots=True)
@@ -248,10 +257,27 @@ def _classes(examples: list[Example], topics_order: list[str]) -> list[str]:
     return [t for t in topics_order if pos[t] >= MIN_POSITIVES]
 
 
+def _top_topics(e: Example, parent_of: dict[str, str | None]) -> list[str]:
+    return sorted(t for t in e.labels if not parent_of.get(t))
+
+
+def priors(examples: list[Example], w: np.ndarray, parent_of: dict[str, str | None]) -> dict[str, float]:
+    """Share of the weighted training set each top-level topic holds (a multi-topic example's
+    weight split evenly)."""
+    total: Counter = Counter()
+    for e, x in zip(examples, w, strict=True):
+        tops = _top_topics(e, parent_of)
+        for t in tops:
+            total[t] += x / len(tops)
+    s = sum(total.values())
+    return {t: v / s for t, v in total.items()}
+
+
 def fit(examples: list[Example], classes: list[str]) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
     """(vocab, idf, weights [V, C], bias [C]) of one-vs-rest logistic regressions."""
     from sklearn.linear_model import LogisticRegression
 
+    parent_of = {t.id: t.parent for t in load_resources().topics.values()}
     counts, vocab, idf = _vectorize(examples)
     X = _tfidf(counts, idf)
     W = np.zeros((len(vocab), len(classes)), dtype=np.float64)
@@ -268,6 +294,10 @@ def fit(examples: list[Example], classes: list[str]) -> tuple[dict[str, int], np
         clf.fit(X, y, sample_weight=w)
         W[:, j] = clf.coef_[0]
         b[j] = clf.intercept_[0]
+    prior = priors(examples, base_w, parent_of)
+    for j, c in enumerate(classes):
+        if LOGIT_ADJUST and c in prior:
+            b[j] -= LOGIT_ADJUST * np.log(prior[c])
     # Keep the features that carry weight: |w| * idf, the most a feature can move a score.
     strength = np.abs(W).max(axis=1) * idf
     keep = np.sort(np.argsort(-strength)[:MAX_VOCAB])

@@ -152,3 +152,31 @@ def test_fast_scoring_is_bit_identical_to_the_training_features(title, body):
     s = model.score(title_low, body_low)
     assert np.array_equal(s.index, idx) and s.values.tobytes() == x.tobytes()
     assert s.probs.tobytes() == model.calibrate(z).tobytes()
+
+
+def _example(i: int, labels: set[str], words: str, weight: float = 1.0):
+    from stream.train.topics import Example
+
+    return Example(f"x{i}", "bbc", "bbc", words.split(), frozenset(labels), frozenset(), weight)
+
+
+def test_logit_adjustment_takes_each_top_topics_log_prior_off_its_bias(monkeypatch):
+    pytest.importorskip("sklearn")
+    from stream.train import topics as training
+
+    parent_of = {t.id: t.parent for t in load_resources().topics.values()}
+    # Written for this test: 27 economy texts, 9 sport texts at half weight, one on both.
+    examples = [_example(i, {"economy"}, f"shares profit bank rate{i % 3} market") for i in range(27)]
+    examples += [_example(100 + i, {"sport"}, f"striker goal match club{i % 3} league", 0.5) for i in range(9)]
+    examples.append(_example(300, {"economy", "sport"}, "club shares"))
+    prior = training.priors(examples, np.array([e.weight for e in examples]), parent_of)
+    assert prior == pytest.approx({"economy": 27.5 / 32.5, "sport": 5.0 / 32.5})
+    classes = ["economy", "sport"]
+    monkeypatch.setattr(training, "LOGIT_ADJUST", 0.0)
+    plain = training.fit(examples, classes)
+    monkeypatch.setattr(training, "LOGIT_ADJUST", 1.0)
+    adjusted = training.fit(examples, classes)
+    assert np.array_equal(plain[2], adjusted[2])  # the weights are the same fit
+    shift = adjusted[3].astype(float) - plain[3].astype(float)
+    assert shift == pytest.approx([-np.log(prior["economy"]), -np.log(prior["sport"])], abs=1e-4)
+    assert shift[1] > shift[0] > 0  # the minority topic gains more
