@@ -114,9 +114,10 @@ class RelateConfig:
     # this many live stories; 0: any anchor counts.
     specific_max_stories: int = 0
     # An article whose event signature (signature.py: year, score line, event ordinal, magnitude, death
-    # toll) contradicts a story's is about another event of the same kind: it does not join that story.
-    signature_veto: bool = True
-    signature_penalty: float = 0.25  # ... or lowers its score by this much per kind in conflict (inf: a veto)
+    # toll) contradicts a story's is likely about another event of the same kind: each kind in conflict
+    # lowers that story's score by signature_penalty (inf: a veto). False: signatures are not read.
+    signature_conflicts: bool = True
+    signature_penalty: float = 0.25
 
     # --- near-duplicates -------------------------------------------------------------------
     # SimHash similarity (1 - hamming/64) of a near-duplicate: the normalize stage's calibrated value.

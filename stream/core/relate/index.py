@@ -250,20 +250,23 @@ class WindowIndex:
         else:
             self._clock = newest  # what has expired stays expired; nothing older is closed out any more
 
-    def _backfill_starts(self, t: float) -> bool:
-        """Whether ``t``, before the window, begins a backfill rather than being a lone straggler: the
-        dated article just before it lay before the window too, within a window of it. A replay of older
-        news then relates to itself as in a live stream: the clock falls back to it (what the window
-        holds stays; the next newer article moves the clock on again). A lone late article (a re-send of
-        an old one) still stays out of the window."""
+    def _stays_out(self, t: float) -> bool:
+        """Whether a dated article at ``t`` lies before the window and stays out of it: a lone straggler
+        (a late arrival, a re-send of an old article). Not so the second of two dated articles in a row
+        before the window, within a window of each other: that begins a backfill, a replay of older news,
+        which relates to itself as in a live stream - the clock falls back to it (what the window holds
+        stays; the next newer article moves the clock on again)."""
+        if t >= self._clock - self._window:
+            self._late = None
+            return False
         previous, self._late = self._late, t
         if previous is None or abs(t - previous) > self._window:
-            return False
+            return True
         self._late = None
         self._recent.clear()
         self._recent.extend((previous, t))
         self._clock = max(previous, t)
-        return True
+        return False
 
     def _advance(self, t: float) -> None:
         if t <= self._clock:

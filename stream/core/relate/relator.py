@@ -132,10 +132,8 @@ class Relator(WindowIndex, Scoring, Stories, Lookups):
             if source is not None:  # the input partition it came through (sources.py)
                 self._sources.see(source, t)
             self._move_clock(t)
-        if dated and t < self._clock - self._window and not self._backfill_starts(t):
-            return self._before_window(item, t, fingerprint, past, position)
-        if dated:
-            self._late = None
+            if self._stays_out(t):
+                return self._before_window(item, t, fingerprint, past, position)
         if previous is not None:  # revised content: replace the index entry, keep the story
             old = self._held_seq(item.id, previous)
             if old is not None:

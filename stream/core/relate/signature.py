@@ -37,13 +37,12 @@ _WORDS_FILE = Path(__file__).with_name("data") / "signature_words.json"
 
 YEAR, TEXT_YEAR, SCORE, ORDINAL, MAGNITUDE, DEATHS = 1, 2, 3, 4, 5, 6
 _BASE = 100_000
-KINDS = (YEAR, TEXT_YEAR, SCORE, ORDINAL, MAGNITUDE, DEATHS)
 
 # Read the title and the lead for an event's own numbers (its score, magnitude, toll): further down,
 # an article recalls other events' numbers. Years are read further: a date may come late.
 LEAD_CHARS = 600
 YEAR_CHARS = 3000
-_MIN_YEAR, _MAX_YEAR = 1900, 2099
+_MAX_YEAR = 2099
 _SCORE_MAX = 200  # basketball reaches three digits; more is no score
 
 _MONTHS = {
@@ -245,7 +244,7 @@ def accumulate(parts: Iterable[tuple[Any, ...]], article: tuple[int, ...] = (), 
 def _by_kind(story: tuple[Any, ...]) -> dict[int, list[int]]:
     out: dict[int, list[int]] = {}
     for code in story[::2]:
-        out.setdefault(code // _BASE, []).append(code % _BASE)
+        out.setdefault(kind_of(code), []).append(value_of(code))
     return out
 
 
@@ -271,7 +270,7 @@ def conflicts(article: tuple[int, ...], story: tuple[Any, ...], year_slack: int 
     named = known.get(TEXT_YEAR, [])
     out = []
     for code in article:
-        kind, value = code // _BASE, code % _BASE
+        kind, value = kind_of(code), value_of(code)
         if kind == YEAR or kind == TEXT_YEAR:
             clash = _year_conflicts(kind, value, exact, named, year_slack)
         else:

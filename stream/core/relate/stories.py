@@ -42,7 +42,7 @@ class Stories:
         usage = usage_factors(cfg.content_common_zipf, cfg.content_rare_zipf) if cfg.content_common_zipf > 0.0 else {}
         vector = content_vector(item.text, cfg.content_chars, usage, cfg.content_terms) if item.text else {}
         published = _epoch(item.published_at) if item.published_at is not None else None
-        signature = event_signature(item.text, published, t) if item.text and cfg.signature_veto else ()
+        signature = event_signature(item.text, published, t) if item.text and cfg.signature_conflicts else ()
         merge_threshold = cfg.merge_threshold
         recalled: set[str] = set()
         story_scores = self._duplicate_story(duplicate_of)
@@ -194,7 +194,7 @@ class Stories:
         out = self._content_gate(tag_scores, content, recalled, wordy)
         if not out:
             # a story compared above whose content is too far for a join at join_threshold need not be profiled
-            floor = max(cfg.content_min, cfg.content_join - cfg.content_link_weight * cfg.join_threshold)
+            floor = self._least_joining_cosine(cfg.join_threshold)
             skip = {s for s, (cosine, _exact) in content.seen.items() if cosine < floor - _MARGIN}
             scored_dormant = self._dormant_story_scores(query, t, skip)
             dormant = {s: score for s, score in scored_dormant.items() if score >= cfg.story_join_threshold}
@@ -205,8 +205,7 @@ class Stories:
         """The stories whose profile holds one of the article's anchors (a name or place): words alone
         do not find a story - distinct events written alike (wire templates, one beat's vocabulary)
         share words, not the people and places they are about."""
-        is_anchor = self._anchor
-        anchors = {name for tid, name, _w in query if tid is not None and is_anchor[tid]}
+        anchors = {name for _tid, name in self._anchors(query)}
         out = []
         for story in stories:
             record = self.stories.get(story)
@@ -221,8 +220,19 @@ class Stories:
         limit = self.config.specific_max_stories
         if limit <= 0:
             return None
-        sdf, is_anchor = self._sdf, self._anchor
-        return {name for tid, name, _w in query if tid is not None and is_anchor[tid] and sdf[tid] <= limit}
+        sdf = self._sdf
+        return {name for tid, name in self._anchors(query) if sdf[tid] <= limit}
+
+    def _anchors(self, query: Query) -> list[tuple[int, str]]:
+        """(tag id, tag) of the article's anchors the window knows: its names and places."""
+        is_anchor = self._anchor
+        return [(tid, name) for tid, name, _w in query if tid is not None and is_anchor[tid]]
+
+    def _least_joining_cosine(self, link: float) -> float:
+        """The least content cosine that joins a story at tag link ``link``: content_min, and what the
+        link leaves to reach content_join."""
+        cfg = self.config
+        return max(cfg.content_min, cfg.content_join - cfg.content_link_weight * link)
 
     def _term_candidates(self, content: _ContentQuery) -> list[str]:
         """Stories found by content: those whose centroids hold the article's most telling terms
@@ -270,7 +280,7 @@ class Stories:
                     out[story] = link
                 continue
             # the least cosine that can join (below it, the cosine need not be exact: see cosine())
-            floor = max(cfg.content_min, cfg.content_join - cfg.content_link_weight * link)
+            floor = self._least_joining_cosine(link)
             if story in recalled:
                 floor = min(floor, cfg.content_recall_min)
             elif story in wordy:

@@ -136,6 +136,12 @@ class _ArticleState:
         self.company_places: set[str] = set()  # places seen starting a company's name ("Santos Ltd")
 
 
+def _next_word_in(low: str, at: int, words: frozenset[str]) -> bool:
+    """Whether the lowercase word starting at ``at`` of ``low`` is one of ``words``."""
+    following = _NEXT_WORD.match(low, at)
+    return following is not None and following.group() in words
+
+
 def _capitalised_after(text: str, end: int) -> bool:
     """A capitalised word right after: "Chad Johnson", "Jordan Henderson"."""
     return end + 1 < len(text) and text[end] == " " and text[end + 1].isupper()
@@ -365,8 +371,7 @@ class Tagger:
         """"an English-language daily", "French speakers": a language, not a people."""
         if p[2] != "demonym" or low[end:end + 1] not in (" ", "-"):
             return False
-        following = _NEXT_WORD.match(low, end + 1)
-        return following is not None and following.group() in self.res.cues["language_words"]
+        return _next_word_in(low, end + 1, self.res.cues["language_words"])
 
     def _names_currency(self, p: tuple, low: str, end: int) -> bool:
         """"Canadian dlr bond", "U.S. dollar": a currency; "the Paris Club", "the Paris agreement":
@@ -379,8 +384,7 @@ class Tagger:
             words = self.res.cues["named_after_words"]
         else:
             return False
-        following = _NEXT_WORD.match(low, end + 1)
-        return following is not None and following.group() in words
+        return _next_word_in(low, end + 1, words)
 
     @staticmethod
     def _written_as_place(p: tuple, text: str, start: int, end: int) -> bool:

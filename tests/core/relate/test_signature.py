@@ -194,7 +194,7 @@ def test_the_next_ceremony_stays_apart_and_a_report_of_the_same_one_joins() -> N
 
     def stories(second: tuple[str, str], signature: bool = True) -> set[str]:
         p = Pipeline(Settings().core())
-        p.relator.config.signature_veto = signature
+        p.relator.config.signature_conflicts = signature
         out = set()
         for key, (title, body), date in (("a", OSCARS, "2009-01-16T15:00:00Z"), ("b", second, "2009-01-22T15:00:00Z")):
             raw = {"id": key, "source": "Wire", "title": title, "body": body, "published_at": date}
