@@ -209,16 +209,40 @@ class TopicModel:
         return out
 
 
-@lru_cache(maxsize=4096)
-def _term_pattern(term: str) -> re.Pattern[str]:
-    # A word pair may have digits or punctuation between its words (features skip numbers).
-    return re.compile(r"(?<![a-z0-9])" + r"[^a-z]+".join(map(re.escape, term.split(" "))) + r"(?![a-z0-9])")
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_WORD_CHARS = _LOWER | frozenset("0123456789")
 
 
 def term_span(term: str, low: str) -> tuple[int, int] | None:
-    """Where a feature term occurs in folded text."""
-    m = _term_pattern(term).search(low)
-    return (m.start(), m.end()) if m else None
+    """Where a feature term occurs in folded text: its words, each not inside a longer word, the
+    words of a pair with anything but letters between them (features skip numbers and punctuation).
+
+    ``str.find`` and character tests, not a regex per term: a stream meets more distinct terms than
+    any regex cache holds, and compiling one cost more than the search."""
+    words = term.split(" ")
+    first = words[0]
+    i = low.find(first)
+    while i >= 0:
+        if not i or low[i - 1] not in _WORD_CHARS:
+            end = _rest_of_term(words, low, i + len(first))
+            if end >= 0:
+                return i, end
+        i = low.find(first, i + 1)
+    return None
+
+
+def _rest_of_term(words: list[str], low: str, pos: int) -> int:
+    """End of the term whose first word ends at ``pos``, or -1. A word starts with a letter, so the
+    non-letters between two words are all skipped (a regex's ``[^a-z]+`` has no other way to match)."""
+    n = len(low)
+    for word in words[1:]:
+        start = pos
+        while pos < n and low[pos] not in _LOWER:
+            pos += 1
+        if pos == start or not low.startswith(word, pos):
+            return -1
+        pos += len(word)
+    return pos if pos == n or low[pos] not in _WORD_CHARS else -1
 
 
 MODEL_FILE = "topic_model.npz"

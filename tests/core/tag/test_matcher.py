@@ -63,3 +63,25 @@ def test_a_word_that_is_both_a_whole_term_and_a_prefix_term_reports_both():
     m.build()
     assert set(m.scan("Profit rose")[0][2]) == {"whole", "prefix"}
     assert m.scan("Profits rose")[0][2] == ("prefix",)
+
+
+def test_candidates_come_by_start_longest_first_whole_before_prefix():
+    m = PhraseMatcher()
+    for t in ("South China", "South China Sea", "China", "China*", "Sea", "chin*", "South"):
+        m.add(t, t)
+    m.build()
+    text = "South China Sea, Chinas south china"
+    found = m.candidates(text)
+    keys = [(s, v[0], v[1]) for s, v in found]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    low = fold(text)
+    # every occurrence of every key as a whole word (or word start, for a prefix key) is there
+    expected = set()
+    for key, prefix in (("south china", False), ("south china sea", False), ("china", False), ("china", True),
+                        ("sea", False), ("chin", True), ("south", False)):
+        for i in range(len(low)):
+            if low.startswith(key, i) and (i == 0 or low[i - 1] == " ") and (
+                    prefix or i + len(key) == len(low) or low[i + len(key)] == " "):
+                expected.add((i, -len(key), prefix))
+    assert set(keys) == expected
+    assert [(s, e) for s, e, _ in m.scan(text)] == [(0, 15), (17, 23), (24, 35)]
