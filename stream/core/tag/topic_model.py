@@ -70,6 +70,7 @@ class TopicModel:
         self._w32 = self.weights.astype(np.float32)  # as scored: no conversion per article
         self.bias = np.asarray(bias, dtype=np.float32)
         self.platt = np.asarray(platt, dtype=np.float32)
+        self._platt_a, self._platt_b = self.platt[:, 0].copy(), self.platt[:, 1].copy()  # contiguous, sliced once
         self.classes = list(classes)
         self.class_index = {c: i for i, c in enumerate(self.classes)}
         self.floor = float(floor)
@@ -107,7 +108,7 @@ class TopicModel:
         return x @ self._w32[idx] + self.bias, idx, x
 
     def calibrate(self, z: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(self.platt[:, 0] * z + self.platt[:, 1])))
+        return 1.0 / (1.0 + np.exp(-(self._platt_a * z + self._platt_b)))
 
     # -- fast scoring -----------------------------------------------------------------------------
     # An article's features are found without building a string per word: each vocabulary word
@@ -160,14 +161,19 @@ class TopicModel:
         if not words:
             return np.empty(0, dtype=np.int64)
         c = np.fromiter(map(self._codes.get, words, repeat(0)), dtype=np.int64, count=len(words))
-        singles = self._single_id[c]
+        # Arrays of a few hundred entries: ``take`` and the array methods, in place where the result
+        # is new anyway, cost less than fancy indexing and the ``np.`` wrappers' dispatch.
+        singles = self._single_id.take(c)
         singles = singles[singles >= 0]
         heads, tails = c[:-1], c[1:]
-        maybe_pair = self._is_head[heads] & self._is_tail[tails]
-        keys = heads[maybe_pair] * self._n_codes + tails[maybe_pair]
+        maybe_pair = self._is_head.take(heads)
+        maybe_pair &= self._is_tail.take(tails)
+        keys = heads[maybe_pair]
+        keys *= self._n_codes
+        keys += tails[maybe_pair]
         keys.sort()
-        pos = np.searchsorted(self._pair_keys, keys)
-        return np.concatenate((singles, self._pair_ids[pos[self._pair_keys[pos] == keys]]))
+        pos = self._pair_keys.searchsorted(keys)
+        return np.concatenate((singles, self._pair_ids.take(pos[self._pair_keys.take(pos) == keys])))
 
     def feature_ids(self, title_low: str, body_low: str) -> list[int]:
         """Vocabulary indexes of ``terms(title_low, body_low)``."""
@@ -183,23 +189,26 @@ class TopicModel:
         first = np.empty(len(ids), dtype=bool)
         first[0] = True
         np.not_equal(ids[1:], ids[:-1], out=first[1:])
-        starts = np.flatnonzero(first)
-        idx = ids[starts]
+        starts = first.nonzero()[0]
+        idx = ids.take(starts)
         # Run lengths; ``np.diff(starts, append=...)`` gives the same at several times the cost.
         counts = np.empty(len(starts), dtype=np.int64)
         np.subtract(starts[1:], starts[:-1], out=counts[:-1])
         counts[-1] = len(ids) - starts[-1]
-        x = np.log1p(counts.astype(np.float32)) * self.idf[idx]
+        x = np.log1p(counts.astype(np.float32))
+        x *= self.idf.take(idx)
         x /= np.sqrt(float(x @ x))
-        rows = self._w32[idx]
-        return TopicScores(self.calibrate(x @ rows + self.bias), idx, x, rows)
+        rows = self._w32.take(idx, axis=0)
+        z = x @ rows
+        z += self.bias
+        return TopicScores(self.calibrate(z), idx, x, rows)
 
     def strongest_terms(self, scores: TopicScores, topic: str, k: int = MAX_EVIDENCE) -> list[str]:
         """The ``k`` present terms that add most to ``topic``'s score (positive contributions only)."""
         c = self.class_index[topic]
         weights = scores.rows[:, c] if scores.rows is not None else self._w32[scores.index, c]
         col = scores.values * weights  # each present feature's contribution
-        order = np.argsort(-col)[:k]
+        order = (-col).argsort()[:k]
         # Python values for the few top ones: no numpy scalar per comparison.
         out = []
         for contribution, i in zip(col[order].tolist(), scores.index[order].tolist(), strict=True):
