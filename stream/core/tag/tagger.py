@@ -184,9 +184,10 @@ class Tagger:
         self._topic_by_label = {t.label.lower(): t.id for t in self.res.topics.values()}
         self._topic_by_label.update({t.id: t.id for t in self.res.topics.values()})
         self._place_words: dict[str, bool] = {}  # _is_place_word's answers
+        self._entity_plans: dict[str, tuple] = {}  # EntityCollector._plan's answers, by capitalised sequence
 
     def tag(self, article: NormalizedArticle) -> Tagging:
-        st = _ArticleState(article, EntityCollector(self.res))
+        st = _ArticleState(article, EntityCollector(self.res, self._entity_plans))
         self._dateline(article, st)
         for field, text, low in (("title", st.title, st.title_low), ("body", st.body, st.body_low)):
             self._scan_field(st, field, text, low)
