@@ -185,6 +185,7 @@ class Tagger:
         self._topic_by_label.update({t.id: t.id for t in self.res.topics.values()})
         self._place_words: dict[str, bool] = {}  # _is_place_word's answers
         self._entity_plans: dict[str, tuple] = {}  # EntityCollector._plan's answers, by capitalised sequence
+        self._town_plans: dict[str, tuple | None] = {}  # towns._run_plan's answers, by capitalised run
 
     def tag(self, article: NormalizedArticle) -> Tagging:
         st = _ArticleState(article, EntityCollector(self.res, self._entity_plans))
@@ -317,7 +318,7 @@ class Tagger:
         found = []
         for field, text in (("title", st.title), ("body", st.body)):
             if text and not text.isupper():
-                found.extend((field, text, t) for t in find_towns(self.res, text, field == "title", st.runs[field])
+                found.extend((field, text, t) for t in find_towns(self.res, text, field == "title", st.runs[field], self._town_plans)
                              if field == "title" or t.start >= st.dateline_end)
         for field, text, town in found:
             if town.strong:
