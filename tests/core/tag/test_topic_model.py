@@ -211,3 +211,12 @@ def test_term_span_boundaries():
     assert term_span("g summit", "g7 summit") == (0, 9)  # as the regex: digits are skipped between words
     assert term_span("rate", "rates") is None
     assert term_span("interest rate", "interest  12 rate") == (0, 17)
+
+
+def test_weight_rows_are_the_stored_weights_as_float32():
+    m = tiny_model()
+    idx = np.array([4, 0, 2, 2], dtype=np.int64)
+    rows = m._rows(idx)
+    assert rows.dtype == np.float32 and rows.flags.c_contiguous
+    assert np.array_equal(rows, m.weights[idx].astype(np.float32))
+    assert m.weights.shape == (len(m.vocab), len(m.classes))
