@@ -72,7 +72,10 @@ class TopicModel:
         # rows padded to 32 columns (64 bytes: one cache line a row, not two as float32 rows took) and
         # converted after the gather: the same float32 values as converting the whole matrix.
         width = -(-weights.shape[1] // 32) * 32 if weights.ndim == 2 and weights.shape[1] else 0
-        self._w16 = np.zeros((weights.shape[0], width), dtype=np.float16)
+        # The buffer starts on a 64-byte boundary, so that no row straddles two cache lines.
+        buffer = np.zeros(weights.shape[0] * width + 32, dtype=np.float16)
+        skip = (-buffer.ctypes.data % 64) // 2
+        self._w16 = buffer[skip:skip + weights.shape[0] * width].reshape(weights.shape[0], width)
         self._w16[:, :weights.shape[1]] = weights
         self.weights = self._w16[:, :weights.shape[1]]  # as stored (a view of the padded rows)
         self.bias = np.asarray(bias, dtype=np.float32)
