@@ -6,17 +6,11 @@ stored with a space on both sides (" north korea "), so it can only match whole 
 ending in ``*`` is stored without the trailing space and matches as a word prefix ("elect*" ->
 "election", "electoral"). Overlapping matches are resolved leftmost-longest, so a longer phrase
 ("South China Sea") hides the shorter name inside it ("China").
-
-The automaton holds the keys reversed and reads the text reversed: it reports matches by where they
-end in the reversed text, i.e. by where they start in the text, and at one position the longest
-first. Those are the order leftmost-longest resolution needs, so no Python-level pass over every
-match computes its start and no sort on tuples orders them (one stable C sort on an int key).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import itemgetter
 from typing import Any
 
 import unicodedata
@@ -112,9 +106,8 @@ class PhraseMatcher:
                 payloads = payloads + [p for p in self._entries[(key, True)][1] if p not in payloads]
             value = combine(tuple(payloads))
             self._combined[(key, prefix)] = value
-            # Reported by start, longest first at one start (a whole word's stored key is one longer
-            # than the same word as a prefix key, so whole word before prefix).
-            automaton.add_word(stored[::-1], (-len(key), prefix, dots, value, len(stored) - 1))
+            # Sorted as (start, value): longest first at one start, then whole word before prefix.
+            automaton.add_word(stored, (-len(key), prefix, dots, value, len(stored) - 1))
         automaton.make_automaton()
         self._automaton = automaton
 
@@ -122,38 +115,27 @@ class PhraseMatcher:
         """The combined value of the whole-word term spelled ``text`` (case and punctuation folded)."""
         return self._combined.get((" ".join(fold(text).split()), False))
 
-    def _found(self, text: str, folded: str | None) -> list[tuple[int, tuple]]:
-        """``(r, value)`` of every key found, overlapping ones too, in the order ``scan`` resolves
-        them: by start (``len(text) + 1 - r``), longest first, whole word before prefix."""
-        padded = " " + (folded if folded is not None else fold(text)) + " "
-        found = list(self._automaton.iter(padded[::-1]))
-        # The automaton gives them by end in the reversed text (the key's leading space at
-        # padded[len(padded) - 1 - r]), longest first at one end: a stable reverse sort on that end
-        # lists them by start and keeps that order within one start.
-        found.sort(key=_FIRST, reverse=True)
-        return found
-
     def candidates(self, text: str, folded: str | None = None) -> list[tuple[int, tuple]]:
         """Every key found, overlapping ones too, as ``(start, (-key_len, prefix, dots, value, _))``
         in the order ``scan`` resolves them: by start, longest first, whole word before prefix."""
         if self._automaton is None or not text:
             return []
-        shift = len(text) + 1
-        return [(shift - r, v) for r, v in self._found(text, folded)]
+        padded = " " + (folded if folded is not None else fold(text)) + " "
+        # The automaton reports matches by end; ``start`` is the key's first character in ``text``
+        # (the padding shifts indexes by one, the key's leading space takes that back).
+        found = [(end_index - v[4], v) for end_index, v in self._automaton.iter(padded)]
+        found.sort()
+        return found
 
     def scan(self, text: str, folded: str | None = None) -> list[tuple[int, int, Any]]:
         """``(start, end, value)`` for the leftmost-longest whole-word matches, in text order."""
-        if self._automaton is None or not text:
-            return []
-        found = self._found(text, folded)
+        found = self.candidates(text, folded)
         if not found:
             return []
         out = []
         last_end = -1
         n = len(text)
-        shift = n + 1
-        for r, (neg_len, prefix, dots, payloads, _) in found:
-            start = shift - r
+        for start, (neg_len, prefix, dots, payloads, _) in found:
             if start < last_end:
                 continue
             end = start - neg_len
@@ -168,6 +150,3 @@ class PhraseMatcher:
             out.append((start, end, payloads))
             last_end = end
         return out
-
-
-_FIRST = itemgetter(0)
