@@ -27,6 +27,7 @@ MAX_ENTITIES = 25
 MAX_COLLECTED = 2_000
 # Distinct capitalised sequences whose ``_plan`` is remembered across articles (a few MB at most).
 _MAX_PLANS = 20_000
+_MAX_PLAN_KEY = 100  # characters: a longer sequence's plan is not remembered (bounded memory per entry)
 
 
 # A capitalised word, then more joined by single spaces and at most two lowercase connectors
@@ -242,9 +243,10 @@ class EntityCollector:
         plan = self._plans.get(seq)
         if plan is None:
             plan = self._plan(tokens)
-            if len(self._plans) >= _MAX_PLANS:
-                self._plans.clear()
-            self._plans[seq] = plan
+            if len(seq) <= _MAX_PLAN_KEY:  # names are short: a long run of capitals is not kept
+                if len(self._plans) >= _MAX_PLANS:
+                    self._plans.clear()
+                self._plans[seq] = plan
         place, action = plan
         if place is not None:
             self.places.add(place)

@@ -49,6 +49,7 @@ def _state_after(res: Resources, text: str, end: int) -> str | None:
 
 # Distinct capitalised runs whose ``_run_plan`` is remembered across articles (a few MB at most).
 _MAX_PLANS = 20_000
+_MAX_PLAN_KEY = 100  # characters: a longer run's plan is not remembered (bounded memory per entry)
 _UNKNOWN = object()
 
 
@@ -68,9 +69,10 @@ def find_towns(res: Resources, text: str, in_title: bool, runs: CapitalisedRuns 
             plan = plans.get(run, _UNKNOWN)
             if plan is _UNKNOWN:
                 plan = _run_plan(res, run)
-                if len(plans) >= _MAX_PLANS:
-                    plans.clear()
-                plans[run] = plan
+                if len(run) <= _MAX_PLAN_KEY:  # a long run ("Korea-Russia-..." at 1 MiB) is not kept
+                    if len(plans) >= _MAX_PLANS:
+                        plans.clear()
+                    plans[run] = plan
             if plan is None:
                 continue
             mention = _weak_town_at(res, text, plan, m.start(), in_title)

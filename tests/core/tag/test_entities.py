@@ -105,3 +105,14 @@ def test_remembered_sequence_plans_change_nothing(tagger):
         cold = Tagger(topic_model=None)
         tagged = warm.tag(make_article(text, ""))
         assert tagged.entities and tagged == cold.tag(make_article(text, ""))
+
+
+def test_long_sequences_are_not_remembered():
+    # A run of capitals can be a whole 1 MiB body: its plan is worked out, not kept.
+    from stream.core.tag import Tagger
+
+    tagger = Tagger(topic_model=None)
+    long_run = " ".join(["Korea Russia Treaty"] * 20)
+    tagger.tag(make_article(f"{long_run} said. Ann Lee of Harris County agreed.", ""))
+    assert tagger._entity_plans and max(map(len, tagger._entity_plans)) <= 100
+    assert tagger._town_plans and max(map(len, tagger._town_plans)) <= 100
