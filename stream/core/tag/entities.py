@@ -25,6 +25,9 @@ MAX_ENTITIES = 25
 # long list of victims names a few hundred), so a body of 1 MiB of distinct names costs linear time
 # and bounded memory; names past the bound are not collected.
 MAX_COLLECTED = 2_000
+# Distinct capitalised sequences whose ``_plan`` is remembered across articles (a few MB at most).
+_MAX_PLANS = 20_000
+_MAX_PLAN_KEY = 100  # characters: a longer sequence's plan is not remembered (bounded memory per entry)
 
 
 # A capitalised word, then more joined by single spaces and at most two lowercase connectors
@@ -161,8 +164,10 @@ class _Acc:
 class EntityCollector:
     """Collects entity mentions for one article; ``items()`` turns them into TagItems."""
 
-    def __init__(self, res: Resources) -> None:
+    def __init__(self, res: Resources, plans: dict[str, tuple] | None = None) -> None:
+        """``plans``: what ``_plan`` made of capitalised sequences, kept by the caller across articles."""
         self.res = res
+        self._plans: dict[str, tuple] = {} if plans is None else plans
         self.found: dict[str, _Acc] = {}
         self.known_spans: list[tuple[str, int, int]] = []
         self.singles: list[tuple[str, str, int, int]] = []  # unresolved one-word mentions
@@ -235,26 +240,46 @@ class EntityCollector:
         """One capitalised sequence: trimmed of sentence words, then a local place, an
         organisation, or (without titles and place words) a name to classify."""
         tokens = _tokens(seq)
-        person_cue = self._person_cue_before(text, start)
+        plan = self._plans.get(seq)
+        if plan is None:
+            plan = self._plan(tokens)
+            if len(seq) <= _MAX_PLAN_KEY:  # names are short: a long run of capitals is not kept
+                if len(self._plans) >= _MAX_PLANS:
+                    self._plans.clear()
+                self._plans[seq] = plan
+        place, action = plan
+        if place is not None:
+            self.places.add(place)
+        if action is None:
+            return
+        i, j, cue = action
+        if cue is None:  # a person cue is in the text before the sequence, if anywhere
+            cue = self._person_cue_before(text, start)
+        self._classify(tokens[i:j], cue, field, text, _offset(tokens, i, start),
+                       _offset(tokens, j - 1, start) + len(tokens[j - 1]))
+
+    def _plan(self, tokens: list[str]) -> tuple[str | None, tuple[int, int, bool | None] | None]:
+        """What a sequence's words alone decide, the same wherever it stands (so it is worked out once
+        per distinct sequence, and half of an article's sequences were seen before): ``(local place
+        slug or None, (i, j, cue) or None)``: the words ``tokens[i:j]`` to classify, with ``cue`` the
+        person cue (None: the one before the sequence in the text), or nothing to classify."""
         i, j = self._trim(tokens)
         if j <= i:
-            return
-        self._local_place(tokens, i, j)
+            return None, None
+        place = self._local_place(tokens, i, j)
         # An organisation keeps the rest ("Tulsa County District Court"); for a person, titles
         # and place words go too ("Russian President Vladimir Putin").
         if j - i >= 2 and tokens[j - 1] in self.res.cues["org_tails"]:
-            if not self._is_place_name(tokens[i:j]):  # "New York City" is the place tags' business
-                self._classify(tokens[i:j], False, field, text, _offset(tokens, i, start),
-                               _offset(tokens, j - 1, start) + len(tokens[j - 1]))
-            return
+            if self._is_place_name(tokens[i:j]):  # "New York City" is the place tags' business
+                return place, None
+            return place, (i, j, False)
         i, titled = self._name_start(tokens, i, j)
         if j <= i:
-            return
+            return place, None
         name_tokens = tokens[i:j]
         if len(name_tokens) <= 2 and not self.res.cues["never_names"].isdisjoint(name_tokens):
-            return
-        self._classify(name_tokens, person_cue or titled, field, text, _offset(tokens, i, start),
-                       _offset(tokens, j - 1, start) + len(name_tokens[-1]))
+            return place, None
+        return place, (i, j, True if titled else None)
 
     def _person_cue_before(self, text: str, start: int) -> bool:
         """A title or an age right before the sequence: "Dr. Ann Lee", "15-year-old Ann Lee"."""
@@ -300,14 +325,14 @@ class EntityCollector:
                 return k + 1, True
         return i, titled
 
-    def _local_place(self, tokens: list[str], i: int, j: int) -> None:
+    def _local_place(self, tokens: list[str], i: int, j: int) -> str | None:
         """A county, township, street or venue ("Harris County", "Fairmont Terrace"), or the place an
         agency serves ("Stockton Police Department", "Routt County Sheriff's Office"): a place tag.
 
         Small places are what local stories share when their people are named differently."""
         cues = self.res.cues
         if j - i < 2:
-            return
+            return None
         if tokens[j - 1] in cues["local_place_tails"]:
             # The capitalised words before the tail: "(Charles Bussey and) Harrison Street".
             k = j - 1
@@ -320,22 +345,22 @@ class EntityCollector:
                 if tokens[k] in jurisdiction_words:
                     break
             else:
-                return
+                return None
             name = tokens[i:k]
         else:
-            return
+            return None
         if (not name or len(name) > 4 or not cues["not_in_local_places"].isdisjoint(name)
                 or not all(t[:1].isupper() for t in name)):
-            return
+            return None
         if name[0] in cues["local_place_tails"]:
-            return  # "County Road 12", "Park Avenue"-like generic words: no proper name first
+            return None  # "County Road 12", "Park Avenue"-like generic words: no proper name first
         phrase = " ".join(name)
         known = self.res.matcher.lookup(phrase)
         if known and known[1] is not None and known[1][2] not in ("city", "capital"):
-            return  # a state or country ("Kentucky State Police"): regions say that already
+            return None  # a state or country ("Kentucky State Police"): regions say that already
         if name[-1] == "State":
-            return
-        self.places.add(slugify(phrase))
+            return None
+        return slugify(phrase)
 
     def _is_place_name(self, tokens: list[str]) -> bool:
         """"New York City", "Kansas City": a place the gazetteer knows, not an organisation."""

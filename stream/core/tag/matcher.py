@@ -6,6 +6,14 @@ stored with a space on both sides (" north korea "), so it can only match whole 
 ending in ``*`` is stored without the trailing space and matches as a word prefix ("elect*" ->
 "election", "electoral"). Overlapping matches are resolved leftmost-longest, so a longer phrase
 ("South China Sea") hides the shorter name inside it ("China").
+
+The automaton is the Rust ``ahocorasick_rs`` one, compact in memory (in a stream, where other work has
+evicted it from the CPU caches, ``pyahocorasick``'s node-per-character trie costs a memory read at
+nearly every character), and it does the leftmost-longest resolution itself. Two matches side by
+side ("north korea south korea") would share the space between them, so the text it reads has every
+space doubled and each key carries one space on each side (its inner spaces doubled): one match ends
+on the first space of a pair, the next starts on the second. Offsets map back by counting the spaces
+before a match.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from typing import Any
 
 import unicodedata
 
-import ahocorasick
+import ahocorasick_rs
 
 # Non-alphanumeric ASCII and common typographic punctuation become spaces.
 _FOLD = {i: " " for i in range(128) if not chr(i).isalnum()}
@@ -73,12 +81,13 @@ def fold(text: str) -> str:
 class PhraseMatcher:
     """Multi-pattern matcher. ``add(term, payload)``, then ``build()``, then ``scan(text)``."""
 
-    __slots__ = ("_entries", "_automaton", "_combined")
+    __slots__ = ("_entries", "_automaton", "_values", "_combined")
 
     def __init__(self) -> None:
         # folded key -> (trailing dots to extend over, whole-word payloads, prefix payloads)
         self._entries: dict[tuple[str, bool], list[Any]] = {}
-        self._automaton: ahocorasick.Automaton | None = None
+        self._automaton: ahocorasick_rs.AhoCorasick | None = None
+        self._values: list[tuple[int, bool, int, Any]] = []  # per key: (length, prefix, dots, value)
         self._combined: dict[tuple[str, bool], Any] = {}
 
     def add(self, term: str, payload: Any) -> None:
@@ -97,48 +106,47 @@ class PhraseMatcher:
 
     def build(self, combine: Callable[[tuple[Any, ...]], Any] = tuple) -> None:
         """Compile; ``combine`` turns a key's payloads into the value ``scan`` reports for it."""
-        automaton = ahocorasick.Automaton()
+        patterns: list[str] = []
+        self._values = []
         self._combined = {}
         for (key, prefix), (dots, payloads) in self._entries.items():
-            stored = " " + key if prefix else " " + key + " "
             if not prefix and (key, True) in self._entries:
                 # "profit" whole and "profit*": the whole-word match wins, so it carries both.
                 payloads = payloads + [p for p in self._entries[(key, True)][1] if p not in payloads]
             value = combine(tuple(payloads))
             self._combined[(key, prefix)] = value
-            # Sorted as (start, value): longest first at one start, then whole word before prefix.
-            automaton.add_word(stored, (-len(key), prefix, dots, value, len(stored) - 1))
-        automaton.make_automaton()
-        self._automaton = automaton
+            # A prefix key has no space after it. Leftmost-longest over these spaced keys is: by start,
+            # the longest key first, a whole word before the same word as a prefix (one more space).
+            doubled = key.replace(" ", "  ")
+            patterns.append(" " + doubled if prefix else " " + doubled + " ")
+            self._values.append((len(key), prefix, dots, value))
+        self._automaton = ahocorasick_rs.AhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
 
     def lookup(self, text: str) -> Any:
         """The combined value of the whole-word term spelled ``text`` (case and punctuation folded)."""
         return self._combined.get((" ".join(fold(text).split()), False))
 
-    def candidates(self, text: str, folded: str | None = None) -> list[tuple[int, tuple]]:
-        """Every key found, overlapping ones too, as ``(start, (-key_len, prefix, dots, value, _))``
-        in the order ``scan`` resolves them: by start, longest first, whole word before prefix."""
-        if self._automaton is None or not text:
-            return []
-        padded = " " + (folded if folded is not None else fold(text)) + " "
-        # The automaton reports matches by end; ``start`` is the key's first character in ``text``
-        # (the padding shifts indexes by one, the key's leading space takes that back).
-        found = [(end_index - v[4], v) for end_index, v in self._automaton.iter(padded)]
-        found.sort()
-        return found
-
     def scan(self, text: str, folded: str | None = None) -> list[tuple[int, int, Any]]:
         """``(start, end, value)`` for the leftmost-longest whole-word matches, in text order."""
-        found = self.candidates(text, folded)
-        if not found:
+        if self._automaton is None or not text:
             return []
+        # Folded text holds no whitespace but " ": with the padding, a space before and after every word.
+        doubled = (" " + (folded if folded is not None else fold(text)) + " ").replace(" ", "  ")
+        values = self._values
         out = []
-        last_end = -1
         n = len(text)
-        for start, (neg_len, prefix, dots, payloads, _) in found:
-            if start < last_end:
-                continue
-            end = start - neg_len
+        count = doubled.count
+        spaces = 0  # in doubled[:at]: twice the spaces before the same place of the padded text
+        at = 0
+        for index, found, _ in self._automaton.find_matches_as_indexes(doubled):
+            first = found + 1  # the key's first character, after its leading space
+            spaces += count(" ", at, first)
+            at = first
+            start = first - (spaces >> 1) - 1  # -1: the padding
+            length, prefix, dots, payloads = values[index]
+            end = start + length
+            # Neither extension can hide a later match: those start after a space, these are word
+            # characters or dots (folded to spaces) right after this match.
             if prefix:
                 while end < n and text[end].isalnum():
                     end += 1
@@ -148,5 +156,4 @@ class PhraseMatcher:
                     end += 1
                     k += 1
             out.append((start, end, payloads))
-            last_end = end
         return out

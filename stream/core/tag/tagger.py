@@ -184,9 +184,11 @@ class Tagger:
         self._topic_by_label = {t.label.lower(): t.id for t in self.res.topics.values()}
         self._topic_by_label.update({t.id: t.id for t in self.res.topics.values()})
         self._place_words: dict[str, bool] = {}  # _is_place_word's answers
+        self._entity_plans: dict[str, tuple] = {}  # EntityCollector._plan's answers, by capitalised sequence
+        self._town_plans: dict[str, tuple | None] = {}  # towns._run_plan's answers, by capitalised run
 
     def tag(self, article: NormalizedArticle) -> Tagging:
-        st = _ArticleState(article, EntityCollector(self.res))
+        st = _ArticleState(article, EntityCollector(self.res, self._entity_plans))
         self._dateline(article, st)
         for field, text, low in (("title", st.title, st.title_low), ("body", st.body, st.body_low)):
             self._scan_field(st, field, text, low)
@@ -220,10 +222,21 @@ class Tagger:
         in_title = field == "title"
         topic_factor = TITLE_WEIGHT if in_title else 1.0
         caps = in_title and text.isupper()
+        # A topic term's mention counts for its topics, at most TERM_CAP times per term (inline: most
+        # matches are topic terms, and a call per match cost more than the counting).
+        term_counts, counted, topic_hits, sub_hits = st.term_counts, st.counted, st.topic_hits, st.sub_hits
+        places_from = 0 if in_title else st.dateline_end
         for start, end, (topics, place, entity) in self.res.matcher.scan(text, low):
             if topics:
-                self._count_term(st, topics, field, text, low, start, end, topic_factor)
-            if place is not None and (in_title or start >= st.dateline_end) and self._place_ok(
+                term = low[start:end]
+                n = term_counts.get(term, 0)
+                if n < TERM_CAP:
+                    term_counts[term] = n + 1
+                    counted.append((topics, field, text, start, end))  # evidence, for the topics chosen
+                    for topic_id, weight, up in topics:
+                        hits = topic_hits if up else sub_hits
+                        hits[topic_id] = hits.get(topic_id, 0.0) + weight * topic_factor
+            if place is not None and start >= places_from and self._place_ok(
                     place, text, low, start, end, st, in_title, caps):
                 st.places.append((place, field, text, low, start, end, in_title))
             if entity is not None and text[start].isupper() and (not entity[2] or text[start:end].isupper()):
@@ -232,20 +245,6 @@ class Tagger:
             # One scan for capitalised words, shared by the name finder and the town finder.
             st.runs[field] = runs = capitalised_runs(text)
             st.entities.extract(field, text, runs)
-
-    @staticmethod
-    def _count_term(st: _ArticleState, topics: tuple, field: str, text: str, low: str, start: int, end: int,
-                    topic_factor: float) -> None:
-        """A topic term's mention counts for its topics, at most TERM_CAP times per term."""
-        term = low[start:end]
-        n = st.term_counts.get(term, 0)
-        if n >= TERM_CAP:
-            return
-        st.term_counts[term] = n + 1
-        st.counted.append((topics, field, text, start, end))  # evidence, for the topics chosen
-        for topic_id, weight, up in topics:
-            hits = st.topic_hits if up else st.sub_hits
-            hits[topic_id] = hits.get(topic_id, 0.0) + weight * topic_factor
 
     def _count_places(self, st: _ArticleState) -> None:
         """The place mentions of both fields, but for a name the article shows to be a company's
@@ -316,7 +315,7 @@ class Tagger:
         found = []
         for field, text in (("title", st.title), ("body", st.body)):
             if text and not text.isupper():
-                found.extend((field, text, t) for t in find_towns(self.res, text, field == "title", st.runs[field])
+                found.extend((field, text, t) for t in find_towns(self.res, text, field == "title", st.runs[field], self._town_plans)
                              if field == "title" or t.start >= st.dateline_end)
         for field, text, town in found:
             if town.strong:

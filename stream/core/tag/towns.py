@@ -47,26 +47,70 @@ def _state_after(res: Resources, text: str, end: int) -> str | None:
     return res.us_states[m.group()] if m else None
 
 
-def find_towns(res: Resources, text: str, in_title: bool, runs: CapitalisedRuns | None = None) -> list[TownMention]:
-    """``runs``: the text's capitalised runs, when the caller has scanned them already."""
-    lead = res.cues["lead_words"]
-    first_words = res.us_town_first_words
+# Distinct capitalised runs whose ``_run_plan`` is remembered across articles (a few MB at most).
+_MAX_PLANS = 20_000
+_MAX_PLAN_KEY = 100  # characters: a longer run's plan is not remembered (bounded memory per entry)
+_UNKNOWN = object()
+
+
+def find_towns(res: Resources, text: str, in_title: bool, runs: CapitalisedRuns | None = None,
+               plans: dict[str, tuple | None] | None = None) -> list[TownMention]:
+    """``runs``: the text's capitalised runs, when the caller has scanned them already; ``plans``: what
+    ``_run_plan`` made of runs, kept by the caller across articles (most runs recur: "The", "He", a
+    source's name), so that a run is looked at once, not at every mention."""
+    if plans is None:
+        plans = {}
     out: list[TownMention] = []
     for m in runs.matches if runs is not None else RUN.finditer(text):
         run = m.group()
-        # Most runs cannot name a town: the first word starts no town name, it is no sentence
-        # word to skip, and no ", <state>" follows the run (only the run's last word can have one).
-        # Tested here, in the loop, because nearly every capitalised word is such a run.
-        space = run.find(" ")
-        first = run if space < 0 else run[:space]
-        state_may_follow = text.startswith(", ", m.end())
-        if (not state_may_follow and first not in first_words and (space < 0 or first not in lead)
-                and not _may_start_town(first, first_words)):
-            continue
-        mention = _town_in_run(res, text, run, m.start(), state_may_follow, in_title)
+        if text.startswith(", ", m.end()):  # "<Town>, <State>" perhaps: read in full
+            mention = _town_in_run(res, text, run, m.start(), True, in_title)
+        else:
+            plan = plans.get(run, _UNKNOWN)
+            if plan is _UNKNOWN:
+                plan = _run_plan(res, run)
+                if len(run) <= _MAX_PLAN_KEY:  # a long run ("Korea-Russia-..." at 1 MiB) is not kept
+                    if len(plans) >= _MAX_PLANS:
+                        plans.clear()
+                    plans[run] = plan
+            if plan is None:
+                continue
+            mention = _weak_town_at(res, text, plan, m.start(), in_title)
         if mention is not None:
             out.append(mention)
     return out
+
+
+def _run_plan(res: Resources, run: str) -> tuple | None:
+    """What a run with no ", <state>" after it can name, from its words alone: None when no town, else
+    ``(tokens, i, name, n, start, end)``: the town name at token ``i`` of ``n`` words, at ``start:end``
+    of the run (``_town_in_run`` without a state, whose context checks ``_weak_town_at`` makes)."""
+    lead = res.cues["lead_words"]
+    first_words = res.us_town_first_words
+    # Most runs cannot name a town: the first word starts no town name and it is no sentence word to skip.
+    space = run.find(" ")
+    first = run if space < 0 else run[:space]
+    if first not in first_words and (space < 0 or first not in lead) and not _may_start_town(first, first_words):
+        return None
+    tokens = run.split(" ")
+    i, pos = _skip_sentence_words(res, tokens, 0)
+    if i and not _may_start_town(tokens[i], first_words):
+        return None
+    # The run alone as the text: it holds no comma, so no state is read after a name, as in the text
+    # (where no ", " follows the run and a name ending inside it is followed by a run character).
+    found = _longest_town_name(res, run, tokens, i, pos, False)
+    if found is None:
+        return None
+    name, n, end, _state = found
+    return tokens, i, name, n, pos, end
+
+
+def _weak_town_at(res: Resources, text: str, plan: tuple, start: int, in_title: bool) -> TownMention | None:
+    """The town of a run's plan, for the run at ``start`` of ``text``, where the context allows it."""
+    if start and (text[start - 1].isalnum() or text[start - 1] in "'’-"):
+        return None  # the run starts inside a word
+    tokens, i, name, n, pos, end = plan
+    return _weak_town(res, text, tokens, i, n, name, start + pos, start + end, in_title)
 
 
 def _town_in_run(res: Resources, text: str, run: str, start: int, state_may_follow: bool,

@@ -7,6 +7,9 @@ import math
 import random
 from dataclasses import replace
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from stream.core.relate import RelateInput, Relator
 from stream.core.relate.content import centroid_terms, content_vector, flat_centroid, mean_centroid, usage_factors
 from stream.core.relate.records import StoryRecord, from_json, to_json
@@ -67,3 +70,13 @@ def test_rebuild_with_content_gives_the_same_results() -> None:
     for item in items[120:]:  # one clock for both: story updates carry updated_at = now
         assert live.relate(item, now=BASE) == recovered.relate(item, now=BASE)
     assert dict(live.stories) == dict(recovered.stories)
+
+
+@given(st.text(alphabet=st.sampled_from(list("abz09AZ_-'’ .\n\té")), max_size=60))
+@settings(max_examples=500, deadline=None)
+def test_ascii_token_pattern_finds_what_the_unicode_one_finds(text):
+    from stream.core.relate.content import _ASCII_TOKEN, _TOKEN
+
+    lead = text.lower()
+    if lead.isascii():
+        assert _ASCII_TOKEN.findall(lead) == _TOKEN.findall(lead)

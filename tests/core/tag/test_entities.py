@@ -85,3 +85,34 @@ def test_generic_agency_words_are_no_organisation(tagger):
     assert "org/sheriffs-office" not in found
     assert "org/district-court" not in found
     assert "org/williams-county-sheriffs-office" in found
+
+
+def test_remembered_sequence_plans_change_nothing(tagger):
+    # A sequence's plan is kept across articles (EntityCollector._plan): an article tagged after others
+    # that share its sequences gets what a fresh tagger gives it, and the plans are kept.
+    from stream.core.tag import Tagger
+
+    texts = [
+        "Dr. Ann Lee met Police Chief Ana Rutherford in Harris County. Lee said the Harris County Sheriff's Office agreed.",
+        "Ann Lee, 15-year-old Ann Lee and the Harris County Sheriff's Office; Lee said so. Ministry of the Interior",
+        "Rutherford said Ann Lee would go. The Springfield Police Department and Ann Lee who spoke.",
+    ]
+    warm = Tagger(topic_model=None)
+    for text in texts:
+        warm.tag(make_article(text, ""))
+    assert warm._entity_plans
+    for text in texts:
+        cold = Tagger(topic_model=None)
+        tagged = warm.tag(make_article(text, ""))
+        assert tagged.entities and tagged == cold.tag(make_article(text, ""))
+
+
+def test_long_sequences_are_not_remembered():
+    # A run of capitals can be a whole 1 MiB body: its plan is worked out, not kept.
+    from stream.core.tag import Tagger
+
+    tagger = Tagger(topic_model=None)
+    long_run = " ".join(["Korea Russia Treaty"] * 20)
+    tagger.tag(make_article(f"{long_run} said. Ann Lee of Harris County agreed.", ""))
+    assert tagger._entity_plans and max(map(len, tagger._entity_plans)) <= 100
+    assert tagger._town_plans and max(map(len, tagger._town_plans)) <= 100

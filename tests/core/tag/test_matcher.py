@@ -1,3 +1,6 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from stream.core.tag.matcher import PhraseMatcher, fold
 
 
@@ -63,3 +66,61 @@ def test_a_word_that_is_both_a_whole_term_and_a_prefix_term_reports_both():
     m.build()
     assert set(m.scan("Profit rose")[0][2]) == {"whole", "prefix"}
     assert m.scan("Profits rose")[0][2] == ("prefix",)
+
+
+_TERMS = ("South China", "South China Sea", "China", "China*", "Sea", "chin*", "South", "U.S.", "U.S. Army",
+          "profit", "profit*", "a b", "b", "b c")
+
+
+def _reference_scan(text):
+    """Leftmost-longest by brute force: every whole-word (or word-start, for a prefix) occurrence of
+    every key, by start, longest key first, whole word before prefix; overlaps dropped."""
+    entries = {}
+    for term in _TERMS:
+        prefix = term.endswith("*")
+        word = term[:-1] if prefix else term
+        key = " ".join(fold(word).split())
+        entries.setdefault((key, prefix), [len(word) - len(word.rstrip(".")), []])[1].append(term)
+    low, n = fold(text), len(text)
+    found = []
+    for (key, prefix), (dots, payloads) in entries.items():
+        if not prefix and (key, True) in entries:
+            payloads = payloads + entries[(key, True)][1]
+        for s in range(n):
+            e = s + len(key)
+            if low.startswith(key, s) and (s == 0 or low[s - 1] == " ") and (prefix or e == n or low[e] == " "):
+                found.append((s, -len(key), prefix, dots, tuple(payloads)))
+    found.sort(key=lambda f: f[:3])
+    out, last_end = [], -1
+    for s, neg, prefix, dots, payloads in found:
+        if s < last_end:
+            continue
+        e = s - neg
+        if prefix:
+            while e < n and text[e].isalnum():
+                e += 1
+        else:
+            k = 0
+            while k < dots and e < n and text[e] == ".":
+                e, k = e + 1, k + 1
+        out.append((s, e, payloads))
+        last_end = e
+    return out
+
+
+@given(st.lists(st.sampled_from(["South", "China", "Chinas", "Sea", "chin", "U.S.", "Army", "U.S.Army", "profit",
+                                 "profits", "a", "b", "c", "x", " ", "  ", ".", ",", "-", "é", "\n"]), max_size=14))
+@settings(max_examples=600, deadline=None)
+def test_scan_is_leftmost_longest_whole_words(parts):
+    m = PhraseMatcher()
+    for t in _TERMS:
+        m.add(t, t)
+    m.build()
+    text = " ".join(parts)
+    assert m.scan(text) == _reference_scan(text)
+
+
+def test_adjacent_matches_share_no_space():
+    m = build("north korea", "south korea")
+    text = "north korea south korea"
+    assert [(s, e) for s, e, _ in m.scan(text)] == [(0, 11), (12, 23)]

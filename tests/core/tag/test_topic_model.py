@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stream.core.tag import Tagger
 from stream.core.tag.matcher import fold
@@ -180,3 +182,41 @@ def test_logit_adjustment_takes_each_top_topics_log_prior_off_its_bias(monkeypat
     shift = adjusted[3].astype(float) - plain[3].astype(float)
     assert shift == pytest.approx([-np.log(prior["economy"]), -np.log(prior["sport"])], abs=1e-4)
     assert shift[1] > shift[0] > 0  # the minority topic gains more
+
+
+# The regex term_span once compiled per term: the plain search must find the same span.
+def _regex_span(term, low):
+    import re
+
+    m = re.search(r"(?<![a-z0-9])" + r"[^a-z]+".join(map(re.escape, term.split(" "))) + r"(?![a-z0-9])", low)
+    return (m.start(), m.end()) if m else None
+
+
+_TERM_WORDS = st.sampled_from(["rate", "interest", "g7", "g", "rates", "a1", "bank", "summit"])
+
+
+@given(
+    words=st.lists(_TERM_WORDS, min_size=1, max_size=3),
+    text=st.lists(st.one_of(_TERM_WORDS, st.sampled_from([" ", "  ", "7", " 12 ", "\x7f", "x", "-"])), max_size=12),
+)
+@settings(max_examples=400, deadline=None)
+def test_term_span_matches_the_regex_it_replaced(words, text):
+    low = "".join(text)
+    term = " ".join(words)
+    assert term_span(term, low) == _regex_span(term, low)
+
+
+def test_term_span_boundaries():
+    assert term_span("rate", "corporate rate") == (10, 14)
+    assert term_span("g summit", "g7 summit") == (0, 9)  # as the regex: digits are skipped between words
+    assert term_span("rate", "rates") is None
+    assert term_span("interest rate", "interest  12 rate") == (0, 17)
+
+
+def test_weight_rows_are_the_stored_weights_as_float32():
+    m = tiny_model()
+    idx = np.array([4, 0, 2, 2], dtype=np.int64)
+    rows = m._rows(idx)
+    assert rows.dtype == np.float32 and rows.flags.c_contiguous
+    assert np.array_equal(rows, m.weights[idx].astype(np.float32))
+    assert m.weights.shape == (len(m.vocab), len(m.classes))

@@ -111,3 +111,24 @@ def test_town_words_cover_every_town_and_the_saint_spelling():
     assert "St." in res.us_town_first_words  # "St. Paul" is looked up as "Saint Paul"
     found = find_towns(res, "Officers in St. Paul's north end said, police said.", in_title=False)
     assert [t.name for t in found] == ["Saint Paul"]
+
+
+def test_remembered_run_plans_find_what_a_fresh_scan_finds():
+    # towns._run_plan is remembered across texts: the same run elsewhere (another context, a title)
+    # gets the context checks anew.
+    res = load_resources()
+    texts = [
+        "Police in Little Rock said so. In Salisbury, N.C., a man was held near Salisbury police.",
+        "Little Rock police chief. Officer Jackson met Kelly Madison on Madison Street in Little Rock.",
+        "XLittle Rock and Salisbury's mayor met in Salisbury. The Salisbury Post said Little Rock was calm.",
+    ]
+    plans: dict = {}
+    for _ in range(2):
+        for text in texts:
+            for in_title in (False, True):
+                fresh = find_towns(res, text, in_title)
+                kept = find_towns(res, text, in_title, plans=plans)
+                assert [(t.name, t.start, t.end, t.state, t.strong) for t in kept] == [
+                    (t.name, t.start, t.end, t.state, t.strong) for t in fresh]
+    assert any(plan is not None for plan in plans.values()) and any(plan is None for plan in plans.values())
+    assert any(t.name == "Little Rock" for t in find_towns(res, texts[0], False, plans=plans))
