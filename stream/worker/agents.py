@@ -25,6 +25,7 @@ from stream.core.deadletters import StageError, dead_letter
 from stream.core.pipeline import Origin, Outcome
 from stream.metrics import Metrics
 from stream.worker.emit import Outgoing, truncated
+from stream.worker.heap import freeze_long_lived
 
 if TYPE_CHECKING:
     from stream.worker.app import Services, Topics
@@ -377,6 +378,7 @@ def register_agents(app: faust.App, services: Services, records: Records | None 
         async def rebuild_window() -> None:
             """Tables recovered from their changelogs: re-derive the in-memory index from them."""
             services.relator.rebuild()
+            freeze_long_lived()  # the recovered window lives on: no collection walks it again
             log.info("related-story window rebuilt: %d articles", len(services.articles_table))
 
     # BudgetedPrepare also hands back the child's JSON of the article: the tagged record's bytes.
