@@ -28,6 +28,16 @@ def tune_collector() -> None:
     gc.set_threshold(YOUNG_THRESHOLD, middle, old)
 
 
+def load_relate_resources(config) -> None:  # type: ignore[no-untyped-def]
+    """Load the word lists relate reads lazily (stop words, wordfreq's English frequencies: ~0.2 s and
+    the objects of a large dict) before the freeze, so that they are frozen with the rest and the first
+    article does not pay for them. ``config``: the core's ``RelateConfig``."""
+    from stream.core.relate.content import content_vector, usage_factors
+
+    usage = usage_factors(config.content_common_zipf, config.content_rare_zipf) if config.content_common_zipf > 0.0 else {}
+    content_vector("Warm-up: the relate stage loads its word lists here.", config.content_chars, usage, config.content_terms)
+
+
 def freeze_long_lived() -> None:
     """Collect the garbage there is now, then exclude every surviving object from later collections."""
     gc.collect()
