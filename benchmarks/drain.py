@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from benchmarks import corpus
 from benchmarks.run import article_key, offline
 from benchmarks.workers import Deployment, cpu_seconds, descendants, start_worker, wait_for_records
@@ -39,9 +41,19 @@ async def _publish(bootstrap: str, topic: str, values: list[bytes]) -> None:
         await producer.stop()
 
 
-async def drain(bootstrap: str, values: list[bytes], workdir: Path, py_spy: str | None = None, perf: str | None = None) -> dict[str, Any]:
+async def drain(bootstrap: str, values: list[bytes], workdir: Path, py_spy: str | None = None, perf: str | None = None,
+                prefill_articles: int = 0) -> dict[str, Any]:
     deployment = Deployment(bootstrap, name="drain", partitions=2)
     await deployment.create_topics()
+    if prefill_articles > 0:  # the window the worker recovers before it is ready, as the bench fills it
+        from benchmarks import prefill
+
+        pool = prefill.tag_pool(values, limit=300)
+        first = orjson.loads(values[0])["published_at"]
+        end = datetime.fromisoformat(first.replace("Z", "+00:00")).timestamp() - 60
+        state = prefill.synthesize(prefill_articles, pool, end_epoch=end, span_s=6.5 * 86400)
+        await prefill.write_changelogs(bootstrap, deployment.app_id, state)
+        del state
     log_dir = workdir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     worker = start_worker(deployment, log_dir)
@@ -85,6 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--broker", default=os.environ.get("ARTICLE_STREAM_BROKER"))
     parser.add_argument("--py-spy", dest="py_spy", help="sample the worker's main process into this file (.svg or .txt)")
     parser.add_argument("--perf", help="sample the worker's main process's CPU with perf record into this file")
+    parser.add_argument("--prefill", type=int, default=0, help="articles held in the window before the worker starts")
     parser.add_argument("--no-offline", action="store_true", help="skip the offline core")
     args = parser.parse_args(argv)
     values = corpus.generate(args.articles, start=datetime.now(UTC).replace(microsecond=0), spacing_s=2.0)
@@ -97,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
         broker = EmbeddedBroker(BrokerConfig(data_dir=workdir / "kafka"))
         bootstrap = broker.start()
     try:
-        result = asyncio.run(drain(bootstrap, values, workdir, args.py_spy, args.perf))
+        result = asyncio.run(drain(bootstrap, values, workdir, args.py_spy, args.perf, args.prefill))
     finally:
         if broker is not None:
             broker.stop()
