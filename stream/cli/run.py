@@ -53,6 +53,11 @@ def worker(kafka: KafkaOptions) -> None:
 
     use_uvloop()  # before the app: Faust runs on the loop of the policy in force
     app, _ = create_app(settings)
+    from stream.worker.heap import freeze_long_lived, load_relate_resources, tune_collector
+
+    tune_collector()  # see stream/worker/heap.py
+    load_relate_resources(settings.core().relate)
+    freeze_long_lived()  # modules, lexicons and the app live as long as the process
     faust_worker = BoundedWorker(
         app,
         grace_seconds=settings.shutdown_grace_seconds,

@@ -25,6 +25,7 @@ from stream.core.deadletters import StageError, dead_letter
 from stream.core.pipeline import Origin, Outcome
 from stream.metrics import Metrics
 from stream.worker.emit import Outgoing, truncated
+from stream.worker.heap import freeze_long_lived
 
 if TYPE_CHECKING:
     from stream.worker.app import Services, Topics
@@ -308,6 +309,13 @@ class TaggedHandoff:
         return article if article is not None else EnrichedArticle.model_validate_json(value)
 
 
+async def send_changelog(pending: list, written: list) -> None:
+    """Send the changelog records one input's table writes collected (``stream.worker.app.ChangelogRecord``),
+    in write order, adding their delivery futures to ``written``."""
+    for record in pending:
+        written.append(await record.send())
+
+
 class RelateSteps:
     """The relate agent's work on one tagged record, step by step."""
 
@@ -321,14 +329,19 @@ class RelateSteps:
     async def handle(self, event: faust.EventT) -> None:
         replay = self.replay.is_replay(event)  # checked on every record: the boundary is set by the first one
         written: list = []
-        self.app.changelog_written = written  # type: ignore[attr-defined]
+        pending: list = []
+        app = self.app
+        app.changelog_written, app.changelog_pending = written, pending  # type: ignore[attr-defined]
         try:
             outcome = self.link(event, replay)
         except Exception as exc:  # keep the stream moving; the record goes to the DLQ with the reason
+            app.changelog_written = app.changelog_pending = None  # type: ignore[attr-defined]
+            await send_changelog(pending, written)  # the writes made before the failure are state too
             await self.dead_letter(event, exc)
             return
         finally:
-            self.app.changelog_written = None  # type: ignore[attr-defined]
+            app.changelog_written = app.changelog_pending = None  # type: ignore[attr-defined]
+        await send_changelog(pending, written)
         if outcome.unchanged:
             await self.services.emitter.emit([], _done(self.app, event), event.message.tp)
         else:
@@ -377,6 +390,7 @@ def register_agents(app: faust.App, services: Services, records: Records | None 
         async def rebuild_window() -> None:
             """Tables recovered from their changelogs: re-derive the in-memory index from them."""
             services.relator.rebuild()
+            freeze_long_lived()  # the recovered window lives on: no collection walks it again
             log.info("related-story window rebuilt: %d articles", len(services.articles_table))
 
     # BudgetedPrepare also hands back the child's JSON of the article: the tagged record's bytes.
