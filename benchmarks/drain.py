@@ -25,20 +25,8 @@ from typing import Any
 import orjson
 
 from benchmarks import corpus
-from benchmarks.run import article_key, offline
+from benchmarks.run import offline, publish_keyed
 from benchmarks.workers import Deployment, cpu_seconds, descendants, start_worker, wait_for_records
-
-
-async def _publish(bootstrap: str, topic: str, values: list[bytes]) -> None:
-    from aiokafka import AIOKafkaProducer
-
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=10, max_batch_size=1 << 20, max_request_size=16 << 20)
-    await producer.start()
-    try:
-        futures = [await producer.send(topic, value, key=article_key(value)) for value in values]
-        await asyncio.gather(*futures)
-    finally:
-        await producer.stop()
 
 
 async def drain(bootstrap: str, values: list[bytes], workdir: Path, py_spy: str | None = None, perf: str | None = None,
@@ -73,7 +61,7 @@ async def drain(bootstrap: str, values: list[bytes], workdir: Path, py_spy: str 
             spy = subprocess.Popen(["py-spy", "record", "--gil", "--nonblocking", "-r", "100", "-p", str(pid), "-o", py_spy, "-f", fmt],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         t0 = time.monotonic()
-        await _publish(bootstrap, deployment.topics["raw"], values)
+        await publish_keyed(bootstrap, deployment.topics["raw"], values)
         t = deployment.topics
         seen = await wait_for_records(bootstrap, [t["enriched"], t["dlq"]], len(values), timeout=1800, poll=0.5)
         wall = time.monotonic() - t0
