@@ -28,6 +28,10 @@ MAX_COLLECTED = 2_000
 # Distinct capitalised sequences whose ``_plan`` is remembered across articles (a few MB at most).
 _MAX_PLANS = 20_000
 _MAX_PLAN_KEY = 100  # characters: a longer sequence's plan is not remembered (bounded memory per entry)
+# Only an article's first sequences are remembered (news articles have at most ~120 to work out): one
+# long list of names would otherwise flush the plans every other article uses, and repeated input
+# would cost less than new input of the same size (the linear-work test compares the two).
+_MAX_PLANS_PER_ARTICLE = 500
 
 
 # A capitalised word, then more joined by single spaces and at most two lowercase connectors
@@ -168,6 +172,7 @@ class EntityCollector:
         """``plans``: what ``_plan`` made of capitalised sequences, kept by the caller across articles."""
         self.res = res
         self._plans: dict[str, tuple] = {} if plans is None else plans
+        self._sequences = 0  # capitalised sequences looked at so far in this article
         self.found: dict[str, _Acc] = {}
         self.known_spans: list[tuple[str, int, int]] = []
         self.singles: list[tuple[str, str, int, int]] = []  # unresolved one-word mentions
@@ -241,9 +246,11 @@ class EntityCollector:
         organisation, or (without titles and place words) a name to classify."""
         tokens = _tokens(seq)
         plan = self._plans.get(seq)
+        self._sequences += 1
         if plan is None:
             plan = self._plan(tokens)
-            if len(seq) <= _MAX_PLAN_KEY:  # names are short: a long run of capitals is not kept
+            # names are short: a long run of capitals is not kept
+            if len(seq) <= _MAX_PLAN_KEY and self._sequences <= _MAX_PLANS_PER_ARTICLE:
                 if len(self._plans) >= _MAX_PLANS:
                     self._plans.clear()
                 self._plans[seq] = plan

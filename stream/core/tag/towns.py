@@ -50,6 +50,9 @@ def _state_after(res: Resources, text: str, end: int) -> str | None:
 # Distinct capitalised runs whose ``_run_plan`` is remembered across articles (a few MB at most).
 _MAX_PLANS = 20_000
 _MAX_PLAN_KEY = 100  # characters: a longer run's plan is not remembered (bounded memory per entry)
+# Only a text's first runs are remembered: one long list of names would otherwise flush the plans every
+# other article uses (the same bound as entities._MAX_PLANS_PER_ARTICLE, and why).
+_MAX_PLANS_PER_TEXT = 500
 _UNKNOWN = object()
 
 
@@ -61,7 +64,7 @@ def find_towns(res: Resources, text: str, in_title: bool, runs: CapitalisedRuns 
     if plans is None:
         plans = {}
     out: list[TownMention] = []
-    for m in runs.matches if runs is not None else RUN.finditer(text):
+    for seen, m in enumerate(runs.matches if runs is not None else RUN.finditer(text)):
         run = m.group()
         if text.startswith(", ", m.end()):  # "<Town>, <State>" perhaps: read in full
             mention = _town_in_run(res, text, run, m.start(), True, in_title)
@@ -69,7 +72,8 @@ def find_towns(res: Resources, text: str, in_title: bool, runs: CapitalisedRuns 
             plan = plans.get(run, _UNKNOWN)
             if plan is _UNKNOWN:
                 plan = _run_plan(res, run)
-                if len(run) <= _MAX_PLAN_KEY:  # a long run ("Korea-Russia-..." at 1 MiB) is not kept
+                # a long run ("Korea-Russia-..." at 1 MiB) is not kept
+                if len(run) <= _MAX_PLAN_KEY and seen < _MAX_PLANS_PER_TEXT:
                     if len(plans) >= _MAX_PLANS:
                         plans.clear()
                     plans[run] = plan
