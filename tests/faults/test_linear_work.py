@@ -43,14 +43,14 @@ MAX_RATIO = 4.0
 # possessive), 8 MiB arrays of word hashes per 1 MiB text (normalize.tokens, now hashed in chunks), a
 # list of every word's offset (entities._offset). Then 4.02 in CI for capitalised_distinct, from the
 # tagger's memory of sequence plans: the ~8,700 names of the 256 KiB list fitted in it (its second to
-# fourth runs worked out none), the ~35,000 of the 1 MiB list did not; now only an article's first 500
-# sequences are remembered (entities._MAX_PLANS_PER_ARTICLE), and the shape measures 3.5-3.7. What
-# is left above 4x in a single pair of runs is the measurement: on a shared machine the minimum of short runs is lower by luck (a 25 ms run escapes
-# another process's interruptions and cache evictions more often than a 100 ms one), which put the
-# ratio of single-run minima up to 0.5 (0.3 typical) above that of equal spans: 4.16-4.58 against
-# 3.80-4.09 for single_line on this 2-core machine under load. Equal spans measure 3.1-3.9 for every
-# shape. The bound is the issue's, 4, with no allowance; an n log n path adds 11%
-# (log 1 Mi / log 256 Ki) and still fails it.
+# fourth runs worked out none), the ~35,000 of the 1 MiB list did not; now only a text's first 500
+# sequences are remembered (capitals.MAX_PLANS_PER_TEXT), and the shape measures 3.4-3.7. What is
+# left above 4x in a single pair of runs is the measurement: on a shared machine the minimum of short
+# runs is lower by luck (a 25 ms run escapes another process's interruptions and cache evictions more
+# often than a 100 ms one), which put the ratio of single-run minima up to 0.5 (0.3 typical) above that
+# of equal spans: 4.16-4.58 against 3.80-4.09 for single_line on this 2-core machine under load. Equal
+# spans measure 3.1-3.9 for every shape. The bound is the issue's, 4, with no allowance; an n log n
+# path adds 11% (log 1 Mi / log 256 Ki) and still fails it.
 MAX_LARGE_CPU = 2.0
 # A shape that costs next to nothing at both sizes is compared at this floor, not on its rounding.
 RESOLUTION = 0.002

@@ -15,7 +15,7 @@ import re
 import ahocorasick
 
 from stream.contracts import TagItem
-from stream.core.tag.capitals import CapitalisedRuns
+from stream.core.tag.capitals import CapitalisedRuns, remember_plan
 from stream.core.tag.items import tag_item
 from stream.core.tag.resources import Resources, slugify
 
@@ -25,13 +25,6 @@ MAX_ENTITIES = 25
 # long list of victims names a few hundred), so a body of 1 MiB of distinct names costs linear time
 # and bounded memory; names past the bound are not collected.
 MAX_COLLECTED = 2_000
-# Distinct capitalised sequences whose ``_plan`` is remembered across articles (a few MB at most).
-_MAX_PLANS = 20_000
-_MAX_PLAN_KEY = 100  # characters: a longer sequence's plan is not remembered (bounded memory per entry)
-# Only an article's first sequences are remembered (news articles have at most ~120 to work out): one
-# long list of names would otherwise flush the plans every other article uses, and repeated input
-# would cost less than new input of the same size (the linear-work test compares the two).
-_MAX_PLANS_PER_ARTICLE = 500
 
 
 # A capitalised word, then more joined by single spaces and at most two lowercase connectors
@@ -246,14 +239,10 @@ class EntityCollector:
         organisation, or (without titles and place words) a name to classify."""
         tokens = _tokens(seq)
         plan = self._plans.get(seq)
-        self._sequences += 1
         if plan is None:
             plan = self._plan(tokens)
-            # names are short: a long run of capitals is not kept
-            if len(seq) <= _MAX_PLAN_KEY and self._sequences <= _MAX_PLANS_PER_ARTICLE:
-                if len(self._plans) >= _MAX_PLANS:
-                    self._plans.clear()
-                self._plans[seq] = plan
+            remember_plan(self._plans, seq, plan, self._sequences)
+        self._sequences += 1
         place, action = plan
         if place is not None:
             self.places.add(place)

@@ -14,7 +14,7 @@ Only a capitalised run's first name (after sentence words) is tried, so "Officer
 
 from __future__ import annotations
 
-from stream.core.tag.capitals import RUN, CapitalisedRuns
+from stream.core.tag.capitals import RUN, CapitalisedRuns, remember_plan
 from stream.core.tag.resources import Resources
 
 _PLACE_BEFORE = frozenset({"in", "near", "of", "from", "outside", "at", "to", "across", "around", "north", "south",
@@ -47,12 +47,6 @@ def _state_after(res: Resources, text: str, end: int) -> str | None:
     return res.us_states[m.group()] if m else None
 
 
-# Distinct capitalised runs whose ``_run_plan`` is remembered across articles (a few MB at most).
-_MAX_PLANS = 20_000
-_MAX_PLAN_KEY = 100  # characters: a longer run's plan is not remembered (bounded memory per entry)
-# Only a text's first runs are remembered: one long list of names would otherwise flush the plans every
-# other article uses (the same bound as entities._MAX_PLANS_PER_ARTICLE, and why).
-_MAX_PLANS_PER_TEXT = 500
 _UNKNOWN = object()
 
 
@@ -72,11 +66,7 @@ def find_towns(res: Resources, text: str, in_title: bool, runs: CapitalisedRuns 
             plan = plans.get(run, _UNKNOWN)
             if plan is _UNKNOWN:
                 plan = _run_plan(res, run)
-                # a long run ("Korea-Russia-..." at 1 MiB) is not kept
-                if len(run) <= _MAX_PLAN_KEY and seen < _MAX_PLANS_PER_TEXT:
-                    if len(plans) >= _MAX_PLANS:
-                        plans.clear()
-                    plans[run] = plan
+                remember_plan(plans, run, plan, seen)
             if plan is None:
                 continue
             mention = _weak_town_at(res, text, plan, m.start(), in_title)

@@ -122,15 +122,14 @@ def test_a_long_list_of_names_does_not_flush_the_remembered_plans():
     # Only an article's first sequences are remembered: a list of thousands of distinct names is worked
     # out, not kept, so the plans other articles share stay, and the memory one article adds is bounded.
     from stream.core.tag import Tagger
-    from stream.core.tag.entities import _MAX_PLANS_PER_ARTICLE
-    from stream.core.tag.towns import _MAX_PLANS_PER_TEXT
+    from stream.core.tag.capitals import MAX_PLANS_PER_TEXT
 
     tagger = Tagger(topic_model=None)
     tagger.tag(make_article("Dr. Ann Lee met Police Chief Ana Rutherford in Harris County.", ""))
     entity_plans, town_plans = set(tagger._entity_plans), set(tagger._town_plans)
-    roster = " ".join(f"Mr. Olek Varsany{i} said so." for i in range(3 * _MAX_PLANS_PER_ARTICLE))
+    roster = " ".join(f"Mr. Olek Varsany{i} said so." for i in range(3 * MAX_PLANS_PER_TEXT))
     tagger.tag(make_article(roster, ""))
     assert entity_plans <= set(tagger._entity_plans) and town_plans <= set(tagger._town_plans)
-    assert len(tagger._entity_plans) - len(entity_plans) <= _MAX_PLANS_PER_ARTICLE
-    assert len(tagger._town_plans) - len(town_plans) <= 2 * _MAX_PLANS_PER_TEXT  # title and body
-    assert len(tagger._entity_plans) - len(entity_plans) >= _MAX_PLANS_PER_ARTICLE // 2  # some were kept
+    assert len(tagger._entity_plans) - len(entity_plans) <= MAX_PLANS_PER_TEXT
+    assert len(tagger._town_plans) - len(town_plans) <= 2 * MAX_PLANS_PER_TEXT  # title and body
+    assert len(tagger._entity_plans) - len(entity_plans) >= MAX_PLANS_PER_TEXT // 2  # some were kept
